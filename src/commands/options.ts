@@ -1,0 +1,55 @@
+// Flags shared by every command that talks to hosts, parsed once into typed options.
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+
+import type { RunOptions } from '../workflows/runtime.js';
+
+/** commander's camel-cased view of connectionOptions(): the same fields a run takes. */
+export type ConnectionFlags = RunOptions;
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+export function inventoryOption(command: Command): Command {
+  return command.addOption(
+    new Option('-i, --inventory <file>', 'inventory file (mc YAML, Ansible YAML or INI)')
+      .env('MC_INVENTORY')
+      .makeOptionMandatory(),
+  );
+}
+
+export function connectionOptions(command: Command): Command {
+  return inventoryOption(command)
+    .option('-l, --limit <pattern>', 'only these hosts or groups (Ansible pattern syntax: a,b,!c,&d,web*)')
+    .option('-f, --forks <n>', 'hosts handled at once', positiveInt('--forks'), 20)
+    .addOption(
+      new Option('-o, --output <mode>', 'auto: a live tree on a terminal, plain lines otherwise')
+        .choices(['auto', 'tty', 'plain', 'json'])
+        .default('auto'),
+    )
+    .option('--timeout <seconds>', 'limit for each remote command', positiveInt('--timeout'), 600)
+    .option(
+      '--connect-timeout <seconds>',
+      'limit for the SSH handshake and login',
+      positiveInt('--connect-timeout'),
+      10,
+    )
+    .option(
+      '--connect-retries <n>',
+      'attempts per host on network errors',
+      positiveInt('--connect-retries'),
+      3,
+    )
+    .option('--accept-new', 'trust and record host keys not yet in known_hosts (never a changed key)', false)
+    .option('-k, --ask-pass', 'ask for the SSH password (or set MC_SSH_PASSWORD)', false)
+    .option('-K, --ask-become-pass', 'ask for the sudo password (or set MC_BECOME_PASSWORD)', false)
+    .option('--known-hosts <file>', 'known_hosts file to use instead of ssh_config UserKnownHostsFile')
+    .option('--ssh-config <file>', "OpenSSH client config to read ('none' to read none)", undefined)
+    .option('--log-file <path>', 'where to write the run log (default: ~/.cache/mc/logs/)');
+}

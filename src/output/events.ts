@@ -1,0 +1,67 @@
+// One typed event stream: workflows emit, renderers and the log file consume. A workflow never
+// formats output itself.
+import { EventEmitter } from 'node:events';
+import type { Redactor } from './redact.js';
+
+export type Stream = 'stdout' | 'stderr';
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+
+export type McEvent =
+  | { type: 'run-start'; command: string; hosts: string[] }
+  | { type: 'host-connecting'; host: string; attempt: number }
+  | { type: 'host-connected'; host: string; ms: number }
+  | { type: 'host-unreachable'; host: string; reason: string; hint?: string }
+  | { type: 'step-start'; host?: string; step: string; title: string }
+  | { type: 'line'; host: string; step: string; stream: Stream; text: string }
+  | { type: 'step-done'; host?: string; step: string; changed?: boolean; summary?: string; ms: number }
+  | { type: 'step-failed'; host?: string; step: string; error: string; hint?: string; ms: number }
+  | { type: 'step-skipped'; host?: string; step: string; reason: string }
+  | { type: 'warning'; host?: string; message: string }
+  | { type: 'recap'; hosts: HostRecap[] }
+  | { type: 'run-end'; ok: boolean; ms: number; logFile?: string };
+
+export interface HostRecap {
+  host: string;
+  status: HostStatus;
+  message?: string;
+  ms?: number;
+}
+
+export type TimedEvent = McEvent & { time: number };
+export type Listener = (event: TimedEvent) => void;
+
+/** Synchronous fan-out with redaction applied once, before any listener sees the event. */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  on(listener: Listener): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  emit(event: McEvent): void {
+    const redacted = redactEvent(event, this.redactor);
+    this.emitter.emit('event', { ...redacted, time: this.now() });
+  }
+}
+
+function redactEvent(event: McEvent, redactor: Redactor): McEvent {
+  return redactor.size === 0 ? event : (redactValue(event, redactor) as McEvent);
+}
+
+function redactValue(value: unknown, redactor: Redactor): unknown {
+  if (typeof value === 'string') return redactor.redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, redactor));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'type' ? v : redactValue(v, redactor)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,53 @@
+// The mc program: commands wired to IO, and the mapping from outcomes to exit statuses.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { InputError } from './domain/input-error.js';
+import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
+import { inventoryCommand } from './commands/inventory.js';
+import { pingCommand } from './commands/ping.js';
+import { runCommand } from './commands/run.js';
+import type { Io } from './workflows/runtime.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('mc')
+    .description('Deploy a MicroCloud (LXD, MicroCeph, MicroOVN) over SSH from a host inventory')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run mc help <command> for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  program.addCommand(inventoryCommand(io, setExit));
+  program.addCommand(pingCommand(io, setExit));
+  program.addCommand(runCommand(io, setExit));
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version end here with code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? 0 : EXIT_INPUT;
+    }
+    if (err instanceof InputError) {
+      for (const line of err.lines) io.stderr.write(`mc: ${line}\n`);
+      return EXIT_INPUT;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`mc: ${message}\n`);
+    if (io.env.MC_DEBUG !== undefined && err instanceof Error && err.stack !== undefined) {
+      io.stderr.write(`${err.stack}\n`);
+    }
+    return EXIT_FAILED;
+  }
+}

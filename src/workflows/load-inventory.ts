@@ -1,0 +1,143 @@
+// The inventory layer's only I/O: read the inventory file and, for Ansible inventories, the
+// group_vars/ and host_vars/ directories beside it; then hand the text to the pure parser.
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { detectFormat, parseInventory } from '../domain/inventory/index.js';
+import type { Environment } from '../domain/inventory/env.js';
+import type { InventoryIssue, InventoryResult, InventorySources } from '../domain/inventory/types.js';
+
+/** Extensions Ansible's host_group_vars plugin loads; '' is a file without extension. */
+const VARS_FILE_EXTENSIONS = new Set(['', '.yml', '.yaml', '.json']);
+
+interface VarsFile {
+  entity: string;
+  path: string;
+  text: string;
+}
+
+export type SourcesResult = { ok: true; sources: InventorySources } | { ok: false; issues: InventoryIssue[] };
+
+function fileIssue(file: string, message: string): InventoryIssue {
+  // Line 0: the issue is about the file as a whole; formatIssue prints just the message.
+  return { file, line: 0, col: 0, message };
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * Loads and validates the inventory at `path`; `env` is used for `${VAR}` substitution. Synchronous:
+ * it runs once at startup, before anything else can happen concurrently.
+ */
+export function loadInventory(path: string, env: Environment): InventoryResult {
+  const read = readInventorySources(path);
+  return read.ok ? parseInventory(read.sources, env) : read;
+}
+
+/**
+ * Reads the inventory file and, when it is an Ansible inventory, every group_vars/host_vars file
+ * beside it (`<name>`, `<name>.yml|.yaml|.json`, or `<name>/` with such files, sorted, so later files
+ * win as in Ansible). mc's own format keeps all settings in one file and ignores those directories,
+ * so an Ansible layout next to it does not leak in.
+ */
+export function readInventorySources(path: string): SourcesResult {
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) {
+      return {
+        ok: false,
+        issues: [
+          fileIssue(
+            path,
+            `inventory path is a directory: ${path} (pass -i with the inventory file itself, e.g. ${join(path, 'hosts.yaml')})`,
+          ),
+        ],
+      };
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const message =
+      errorCode(error) === 'ENOENT'
+        ? `inventory file not found: ${path} (pass -i with the path to your hosts.yaml)`
+        : `cannot read inventory file ${path}: ${(error as Error).message}`;
+    return { ok: false, issues: [fileIssue(path, message)] };
+  }
+  const main = { path, text };
+  if (detectFormat(path, text) === 'mc') return { ok: true, sources: { main, groupVars: [], hostVars: [] } };
+
+  const issues: InventoryIssue[] = [];
+  const directory = dirname(path);
+  const groupVars = readVarsDirectory(join(directory, 'group_vars'), issues);
+  const hostVars = readVarsDirectory(join(directory, 'host_vars'), issues);
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    sources: {
+      main,
+      groupVars: groupVars.map(({ entity, path: file, text: content }) => ({
+        group: entity,
+        path: file,
+        text: content,
+      })),
+      hostVars: hostVars.map(({ entity, path: file, text: content }) => ({
+        host: entity,
+        path: file,
+        text: content,
+      })),
+    },
+  };
+}
+
+/** One entry per variables file, named after its group or host; a missing directory is no error. */
+function readVarsDirectory(directory: string, issues: InventoryIssue[]): VarsFile[] {
+  const entries = listDirectory(directory, issues);
+  const files: VarsFile[] = [];
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) {
+      for (const file of readTree(path, issues))
+        files.push({ entity: entry.name, path: file.path, text: file.text });
+    } else if (entry.isFile() && VARS_FILE_EXTENSIONS.has(extname(entry.name))) {
+      const text = readText(path, issues);
+      if (text !== undefined) files.push({ entity: basename(entry.name, extname(entry.name)), path, text });
+    }
+  }
+  return files;
+}
+
+/** Every variables file under a `<name>/` directory, depth first, sorted by name. */
+function readTree(directory: string, issues: InventoryIssue[]): { path: string; text: string }[] {
+  const files: { path: string; text: string }[] = [];
+  for (const entry of listDirectory(directory, issues)) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...readTree(path, issues));
+    else if (entry.isFile() && VARS_FILE_EXTENSIONS.has(extname(entry.name))) {
+      const text = readText(path, issues);
+      if (text !== undefined) files.push({ path, text });
+    }
+  }
+  return files;
+}
+
+function listDirectory(directory: string, issues: InventoryIssue[]): Dirent[] {
+  try {
+    const entries = readdirSync(directory, { withFileTypes: true });
+    // Hidden files are editor swap files and the like, which Ansible skips too.
+    return entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') {
+      issues.push(fileIssue(directory, `cannot read ${directory}: ${(error as Error).message}`));
+    }
+    return [];
+  }
+}
+
+function readText(path: string, issues: InventoryIssue[]): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    issues.push(fileIssue(path, `cannot read ${path}: ${(error as Error).message}`));
+    return undefined;
+  }
+}

@@ -1,0 +1,294 @@
+// The composition root of a run: inventory, secrets, targets, renderers, log file, connection pool.
+// Everything that can be wrong with the input is found here, before any host is contacted.
+import { readFileSync, readdirSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { InputError } from '../domain/input-error.js';
+import { formatIssue, selectHosts } from '../domain/inventory/index.js';
+import type { HostSpec, Inventory } from '../domain/inventory/types.js';
+import { EventBus } from '../output/events.js';
+import { formatRecap } from '../output/format.js';
+import { attachJsonRenderer } from '../output/json.js';
+import { attachLogFile, defaultLogPath } from '../output/logfile.js';
+import type { LogFile } from '../output/logfile.js';
+import { attachPlainRenderer } from '../output/plain.js';
+import { terminalPrompter } from '../output/prompt.js';
+import { Redactor } from '../output/redact.js';
+import { attachTtyRenderer } from '../output/tty.js';
+import type { TtyRenderer } from '../output/tty.js';
+import type { ConnectTarget, HostKeyVerifier } from '../transport/connection.js';
+import { Credentials } from '../transport/credentials.js';
+import { KnownHostsVerifier } from '../transport/host-keys.js';
+import { ConnectionPool, DEFAULT_RETRY } from '../transport/pool.js';
+import { resolveSshConfig } from '../transport/ssh-config.js';
+import type { ResolvedSshConfig } from '../transport/ssh-config.js';
+import { resolveTarget } from '../transport/targets.js';
+import { loadInventory } from './load-inventory.js';
+import { Session } from './session.js';
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** What a run needs to know, whatever the command line looked like. */
+export interface RunOptions {
+  inventory: string;
+  limit?: string;
+  forks: number;
+  output: 'auto' | 'tty' | 'plain' | 'json';
+  /** Seconds. */
+  timeout: number;
+  connectTimeout: number;
+  connectRetries: number;
+  acceptNew: boolean;
+  askPass: boolean;
+  askBecomePass: boolean;
+  knownHosts?: string;
+  sshConfig?: string;
+  logFile?: string;
+}
+
+export interface Run {
+  session: Session;
+  inventory: Inventory;
+  hosts: HostSpec[];
+  /** Emits the recap, waits for the renderers, closes connections and the log; true when every host is ok. */
+  finish(): Promise<boolean>;
+}
+
+const readOptional = (path: string): Buffer | undefined => {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+export function loadSelectedHosts(
+  flags: Pick<RunOptions, 'inventory' | 'limit'>,
+  io: Io,
+): {
+  inventory: Inventory;
+  hosts: HostSpec[];
+} {
+  const loaded = loadInventory(resolve(io.cwd, flags.inventory), io.env);
+  if (!loaded.ok) throw new InputError(loaded.issues.map(formatIssue));
+  const inventory = loaded.inventory;
+  if (flags.limit === undefined) return { inventory, hosts: inventory.hosts };
+  const selection = selectHosts(inventory, flags.limit);
+  if (!selection.ok) throw new InputError(selection.issues);
+  if (selection.hosts.length === 0) throw new InputError([`--limit ${flags.limit}: no host selected`]);
+  return { inventory, hosts: selection.hosts };
+}
+
+export async function startRun(command: string, flags: RunOptions, io: Io): Promise<Run> {
+  const { inventory, hosts } = loadSelectedHosts(flags, io);
+  const redactor = new Redactor();
+  const prompter = terminalPrompter(io.stdin, io.stderr);
+
+  const sshPassword = await secret(
+    io.env.MC_SSH_PASSWORD,
+    flags.askPass,
+    'SSH password: ',
+    prompter,
+    '--ask-pass',
+  );
+  const becomePassword = await secret(
+    io.env.MC_BECOME_PASSWORD,
+    flags.askBecomePass,
+    'BECOME password: ',
+    prompter,
+    '--ask-become-pass',
+  );
+  for (const host of hosts) {
+    redactor.add(host.password);
+    redactor.add(host.becomePassword);
+  }
+  redactor.add(sshPassword);
+  redactor.add(becomePassword);
+
+  const home = io.env.HOME ?? homedir();
+  const sshConfig = sshConfigReader(flags.sshConfig ?? `${home}/.ssh/config`, home, io.env);
+  const bus = new EventBus(redactor);
+  const targets = new Map<string, ConnectTarget>();
+  const verifiers = new Map<string, HostKeyVerifier>();
+  const verifierByHost = new Map<string, HostKeyVerifier>();
+  const warnings: string[] = [];
+  for (const host of hosts) {
+    const resolved = resolveTarget(
+      host,
+      {
+        homeDir: home,
+        localUser: io.env.USER ?? userInfo().username,
+        ...(io.env.SSH_AUTH_SOCK === undefined ? {} : { agentSocket: io.env.SSH_AUTH_SOCK }),
+        ...(sshPassword === undefined ? {} : { sshPassword }),
+        ...(becomePassword === undefined ? {} : { becomePassword }),
+        sshConfig,
+      },
+      {
+        connectTimeoutMs: flags.connectTimeout * 1000,
+        keepaliveIntervalMs: 15_000,
+        keepaliveCountMax: 3,
+        acceptNew: flags.acceptNew,
+        ...(flags.knownHosts === undefined ? {} : { knownHostsFile: resolve(io.cwd, flags.knownHosts) }),
+      },
+    );
+    targets.set(host.name, resolved.target);
+    const key = `${resolved.hostKeyPolicy}\0${resolved.knownHostsFiles.join('\0')}`;
+    let verifier = verifiers.get(key);
+    if (verifier === undefined) {
+      verifier = new KnownHostsVerifier({
+        files: resolved.knownHostsFiles,
+        policy: resolved.hostKeyPolicy,
+        readFile: readOptional,
+        onAccepted: (endpoint, fingerprint, file) =>
+          bus.emit({
+            type: 'warning',
+            host: endpoint.label,
+            message: `added host key ${fingerprint} to ${file}`,
+          }),
+      });
+      verifiers.set(key, verifier);
+    }
+    verifierByHost.set(host.name, verifier);
+    if (resolved.ignoredOptions.length > 0) {
+      warnings.push(
+        `${host.name}: ignoring SSH options mc does not use: ${resolved.ignoredOptions.join(', ')}`,
+      );
+    }
+  }
+
+  const mode =
+    flags.output === 'auto'
+      ? io.stdout.isTTY === true && io.env.CI === undefined
+        ? 'tty'
+        : 'plain'
+      : flags.output;
+  // A reader that went away (`mc run ... | head`) must not stop the run on the hosts.
+  let stdoutOpen = true;
+  io.stdout.on('error', () => {
+    stdoutOpen = false;
+  });
+  const write = (text: string): void => {
+    if (stdoutOpen) io.stdout.write(text);
+  };
+  let tty: TtyRenderer | undefined;
+  if (mode === 'json') attachJsonRenderer(bus, write);
+  else if (mode === 'plain') attachPlainRenderer(bus, write);
+  else tty = attachTtyRenderer(bus, io.stdout);
+  const logPath = flags.logFile ?? defaultLogPath(io.env, new Date(), process.pid);
+  const log: LogFile = attachLogFile(
+    bus,
+    resolve(io.cwd, logPath),
+    redactor.redact(`mc ${command} -i ${inventory.source}`),
+  );
+
+  const credentials = new Credentials({
+    readFile: readOptional,
+    redactor,
+    ...(prompter === undefined ? {} : { prompter }),
+    ...(io.env.MC_KEY_PASSPHRASE === undefined ? {} : { keyPassphrase: io.env.MC_KEY_PASSPHRASE }),
+  });
+  const pool = new ConnectionPool(
+    targets,
+    (host) => verifierByHost.get(host) as HostKeyVerifier,
+    credentials,
+    {
+      forks: flags.forks,
+      retry: { ...DEFAULT_RETRY, attempts: flags.connectRetries },
+      hooks: {
+        connecting: (host, attempt) => bus.emit({ type: 'host-connecting', host, attempt }),
+        connected: (host, ms) => bus.emit({ type: 'host-connected', host, ms }),
+      },
+    },
+  );
+  const session = new Session(
+    bus,
+    pool,
+    hosts.map((h) => h.name),
+    {
+      forks: flags.forks,
+      commandTimeoutMs: flags.timeout * 1000,
+      retry: { ...DEFAULT_RETRY, attempts: flags.connectRetries },
+      ...(becomePassword === undefined ? {} : { becomePassword }),
+    },
+  );
+  const started = Date.now();
+  bus.emit({ type: 'run-start', command, hosts: session.hosts.slice() });
+  for (const message of warnings) bus.emit({ type: 'warning', message });
+
+  return {
+    session,
+    inventory,
+    hosts,
+    finish: async () => {
+      await session.close();
+      const recap = session.recap();
+      bus.emit({ type: 'recap', hosts: recap });
+      const ok = session.ok;
+      bus.emit({ type: 'run-end', ok, ms: Date.now() - started, logFile: log.path });
+      if (tty !== undefined) {
+        await tty.finished();
+        const lines = formatRecap(recap);
+        if (!ok) lines.push(`log file: ${log.path}`);
+        io.stdout.write(`${lines.join('\n')}\n`);
+      }
+      await log.close();
+      return ok;
+    },
+  };
+}
+
+async function secret(
+  fromEnv: string | undefined,
+  ask: boolean,
+  question: string,
+  prompter: ReturnType<typeof terminalPrompter>,
+  flag: string,
+): Promise<string | undefined> {
+  if (!ask) return fromEnv;
+  if (fromEnv !== undefined) return fromEnv;
+  if (prompter === undefined) {
+    throw new InputError([`${flag}: no terminal to ask on; set the password in the environment instead`]);
+  }
+  return prompter.ask(question);
+}
+
+function sshConfigReader(
+  path: string,
+  homeDir: string,
+  env: NodeJS.ProcessEnv,
+): (alias: string, commandLineOptions: Record<string, string>) => ResolvedSshConfig | undefined {
+  if (path === 'none') return () => undefined;
+  const text = readOptional(path)?.toString('utf8');
+  if (text === undefined) return () => undefined;
+  const cache = new Map<string, ResolvedSshConfig>();
+  return (alias, commandLineOptions) => {
+    const key = JSON.stringify([alias, commandLineOptions]);
+    let resolved = cache.get(key);
+    if (resolved === undefined) {
+      resolved = resolveSshConfig(alias, {
+        configText: text,
+        configPath: path,
+        readFile: (p) => readOptional(p)?.toString('utf8'),
+        listDir: (dir) => {
+          try {
+            return readdirSync(dir);
+          } catch {
+            return [];
+          }
+        },
+        homeDir,
+        localUser: userInfo().username,
+        env,
+        commandLineOptions,
+      });
+      cache.set(key, resolved);
+    }
+    return resolved;
+  };
+}
