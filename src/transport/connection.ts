@@ -87,6 +87,7 @@ export class Connection {
   private readonly channelLimit = pLimit(MAX_CHANNELS_PER_CONNECTION);
   private lost: TransportError | undefined;
   private readonly onLost = new Set<(err: TransportError) => void>();
+  private readonly running = new Set<ClientChannel>();
   private closedByUs = false;
 
   private constructor(
@@ -134,6 +135,15 @@ export class Connection {
     return this.channelLimit(() => this.execOnChannel(command, options));
   }
 
+  /**
+   * Ctrl-C: without a pty a remote command outlives its channel, so signal each one that is still
+   * running before the connection goes.
+   */
+  interrupt(): void {
+    for (const channel of this.running) channel.signal('INT');
+    this.close();
+  }
+
   close(): void {
     this.closedByUs = true;
     this.client.end();
@@ -171,6 +181,7 @@ export class Connection {
         settled = true;
         clearTimeout(timer);
         this.onLost.delete(onLost);
+        if (channel !== undefined) this.running.delete(channel);
         if (err !== undefined) reject(err);
         else if (result !== undefined) resolve(result);
       };
@@ -199,6 +210,7 @@ export class Connection {
           return;
         }
         channel = ch;
+        this.running.add(ch);
         const outLines = new LineSplitter((line) => {
           if (become?.consumeStdoutLine(line) === true) {
             errLines.push(become.releaseStderr());

@@ -23,6 +23,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500 };
 
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly open = new Set<Connection>();
   private readonly connectLimit: ReturnType<typeof pLimit>;
 
   constructor(
@@ -38,17 +39,26 @@ export class ConnectionPool {
   get(host: string): Promise<Connection> {
     let pending = this.connections.get(host);
     if (pending === undefined) {
-      pending = this.connectLimit(() => this.connectWithRetry(host));
+      pending = this.connectLimit(() => this.connectWithRetry(host)).then((connection) => {
+        this.open.add(connection);
+        return connection;
+      });
       this.connections.set(host, pending);
       pending.catch(() => undefined); // observed by the caller; avoid an unhandled rejection here
     }
     return pending;
   }
 
+  /** Interrupts every command still running, on every host, and closes the connections. */
+  interruptAll(): void {
+    for (const connection of this.open) connection.interrupt();
+  }
+
   async closeAll(): Promise<void> {
     const all = await Promise.allSettled(this.connections.values());
     for (const result of all) if (result.status === 'fulfilled') result.value.close();
     this.connections.clear();
+    this.open.clear();
   }
 
   private async connectWithRetry(host: string): Promise<Connection> {

@@ -32,6 +32,8 @@ export interface Io {
   stdin: NodeJS.ReadStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Registers what to do on Ctrl-C, before the process exits with 130. */
+  onInterrupt(handler: () => void): void;
 }
 
 /** What a run needs to know, whatever the command line looked like. */
@@ -217,6 +219,10 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
       ...(becomePassword === undefined ? {} : { becomePassword }),
     },
   );
+  io.onInterrupt(() => {
+    pool.interruptAll();
+    void log.close();
+  });
   const started = Date.now();
   bus.emit({ type: 'run-start', command, hosts: session.hosts.slice() });
   for (const message of warnings) bus.emit({ type: 'warning', message });

@@ -205,6 +205,45 @@ describe('mc command line', { concurrency: false }, () => {
     assert.match(r.stdout, /^node3 +unreachable/m);
   });
 
+  it('on Ctrl-C signals the running remote commands, leaves nothing running, and exits 130', async () => {
+    const marker = `mc-int-${process.pid}-${Date.now()}`;
+    const child = execa(
+      'node',
+      [MC, 'run', '-i', 'hosts.yml', '--known-hosts', lab.knownHostsPath, '--', `sleep 30 # ${marker}`],
+      {
+        cwd: scratch.path,
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
+    // Processes on the hosts: everything matching the marker but mc itself, whose argv holds it too.
+    const remote = async (): Promise<string> =>
+      (await execa('pgrep', ['-f', `[m]${marker.slice(1)}`], { reject: false })).stdout
+        .split('\n')
+        .filter((pid) => pid !== '' && Number(pid) !== child.pid)
+        .join('\n');
+    for (let i = 0; i < 100 && (await remote()).split('\n').filter(Boolean).length < 3; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(
+      (await remote()).split('\n').filter(Boolean).length,
+      3,
+      'the command runs on the three hosts',
+    );
+    child.kill('SIGINT');
+    const result = await child;
+    assert.equal(result.exitCode, 130);
+    assert.match(result.stderr, /interrupted/);
+    let left = await remote();
+    for (let i = 0; i < 40 && left !== ''; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await remote();
+    }
+    assert.equal(left, '');
+  });
+
   describe('input errors', () => {
     let listener: Server;
     let connections = 0;
