@@ -145,6 +145,8 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
 
 function sshdConfig(address: string, port: number, dir: string, extra: string[]): string {
   return [
+    // sshd keeps the first value it reads for a keyword: the caller's lines go first to win.
+    ...extra,
     `ListenAddress ${address}:${port}`,
     `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
     'PidFile none',
@@ -159,7 +161,6 @@ function sshdConfig(address: string, port: number, dir: string, extra: string[])
     'ClientAliveInterval 5',
     'LogLevel ERROR',
     'Subsystem sftp internal-sftp',
-    ...extra,
     '',
   ].join('\n');
 }

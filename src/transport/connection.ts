@@ -422,6 +422,8 @@ async function handshake(
 
   return new Promise<SshClient>((resolve, reject) => {
     const fail = (err: unknown): void => {
+      // The server may still reset the socket after we gave up; that second error must not go unheard.
+      client.on('error', () => undefined);
       client.removeAllListeners('ready');
       client.end();
       reject(err instanceof Error ? err : new TransportError(String(err)));

@@ -94,7 +94,11 @@ export function resolveTarget(
   };
   if (host.keyFile !== undefined) addIdentity(host.keyFile, true);
   if (options.identityfile !== undefined) addIdentity(options.identityfile, true);
-  for (const file of config?.identityFiles ?? []) addIdentity(file, !isDefaultIdentity(file, env.homeDir));
+  // OpenSSH adds its default identities only when nothing names a key, as `ssh -i` shows.
+  const configNamesKeys = config?.configured.has('identityFiles') === true;
+  if (identityFiles.length === 0 || configNamesKeys) {
+    for (const file of config?.identityFiles ?? []) addIdentity(file, !isDefaultIdentity(file, env.homeDir));
+  }
   if (identityFiles.length === 0) {
     for (const name of DEFAULT_IDENTITIES) addIdentity(`${env.homeDir}/.ssh/${name}`, false);
   }

@@ -21,11 +21,15 @@ export interface TestUser {
   remove(): Promise<void>;
 }
 
-/** A login user that sshd accepts with keys; `sudo`: none, passwordless, or with its password. */
-export async function createUser(sudo: 'none' | 'nopasswd' | 'password'): Promise<TestUser> {
+/** A login user that sshd accepts with keys (and its password, if it has one); `sudo`: none, passwordless, or with its password. */
+export async function createUser(
+  sudo: 'none' | 'nopasswd' | 'password',
+  options: { password?: boolean } = {},
+): Promise<TestUser> {
   const name = `mct${uniqueSuffix()}`.slice(0, 30);
   await execa('useradd', ['-m', '-s', '/bin/bash', name]);
-  const password = sudo === 'password' ? `pw-${randomBytes(8).toString('hex')}` : undefined;
+  const password =
+    sudo === 'password' || options.password === true ? `pw-${randomBytes(8).toString('hex')}` : undefined;
   // A locked account ('!') is refused by sshd without PAM; '*' allows key logins only.
   if (password === undefined) await execa('usermod', ['-p', '*', name]);
   else await execa('chpasswd', { input: `${name}:${password}\n` });

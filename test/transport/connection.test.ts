@@ -10,6 +10,7 @@ import { Redactor } from '../../src/output/redact.js';
 import { Connection } from '../../src/transport/connection.js';
 import type { ConnectTarget, Endpoint } from '../../src/transport/connection.js';
 import { Credentials } from '../../src/transport/credentials.js';
+import { ConnectionPool } from '../../src/transport/pool.js';
 import type { SecretPrompter } from '../../src/transport/credentials.js';
 import {
   AuthenticationError,
@@ -332,6 +333,79 @@ describe('Connection over real sshd', { concurrency: false }, () => {
     } finally {
       await local.stop();
     }
+  });
+
+  it('logs in with a password when the server allows it, and is not retried when it is wrong', async () => {
+    const user = await createUser('none', { password: true });
+    const local = await startLoopbackLab({
+      count: 1,
+      baseDir: scratch.path,
+      names: ['pwhost'],
+      subnet: 5,
+      sshdConfig: ['PasswordAuthentication yes'],
+    });
+    const localVerifier = new KnownHostsVerifier({
+      files: [local.knownHostsPath],
+      policy: 'strict',
+      readFile,
+    });
+    try {
+      const host = local.hosts[0]!;
+      const conn = await Connection.open(
+        target(host, { user: user.name, password: user.password ?? '' }),
+        localVerifier,
+        credentials(),
+      );
+      assert.equal((await conn.exec('id -un', { timeoutMs: 5000 })).stdout, `${user.name}\n`);
+      conn.close();
+
+      const attempts: number[] = [];
+      const pool = new ConnectionPool(
+        new Map([['pwhost', target(host, { user: user.name, password: 'wrong' })]]),
+        () => localVerifier,
+        credentials(),
+        {
+          forks: 1,
+          retry: { attempts: 3, baseDelayMs: 10 },
+          hooks: { connecting: (_h, n) => attempts.push(n) },
+        },
+      );
+      await assert.rejects(
+        pool.get('pwhost'),
+        (err: unknown) => err instanceof AuthenticationError && /tried password/.test(err.message),
+      );
+      assert.deepEqual(attempts, [1]);
+    } finally {
+      await local.stop();
+      await user.remove();
+    }
+  });
+
+  it('retries a refused connection with backoff, then reports it', async () => {
+    const host = lab.hosts[0]!;
+    const attempts: number[] = [];
+    const started = Date.now();
+    const pool = new ConnectionPool(
+      new Map([
+        [
+          'closed',
+          target({ ...host, port: 1 }, { identityFiles: [{ path: lab.clientKeyPath, explicit: true }] }),
+        ],
+      ]),
+      () => verifier,
+      credentials(),
+      {
+        forks: 1,
+        retry: { attempts: 3, baseDelayMs: 50 },
+        hooks: { connecting: (_h, n) => attempts.push(n) },
+      },
+    );
+    await assert.rejects(
+      pool.get('closed'),
+      (err: unknown) => err instanceof NetworkError && /ECONNREFUSED/.test(err.message),
+    );
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.ok(Date.now() - started >= 150, 'waited 50 + 100 ms between attempts');
   });
 
   describe('become (sudo)', () => {
