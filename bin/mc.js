@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when it exists (npm installs, `npm run build`), and the TypeScript sources
-// through tsx in a development checkout, so `mc` works straight after `npm ci`.
+// In a checkout (src/ present) mc runs the TypeScript sources through tsx, so it never runs a stale
+// build; an installed package ships only dist/ and runs that.
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-const compiled = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
+const sources = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');
   register();
   await import(new URL('../src/cli.ts', import.meta.url).href);
+} else {
+  await import(new URL('../dist/cli.js', import.meta.url).href);
 }

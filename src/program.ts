@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from './domain/input-error.js';
 import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
 import { inventoryCommand } from './commands/inventory.js';
+import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
 import { runCommand } from './commands/run.js';
 import type { Io } from './workflows/runtime.js';
@@ -22,7 +23,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(inventoryCommand(io, setExit));
   program.addCommand(pingCommand(io, setExit));
   program.addCommand(runCommand(io, setExit));
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  program.addCommand(labCommand(io, setExit, main));
+  // Every (sub)command reports usage errors through us, never by calling process.exit itself.
+  const wire = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput(program.configureOutput());
+      wire(sub);
+    }
+  };
+  wire(program);
   return program;
 }
 

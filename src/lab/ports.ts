@@ -18,18 +18,21 @@ export async function freePort(): Promise<number> {
   }
 }
 
+export function isListening(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 export async function waitListening(address: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: address, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return;
+    if (await isListening(address, port)) return;
     await sleep(20);
   }
   throw new Error(`nothing listens on ${address}:${port} after ${timeoutMs} ms`);

@@ -32,6 +32,16 @@ export class Credentials {
 
   constructor(private readonly options: CredentialsOptions) {}
 
+  /**
+   * Reads and decrypts the endpoints' key files now, asking for passphrases before any live output
+   * starts (a prompt drawn under a redrawing task tree is invisible).
+   */
+  async preload(endpoints: readonly Endpoint[]): Promise<void> {
+    for (const endpoint of endpoints) {
+      for (const identity of endpoint.identityFiles) await this.loadKey(identity.path, identity.explicit);
+    }
+  }
+
   async authMethods(endpoint: Endpoint): Promise<AuthAttempt[]> {
     const username = endpoint.user;
     const attempts: AuthAttempt[] = [];

@@ -18,6 +18,7 @@ import { attachTtyRenderer } from '../output/tty.js';
 import type { TtyRenderer } from '../output/tty.js';
 import type { ConnectTarget, HostKeyVerifier } from '../transport/connection.js';
 import { Credentials } from '../transport/credentials.js';
+import { ConfigurationError } from '../transport/errors.js';
 import { KnownHostsVerifier } from '../transport/host-keys.js';
 import { ConnectionPool, DEFAULT_RETRY } from '../transport/pool.js';
 import { resolveSshConfig } from '../transport/ssh-config.js';
@@ -164,6 +165,21 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
     }
   }
 
+  const credentials = new Credentials({
+    readFile: readOptional,
+    redactor,
+    ...(prompter === undefined ? {} : { prompter }),
+    ...(io.env.MC_KEY_PASSPHRASE === undefined ? {} : { keyPassphrase: io.env.MC_KEY_PASSPHRASE }),
+  });
+  // Every question (key passphrases) is asked here, before any renderer draws.
+  try {
+    await credentials.preload([...targets.values()].flatMap((t) => [t, ...t.jumps]));
+  } catch (err) {
+    if (err instanceof ConfigurationError)
+      throw new InputError([`${err.message}${err.hint === undefined ? '' : ` (${err.hint})`}`]);
+    throw err;
+  }
+
   const mode =
     flags.output === 'auto'
       ? io.stdout.isTTY === true && io.env.CI === undefined
@@ -189,12 +205,6 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
     redactor.redact(`mc ${command} -i ${inventory.source}`),
   );
 
-  const credentials = new Credentials({
-    readFile: readOptional,
-    redactor,
-    ...(prompter === undefined ? {} : { prompter }),
-    ...(io.env.MC_KEY_PASSPHRASE === undefined ? {} : { keyPassphrase: io.env.MC_KEY_PASSPHRASE }),
-  });
   const pool = new ConnectionPool(
     targets,
     (host) => verifierByHost.get(host) as HostKeyVerifier,

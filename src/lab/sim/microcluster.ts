@@ -1,0 +1,394 @@
+// The microcluster framework shared by MicroCeph, MicroOVN and MicroCloud (§0 `mcl`): bootstrap, join
+// tokens, joins, member roles and statuses. Error texts are the framework's own (canonical/microcluster v2):
+// each is quoted where it is produced.
+
+import type { MicroclusterDaemon, Machine, MicroclusterServiceName } from './machine.js';
+import { hasAddress, machineWithAddress } from './machine.js';
+import { joinHostPort, splitHostPort } from './net.js';
+import {
+  allMachines,
+  fakeCertificate,
+  nextId,
+  randomSecret,
+  spend,
+  type ClusterMemberRecord,
+  type ClusterState,
+  type World,
+} from './world.js';
+
+/** Listen ports (§0 key facts). */
+export const MICROCLUSTER_PORT: Record<MicroclusterServiceName, number> = {
+  microceph: 7443,
+  microovn: 6443,
+  microcloud: 9443,
+};
+
+/** An error whose message is exactly what the daemon returns and the CLI prints after `Error: `. */
+export class DaemonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DaemonError';
+  }
+}
+
+// mcl rest/types/database.go DatabaseNotReady / DatabaseReady status strings.
+export const DATABASE_NOT_READY = 'Database is not yet initialized';
+const DATABASE_READY = 'Database is online';
+
+export function clusterOf(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+): ClusterState | null {
+  const id = machine.daemons[service]?.clusterId;
+  return id ? (world.state.clusters[id] ?? null) : null;
+}
+
+/**
+ * Endpoints not marked AllowedBeforeInit answer 503 with the database status before bootstrap/join
+ * (mcl internal/rest/rest.go + db IsOpen), which every CLI prints verbatim.
+ */
+export function requireCluster(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+): ClusterState {
+  const cluster = clusterOf(world, machine, service);
+  if (!cluster) throw new DaemonError(DATABASE_NOT_READY);
+  return cluster;
+}
+
+/** A fresh, uninitialised daemon as the snap's install hook leaves it. */
+export function freshDaemon(world: World): MicroclusterDaemon {
+  return {
+    clusterId: null,
+    memberName: null,
+    address: null,
+    serverCertificate: fakeCertificate(world),
+    startedAt: world.clock.now(),
+  };
+}
+
+function listenError(hostPort: string): DaemonError {
+  // mcl internal/endpoints/network.go: "Failed to listen on https socket: %w" around Go's net.Listen error.
+  return new DaemonError(
+    `Failed to listen on https socket: listen tcp ${hostPort}: bind: cannot assign requested address`,
+  );
+}
+
+export interface BootstrapResult {
+  cluster: ClusterState;
+  member: ClusterMemberRecord;
+}
+
+/**
+ * `cluster bootstrap` / NewCluster: refuses an initialised daemon ("Unable to initialize cluster: Database is
+ * online", mcl control.go) and an address the host does not have; takes `<service>.bootstrap` time.
+ */
+export async function bootstrapCluster(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+  ip: string,
+  signal?: AbortSignal,
+): Promise<BootstrapResult> {
+  const daemon = machine.daemons[service];
+  if (!daemon) throw new Error(`${service} daemon is not installed on ${machine.name}`);
+  if (daemon.clusterId) throw new DaemonError(`Unable to initialize cluster: ${DATABASE_READY}`);
+  const hostPort = joinHostPort(ip, MICROCLUSTER_PORT[service]);
+  if (!hasAddress(machine, ip)) throw listenError(hostPort);
+  // Claim the daemon before waiting so a concurrent second bootstrap sees it initialised.
+  const id = nextId(world, service);
+  daemon.clusterId = id;
+  daemon.memberName = machine.hostname;
+  daemon.address = hostPort;
+  const certificate = fakeCertificate(world);
+  const member: ClusterMemberRecord = {
+    name: machine.hostname,
+    host: machine.name,
+    address: hostPort,
+    certificatePem: daemon.serverCertificate.pem,
+    certificateFingerprint: daemon.serverCertificate.fingerprint,
+    joinedAt: null,
+  };
+  const cluster: ClusterState = {
+    id,
+    service,
+    createdAt: world.clock.now(),
+    certificatePem: certificate.pem,
+    fingerprint: certificate.fingerprint,
+    members: [member],
+    tokens: [],
+    ceph: null,
+    ovn: null,
+    lxd: null,
+  };
+  world.state.clusters[id] = cluster;
+  try {
+    await spend(world, `${service}.bootstrap`, signal);
+  } catch (error) {
+    delete world.state.clusters[id];
+    daemon.clusterId = null;
+    daemon.memberName = null;
+    daemon.address = null;
+    throw error;
+  }
+  member.joinedAt = world.clock.now();
+  return { cluster, member };
+}
+
+interface TokenPayload {
+  secret: string;
+  fingerprint: string;
+  join_addresses: string[];
+}
+
+/** Go's strict base64.StdEncoding decoding, with its `illegal base64 data at input byte N` error. */
+export function decodeGoBase64(text: string): { ok: true; data: string } | { ok: false; error: string } {
+  const alphabet = /[A-Za-z0-9+/]/;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string;
+    if (char === '=' && i >= text.length - 2 && text.length % 4 === 0) continue;
+    if (!alphabet.test(char)) return { ok: false, error: `illegal base64 data at input byte ${i}` };
+  }
+  if (text.length % 4 !== 0) {
+    return { ok: false, error: `illegal base64 data at input byte ${text.length - (text.length % 4)}` };
+  }
+  return { ok: true, data: Buffer.from(text, 'base64').toString('utf8') };
+}
+
+/** mcl internal/rest/types/tokens.go DecodeToken, with Go's error texts for bad input. */
+export function decodeJoinToken(
+  token: string,
+): { ok: true; payload: TokenPayload } | { ok: false; error: string } {
+  const decoded = decodeGoBase64(token);
+  if (!decoded.ok) return decoded;
+  const text = decoded.data;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // encoding/json: an invalid first byte is reported as such, anything else as a truncated document.
+    const first = text.trimStart()[0];
+    if (first !== undefined && !/[[{"\-0-9tfn]/.test(first)) {
+      return { ok: false, error: `invalid character '${first}' looking for beginning of value` };
+    }
+    return { ok: false, error: 'unexpected end of JSON input' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    if (kind === 'null') return { ok: true, payload: { secret: '', fingerprint: '', join_addresses: [] } };
+    return { ok: false, error: `json: cannot unmarshal ${kind} into Go value of type types.Token` };
+  }
+  const record = value as Record<string, unknown>;
+  const payload: TokenPayload = { secret: '', fingerprint: '', join_addresses: [] };
+  for (const key of ['secret', 'fingerprint'] as const) {
+    const field = record[key];
+    if (field === undefined || field === null) continue;
+    if (typeof field !== 'string') {
+      return {
+        ok: false,
+        error: `json: cannot unmarshal ${typeof field} into Go struct field Token.${key} of type string`,
+      };
+    }
+    payload[key] = field;
+  }
+  const addresses = record['join_addresses'];
+  if (Array.isArray(addresses))
+    payload.join_addresses = addresses.filter((a): a is string => typeof a === 'string');
+  return { ok: true, payload };
+}
+
+export function encodeJoinToken(payload: TokenPayload): string {
+  return Buffer.from(JSON.stringify(payload)).toString('base64');
+}
+
+/**
+ * `cluster add NAME` / NewJoinToken: a single-use record bound to NAME with an optional expiry, and a token
+ * carrying the secret, the cluster fingerprint and every member address (§10.7, mcl tokens.go).
+ */
+export async function issueJoinToken(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+  name: string,
+  lifetimeMs: number | null,
+): Promise<string> {
+  const cluster = requireCluster(world, machine, service);
+  await spend(world, 'token.issue');
+  const now = world.clock.now();
+  // tokensPost deletes expired records first, then inserts; `name` is UNIQUE in core_token_records.
+  cluster.tokens = cluster.tokens.filter((t) => t.expiresAt === null || t.expiresAt > now);
+  if (cluster.tokens.some((t) => t.name === name)) {
+    throw new DaemonError(
+      'Failed to create "core_token_records" entry: UNIQUE constraint failed: core_token_records.name',
+    );
+  }
+  const secret = randomSecret(world);
+  cluster.tokens.push({
+    name,
+    secret,
+    issuedAt: now,
+    expiresAt: lifetimeMs === null || lifetimeMs === 0 ? null : now + lifetimeMs,
+  });
+  return encodeJoinToken({
+    secret,
+    fingerprint: cluster.fingerprint,
+    join_addresses: cluster.members.map((m) => m.address),
+  });
+}
+
+/** Which cluster answers at `ip:port` for this service, if any daemon listens there. */
+function clusterListeningAt(
+  world: World,
+  service: MicroclusterServiceName,
+  hostPort: string,
+): ClusterState | null {
+  const split = splitHostPort(hostPort);
+  if (!split || split.port !== MICROCLUSTER_PORT[service]) return null;
+  const target = machineWithAddress(allMachines(world), split.host);
+  if (!target) return null;
+  const daemon = target.daemons[service];
+  if (!daemon?.clusterId || daemon.address !== joinHostPort(split.host, split.port)) return null;
+  return world.state.clusters[daemon.clusterId] ?? null;
+}
+
+/**
+ * `cluster join TOKEN` / JoinCluster. Tries each join address; an unreachable address or a certificate
+ * that does not match the token's fingerprint is skipped silently, so a token from another cluster ends as
+ * "N join attempts were unsuccessful. Last error: %!w(<nil>)" (mcl control.go joinWithToken). The existing
+ * member validates the token: unknown or already used secret -> "CoreTokenRecord not found", expired ->
+ * "Token expired", issued for another name -> "Joining server certificate SAN does not contain join token
+ * name" (mcl cluster.go clusterPost).
+ */
+export async function joinCluster(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+  token: string,
+  ip: string,
+  signal?: AbortSignal,
+): Promise<BootstrapResult> {
+  const daemon = machine.daemons[service];
+  if (!daemon) throw new Error(`${service} daemon is not installed on ${machine.name}`);
+  if (daemon.clusterId) throw new DaemonError(`Unable to initialize cluster: ${DATABASE_READY}`);
+  const decoded = decodeJoinToken(token);
+  if (!decoded.ok) throw new DaemonError(decoded.error);
+  const hostPort = joinHostPort(ip, MICROCLUSTER_PORT[service]);
+  if (!hasAddress(machine, ip)) throw listenError(hostPort);
+  const { payload } = decoded;
+  let lastError: string | null = null;
+  for (const address of payload.join_addresses) {
+    const cluster = clusterListeningAt(world, service, address);
+    if (!cluster || cluster.fingerprint !== payload.fingerprint) continue;
+    const now = world.clock.now();
+    if (cluster.members.some((m) => m.address === hostPort)) {
+      lastError = `Remote with address "${hostPort}" exists`;
+      continue;
+    }
+    const record = cluster.tokens.find((t) => t.secret === payload.secret);
+    if (!record) {
+      lastError = 'CoreTokenRecord not found';
+      continue;
+    }
+    if (record.expiresAt !== null && record.expiresAt <= now) {
+      lastError = 'Token expired';
+      continue;
+    }
+    if (record.name !== machine.hostname) {
+      lastError = 'Joining server certificate SAN does not contain join token name';
+      continue;
+    }
+    if (cluster.members.some((m) => m.name === machine.hostname)) {
+      lastError = 'This "core_cluster_members" entry already exists';
+      continue;
+    }
+    // Accepted: the record is consumed and the member exists (PENDING) before dqlite has caught up.
+    cluster.tokens = cluster.tokens.filter((t) => t !== record);
+    const member: ClusterMemberRecord = {
+      name: machine.hostname,
+      host: machine.name,
+      address: hostPort,
+      certificatePem: daemon.serverCertificate.pem,
+      certificateFingerprint: daemon.serverCertificate.fingerprint,
+      joinedAt: null,
+    };
+    cluster.members.push(member);
+    daemon.clusterId = cluster.id;
+    daemon.memberName = machine.hostname;
+    daemon.address = hostPort;
+    await spend(world, `${service}.join`, signal);
+    member.joinedAt = world.clock.now();
+    return { cluster, member };
+  }
+  const last = lastError ?? '%!w(<nil>)';
+  throw new DaemonError(
+    `${payload.join_addresses.length} join attempts were unsuccessful. Last error: ${last}`,
+  );
+}
+
+export type MemberRole = 'voter' | 'stand-by' | 'spare' | 'PENDING';
+export type MemberStatus = 'ONLINE' | 'UNREACHABLE' | 'NOT FOUND';
+
+export interface MemberView {
+  record: ClusterMemberRecord;
+  role: MemberRole;
+  status: MemberStatus;
+}
+
+/**
+ * Roles as go-dqlite's role adjustment settles them (§11.3): a member is PENDING until `cluster.settle`
+ * after its join; with fewer than 3 settled members only the first is a voter (the rest spare); otherwise
+ * 3 voters, then 3 stand-bys, then spares, in join order.
+ */
+export function memberViews(world: World, cluster: ClusterState): MemberView[] {
+  const now = world.clock.now();
+  const settle = world.latency['cluster.settle'];
+  const settled = cluster.members.filter((m) => m.joinedAt !== null && m.joinedAt + settle <= now);
+  return cluster.members.map((record) => {
+    let role: MemberRole = 'PENDING';
+    const index = settled.indexOf(record);
+    if (index >= 0) {
+      if (settled.length < 3) role = index === 0 ? 'voter' : 'spare';
+      else role = index < 3 ? 'voter' : index < 6 ? 'stand-by' : 'spare';
+    }
+    const machine = world.state.machines[record.host];
+    const daemonClusterId =
+      cluster.service === 'lxd'
+        ? machine?.daemons.lxd?.clusterId
+        : machine?.daemons[cluster.service]?.clusterId;
+    const status: MemberStatus = !machine
+      ? 'NOT FOUND'
+      : daemonClusterId === cluster.id
+        ? 'ONLINE'
+        : 'UNREACHABLE';
+    return { record, role, status };
+  });
+}
+
+const INTERNAL_EXTENSIONS = ['internal:runtime_extension_v1', 'internal:rename_core_endpoints'];
+
+/** `cluster list -f json` element (mcl rest/types/cluster.go ClusterMember, field order as Go marshals it). */
+export function memberJson(world: World, view: MemberView): Record<string, unknown> {
+  const heartbeat =
+    view.role === 'PENDING'
+      ? '0001-01-01T00:00:00Z'
+      : new Date(Math.floor(world.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return {
+    name: view.record.name,
+    address: view.record.address,
+    certificate: view.record.certificatePem,
+    role: view.role,
+    schema_internal_version: 7,
+    schema_external_version: 3,
+    last_heartbeat: heartbeat,
+    status: view.status,
+    extensions: INTERNAL_EXTENSIONS,
+    secret: '',
+  };
+}
+
+/** Table rows NAME, ADDRESS, ROLE, FINGERPRINT, STATUS (§10.7). */
+export function memberRow(view: MemberView): string[] {
+  return [view.record.name, view.record.address, view.role, view.record.certificateFingerprint, view.status];
+}

@@ -1,0 +1,427 @@
+// `microceph` (squid): cluster bootstrap/add/join/list/config, disk add/list, pool set-rf/list, status.
+// Command shapes and outputs follow canonical/microceph squid cmd/microceph; errors come from the daemon
+// (microcluster and microceph/ceph/osd.go) and are printed by cobra as `Error: <message>`.
+
+import {
+  addDisks,
+  afterCephBootstrap,
+  afterCephJoin,
+  availableDisks,
+  cephData,
+  checkCephBootstrap,
+  osdCountOn,
+  servicesOn,
+  setReplicationFactor,
+} from '../ceph.js';
+import { asciiTable, byteSizeIec, goJson, renderLxdTable, sortRowsNaturally } from '../format.js';
+import { defaultInterfaceAddress } from '../machine.js';
+import {
+  DaemonError,
+  bootstrapCluster,
+  clusterOf,
+  issueJoinToken,
+  joinCluster,
+  memberJson,
+  memberRow,
+  memberViews,
+  requireCluster,
+} from '../microcluster.js';
+import { splitHostPort } from '../net.js';
+import {
+  NotModelledError,
+  boolFlag,
+  cobraFail,
+  cobraHelp,
+  numberFlag,
+  parseGoDuration,
+  runCobra,
+  stringFlag,
+  type CobraApp,
+  type CobraCommand,
+  type Output,
+  type ParsedArgs,
+  type ProgramContext,
+  type ProgramResult,
+} from '../program.js';
+import { getMachine } from '../world.js';
+
+/** Keys of microceph's cluster config table (microceph/ceph/config.go GetConstConfigTable), RO marked. */
+const CONFIG_KEYS: Record<string, 'ro' | 'rw'> = {
+  public_network: 'ro',
+  cluster_network: 'rw',
+  rbd_default_features: 'rw',
+  osd_pool_default_crush_rule: 'rw',
+};
+
+function buildApp(ctx: ProgramContext): CobraApp {
+  const { world, machine } = ctx;
+  const app: CobraApp = {
+    name: 'microceph',
+    version: machine.snaps.find((s) => s.name === 'microceph')?.version ?? '',
+    errorPrefix: 'Error: ',
+    globalFlags: [
+      { name: 'state-dir', type: 'string' },
+      { name: 'help', short: 'h', type: 'bool' },
+      { name: 'version', type: 'bool' },
+      { name: 'debug', short: 'd', type: 'bool' },
+      { name: 'verbose', short: 'v', type: 'bool' },
+    ],
+    commands: [],
+  };
+
+  /** Runs a command body, turning daemon errors into cobra's `Error: …` and exit 1. */
+  const guarded =
+    (body: (parsed: ParsedArgs, out: Output, self: CobraCommand) => Promise<number> | number) =>
+    (self: () => CobraCommand) =>
+    async (parsed: ParsedArgs, out: Output): Promise<number> => {
+      try {
+        return await body(parsed, out, self());
+      } catch (error) {
+        if (error instanceof DaemonError) return cobraFail(app, out, error.message);
+        throw error;
+      }
+    };
+
+  const command = (
+    path: string,
+    use: string,
+    short: string,
+    flags: CobraCommand['flags'],
+    body: (parsed: ParsedArgs, out: Output, self: CobraCommand) => Promise<number> | number,
+  ): void => {
+    const entry: CobraCommand = { path, use, short, flags, run: () => Promise.resolve(0) };
+    entry.run = guarded(body)(() => entry);
+    app.commands.push(entry);
+  };
+
+  command(
+    'cluster bootstrap',
+    'bootstrap',
+    'Sets up a new cluster',
+    [
+      { name: 'microceph-ip', type: 'string' },
+      { name: 'mon-ip', type: 'string' },
+      { name: 'public-network', type: 'string' },
+      { name: 'cluster-network', type: 'string' },
+      { name: 'availability-zone', type: 'string' },
+    ],
+    async (parsed, out, self) => {
+      if (parsed.positionals.length !== 0) return cobraHelp(app, self, out);
+      const ip = stringFlag(parsed, 'microceph-ip') || defaultInterfaceAddress(machine);
+      const options = {
+        monIp: stringFlag(parsed, 'mon-ip') || ip,
+        publicNetwork: stringFlag(parsed, 'public-network') || null,
+        clusterNetwork: stringFlag(parsed, 'cluster-network') || null,
+      };
+      const problem = checkCephBootstrap(options);
+      if (problem) return cobraFail(app, out, problem);
+      const { cluster } = await bootstrapCluster(world, machine, 'microceph', ip, ctx.signal);
+      afterCephBootstrap(machine, cluster, options);
+      return 0;
+    },
+  );
+
+  command(
+    'cluster add',
+    'add <NAME>',
+    'Generates a token for a new server',
+    [{ name: 'timeout', short: 't', type: 'string' }],
+    async (parsed, out, self) => {
+      if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
+      const duration = parseGoDuration(stringFlag(parsed, 'timeout', '3h'));
+      if (!duration.ok) return cobraFail(app, out, `Invalid value for timeout flag: ${duration.error}`);
+      out.println(
+        await issueJoinToken(world, machine, 'microceph', parsed.positionals[0] as string, duration.ms),
+      );
+      return 0;
+    },
+  );
+
+  command(
+    'cluster join',
+    'join <TOKEN>',
+    'Joins an existing cluster',
+    [
+      { name: 'microceph-ip', type: 'string' },
+      { name: 'availability-zone', type: 'string' },
+    ],
+    async (parsed, out, self) => {
+      if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
+      const ip = stringFlag(parsed, 'microceph-ip') || defaultInterfaceAddress(machine);
+      const { cluster } = await joinCluster(
+        world,
+        machine,
+        'microceph',
+        parsed.positionals[0] as string,
+        ip,
+        ctx.signal,
+      );
+      afterCephJoin(machine, cluster);
+      return 0;
+    },
+  );
+
+  command(
+    'cluster list',
+    'list',
+    'List servers in the cluster',
+    [{ name: 'format', short: 'f', type: 'string' }],
+    (parsed, out) => {
+      const cluster = requireCluster(world, machine, 'microceph');
+      const views = memberViews(world, cluster);
+      const rows = sortRowsNaturally(views.map(memberRow));
+      const format = stringFlag(parsed, 'format', 'table');
+      const text = renderLxdTable(
+        format,
+        ['NAME', 'ADDRESS', 'ROLE', 'FINGERPRINT', 'STATUS'],
+        rows,
+        views.map((v) => memberJson(world, v)),
+      );
+      if (text === null) return cobraFail(app, out, `Invalid format "${format}"`);
+      out.print(text);
+      return 0;
+    },
+  );
+
+  const configTable = (entries: [string, string][]): string =>
+    asciiTable(
+      ['#', 'Key', 'Value'],
+      entries.map(([key, value], i) => [String(i), key, value]),
+    );
+
+  command('cluster config get', 'get <key>', 'Get specified Ceph Cluster config', [], (parsed, out, self) => {
+    if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
+    const key = parsed.positionals[0] as string;
+    const data = cephData(requireCluster(world, machine, 'microceph'));
+    if (!(key in CONFIG_KEYS))
+      return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
+    const value = data.config[key];
+    out.print(configTable(value === undefined ? [] : [[key, value]]));
+    return 0;
+  });
+
+  command('cluster config list', 'list', 'List all set Ceph level configs', [], (_parsed, out) => {
+    const data = cephData(requireCluster(world, machine, 'microceph'));
+    out.print(configTable(Object.entries(data.config).sort(([a], [b]) => a.localeCompare(b))));
+    return 0;
+  });
+
+  command(
+    'cluster config set',
+    'set <Key> <Value>',
+    'Set specified Ceph Cluster config',
+    [
+      { name: 'wait', type: 'bool' },
+      { name: 'skip-restart', type: 'bool' },
+    ],
+    (parsed, out, self) => {
+      if (parsed.positionals.length !== 2) return cobraHelp(app, self, out);
+      const [key = '', value = ''] = parsed.positionals;
+      const data = cephData(requireCluster(world, machine, 'microceph'));
+      const mode = CONFIG_KEYS[key];
+      if (!mode)
+        return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
+      if (mode === 'ro') return cobraFail(app, out, `requested key ${key} does not support write operation`);
+      data.config[key] = value;
+      return 0;
+    },
+  );
+
+  command(
+    'cluster config reset',
+    'reset <key>',
+    'Clear specified Ceph Cluster config',
+    [
+      { name: 'wait', type: 'bool' },
+      { name: 'skip-restart', type: 'bool' },
+    ],
+    (parsed, out, self) => {
+      if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
+      const key = parsed.positionals[0] as string;
+      const data = cephData(requireCluster(world, machine, 'microceph'));
+      const mode = CONFIG_KEYS[key];
+      if (!mode)
+        return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
+      if (mode === 'ro') return cobraFail(app, out, `requested key ${key} does not support write operation`);
+      delete data.config[key];
+      return 0;
+    },
+  );
+
+  command(
+    'disk add',
+    'add <SPEC>',
+    'Add a new Ceph disk (OSD)',
+    [
+      { name: 'all-available', type: 'bool' },
+      { name: 'wipe', type: 'bool' },
+      { name: 'encrypt', type: 'bool' },
+      { name: 'wal-device', type: 'string' },
+      { name: 'db-device', type: 'string' },
+      { name: 'wal-wipe', type: 'bool' },
+      { name: 'wal-encrypt', type: 'bool' },
+      { name: 'db-wipe', type: 'bool' },
+      { name: 'db-encrypt', type: 'bool' },
+    ],
+    async (parsed, out, self) => {
+      const all = boolFlag(parsed, 'all-available');
+      if (parsed.positionals.length === 0 && !all) return cobraHelp(app, self, out);
+      if (stringFlag(parsed, 'wal-device') || stringFlag(parsed, 'db-device')) {
+        throw new NotModelledError('microceph disk add with WAL/DB devices');
+      }
+      const cluster = requireCluster(world, machine, 'microceph');
+      const paths = all
+        ? availableDisks(machine, cluster, byteSizeIec).map((d) => d.Path)
+        : parsed.positionals;
+      if (all && paths.length === 0) {
+        out.println('No available disks found on this system.');
+        return 0;
+      }
+      const reports = await addDisks(
+        world,
+        machine,
+        cluster,
+        { paths, wipe: boolFlag(parsed, 'wipe'), encrypt: boolFlag(parsed, 'encrypt') },
+        ctx.signal,
+      );
+      // printAddDiskFailures: blank line, PATH/STATUS table, then the single error or a count.
+      out.println('');
+      out.print(asciiTable(['Path', 'Status'], sortRowsNaturally(reports.map((r) => [r.path, r.report]))));
+      const failures = reports.filter((r) => r.report === 'Failure');
+      if (failures.length === 1) return cobraFail(app, out, (failures[0] as { error: string }).error);
+      if (failures.length > 1) {
+        return cobraFail(
+          app,
+          out,
+          `failed adding multiple (${failures.length}) disks, please check logs for details`,
+        );
+      }
+      return 0;
+    },
+  );
+
+  command(
+    'disk list',
+    'list',
+    'List disks configured in MicroCeph and available unpartitioned disks on this system.',
+    [
+      { name: 'json', type: 'bool' },
+      { name: 'host-only', type: 'bool' },
+    ],
+    (parsed, out) => {
+      const cluster = clusterOf(world, machine, 'microceph');
+      if (!cluster) {
+        return cobraFail(
+          app,
+          out,
+          `internal error: unable to fetch configured disks: Database is not yet initialized`,
+        );
+      }
+      let configured = [...(cluster.ceph?.osds ?? [])].sort((a, b) => a.osd - b.osd);
+      if (boolFlag(parsed, 'host-only')) configured = configured.filter((d) => d.member === machine.hostname);
+      const available = availableDisks(machine, cluster, byteSizeIec);
+      if (boolFlag(parsed, 'json')) {
+        out.println(
+          goJson({
+            ConfiguredDisks: configured.map((d) => ({ osd: d.osd, path: d.path, location: d.member })),
+            AvailableDisks: available,
+          }),
+        );
+        return 0;
+      }
+      if (configured.length > 0) {
+        out.println('Disks configured in MicroCeph:');
+        out.print(
+          asciiTable(
+            ['OSD', 'LOCATION', 'PATH'],
+            sortRowsNaturally(configured.map((d) => [String(d.osd), d.member, d.path])),
+          ),
+        );
+      }
+      if (available.length > 0) {
+        out.println('\nAvailable unpartitioned disks on this system:');
+        out.print(
+          asciiTable(
+            ['MODEL', 'CAPACITY', 'TYPE', 'PATH'],
+            sortRowsNaturally(available.map((d) => [d.Model, d.Size, d.Type, d.Path])),
+          ),
+        );
+      }
+      return 0;
+    },
+  );
+
+  command(
+    'pool set-rf',
+    'set-rf <SIZE> <POOL>...',
+    'Set the replication factor for pools',
+    [{ name: 'size', type: 'int' }],
+    (parsed, out, self) => {
+      if (parsed.positionals.length < 1) return cobraHelp(app, self, out);
+      const cluster = requireCluster(world, machine, 'microceph');
+      setReplicationFactor(cluster, parsed.positionals, numberFlag(parsed, 'size', 3));
+      return 0;
+    },
+  );
+
+  command('pool list', 'list', 'List information about OSD pools', [], (parsed, out, self) => {
+    if (parsed.positionals.length !== 0) return cobraHelp(app, self, out);
+    const data = cephData(requireCluster(world, machine, 'microceph'));
+    out.print(
+      asciiTable(
+        ['NAME', 'SIZE', 'CRUSH RULE'],
+        sortRowsNaturally(data.pools.map((p) => [p.name, String(p.size), p.crushRule])),
+      ),
+    );
+    return 0;
+  });
+
+  command('status', 'status', 'Checks the cluster status', [], (_parsed, out) => {
+    const cluster = requireCluster(world, machine, 'microceph');
+    // status.go: services sorted, `osd` appended when the member has disks (§10.7).
+    out.println('MicroCeph deployment summary:');
+    for (const member of cluster.members) {
+      const disks = osdCountOn(cluster, member.name);
+      const services = servicesOn(cluster, member.name).sort();
+      if (disks > 0) services.push('osd');
+      out.println(`- ${member.name} (${splitHostPort(member.address)?.host ?? member.address})`);
+      out.println(`  Services: ${services.join(', ')}`);
+      out.println(`  Disks: ${disks}`);
+    }
+    return 0;
+  });
+
+  command(
+    'waitready',
+    'waitready',
+    'Wait for the daemon to be ready to process requests',
+    [{ name: 'timeout', type: 'int' }],
+    () => 0,
+  );
+
+  for (const [path, short] of [
+    ['init', 'Initializes the MicroCeph cluster interactively'],
+    ['enable', 'Enables a feature or service on the cluster'],
+    ['disable', 'Disables a feature on the cluster'],
+    ['disk remove', 'Remove a Ceph disk (OSD)'],
+    ['cluster remove', 'Removes a server from the cluster'],
+    ['cluster sql', 'Runs a SQL query against the cluster database'],
+    ['cluster maintenance', 'Enter or exit the maintenance mode'],
+    ['client', 'Manage the MicroCeph clients'],
+    ['remote', 'Manage MicroCeph remotes'],
+    ['replication', 'Manage MicroCeph replication'],
+    ['certificate', 'Manage certificates'],
+    ['log', 'Manage the MicroCeph log'],
+  ] as const) {
+    command(path, path.split(' ').at(-1) as string, short, [], () => {
+      throw new NotModelledError(`microceph ${path}`);
+    });
+  }
+  return app;
+}
+
+export async function microcephProgram(ctx: ProgramContext): Promise<ProgramResult> {
+  // The CLI talks to its own host's daemon; make sure the machine really is in the world.
+  getMachine(ctx.world, ctx.machine.name);
+  return runCobra(buildApp(ctx), ctx.argv.slice(1));
+}

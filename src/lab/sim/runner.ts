@@ -1,0 +1,73 @@
+// Adapter for host runners (the embedded SSH lab): which commands exist on a host right now, which calls read
+// stdin, and running one call through the dispatcher. Structurally matches src/lab/embedded's ProgramRunner.
+
+import { snapCommands } from './catalog.js';
+import { builtinProgramNames, lookupProgram, runProgram, type RunOptions } from './dispatcher.js';
+import { getMachine, type World } from './world.js';
+
+export interface SimProgramOutcome {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** An injected fault that cuts the host's SSH connection. */
+  dropConnection?: boolean;
+}
+
+export interface SimProgramRunner {
+  programs(host: string): string[];
+  readsStdin(host: string, argv: readonly string[]): boolean;
+  run(
+    host: string,
+    argv: readonly string[],
+    stdin: string,
+    call?: { uid?: number; signal?: AbortSignal },
+  ): Promise<SimProgramOutcome>;
+}
+
+/** OS programs are always there; snap programs only while their snap is installed. */
+function presentPrograms(world: World, host: string): string[] {
+  const machine = getMachine(world, host);
+  const names = new Set<string>();
+  for (const name of [...builtinProgramNames(), ...world.programs.keys()]) {
+    const snap = lookupProgram(world, name)?.snap ?? null;
+    if (snap === null || machine.snaps.some((s) => s.name === snap)) names.add(name);
+  }
+  // Commands of installed snaps exist even where the simulator does not model them (lxc, microceph.ceph).
+  for (const snap of machine.snaps) {
+    const store = world.state.store.snaps[snap.name];
+    if (store) for (const command of snapCommands(store)) names.add(command);
+  }
+  return [...names].sort();
+}
+
+/** Calls that consume standard input: `microcloud preseed` (§2) and `lxd init --preseed` (§1.4). */
+function consumesStdin(argv: readonly string[]): boolean {
+  const words = argv.map((word, index) => (index === 0 ? word.slice(word.lastIndexOf('/') + 1) : word));
+  const [program, subcommand] = words;
+  if (program === 'microcloud' && subcommand === 'preseed') return true;
+  return program === 'lxd' && subcommand === 'init' && words.includes('--preseed');
+}
+
+export function createProgramRunner(
+  world: World,
+  options: Omit<RunOptions, 'signal'> & { env?: Record<string, string> } = {},
+): SimProgramRunner {
+  return {
+    programs: (host) => presentPrograms(world, host),
+    readsStdin: (_host, argv) => consumesStdin(argv),
+    run: async (host, argv, stdin, call = {}) => {
+      const uid = call.uid ?? options.uid;
+      const result = await runProgram(world, host, [...argv], stdin, options.env ?? {}, {
+        ...(uid !== undefined ? { uid } : {}),
+        ...(call.signal !== undefined ? { signal: call.signal } : {}),
+        ...(options.tty !== undefined ? { tty: options.tty } : {}),
+      });
+      return {
+        stdout: result.stdout,
+        stderr: result.stderr,
+        exitCode: result.exitCode,
+        ...(result.connectionDropped ? { dropConnection: true } : {}),
+      };
+    },
+  };
+}

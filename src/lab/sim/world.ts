@@ -1,0 +1,348 @@
+// The world: every simulated machine plus what crosses hosts (clusters, join tokens, MicroCloud sessions, the
+// snap store), and the runtime around it (clock, latencies, faults, command records).
+// `World.state` is plain JSON; the rest is runtime and is not serialised.
+
+import { createHash } from 'node:crypto';
+
+import { defaultSnapStore, type SnapStore } from './catalog.js';
+import { VirtualClock, type Clock } from './clock.js';
+import { FaultPlan } from './faults.js';
+import type { Machine } from './machine.js';
+import type { Program } from './program.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-host state.
+
+export type ClusterService = 'microceph' | 'microovn' | 'microcloud' | 'lxd';
+
+export interface ClusterMemberRecord {
+  name: string;
+  /** World key of the machine this member runs on. */
+  host: string;
+  /** `ip:port` (MicroCeph 7443, MicroOVN 6443, MicroCloud 9443, LXD 8443). */
+  address: string;
+  certificatePem: string;
+  certificateFingerprint: string;
+  /**
+   * Modelled time the join completed; null while it is still running. The member shows as PENDING until
+   * `cluster.settle` has passed after this (§11.3).
+   */
+  joinedAt: number | null;
+}
+
+/** A microcluster join token record: single use, bound to a name, optional expiry (§1.3, mcl tokens). */
+export interface JoinTokenRecord {
+  name: string;
+  secret: string;
+  issuedAt: number;
+  expiresAt: number | null;
+}
+
+export interface OsdRecord {
+  osd: number;
+  /** Member (hostname) the OSD lives on, MicroCeph's `location`. */
+  member: string;
+  host: string;
+  /** Stable path recorded by MicroCeph (by-id when available). */
+  path: string;
+  /** Kernel name of the whole disk, to find it again in the machine model. */
+  device: string;
+  encrypted: boolean;
+}
+
+export interface CephPool {
+  name: string;
+  size: number;
+  crushRule: string;
+}
+
+export interface CephClusterData {
+  osds: OsdRecord[];
+  nextOsd: number;
+  pools: CephPool[];
+  /** `osd_pool_default_size`; set by `pool set-rf ""` (§3.6). */
+  defaultPoolSize: number;
+  /** MicroCeph cluster config (`cluster config list`): public_network, cluster_network, ... */
+  config: Record<string, string>;
+  /** Services per member: mon, mgr, mds (first three members), set at bootstrap/join. */
+  services: { member: string; service: string }[];
+}
+
+export interface OvnClusterData {
+  /** central (first three members), chassis, switch. */
+  services: { member: string; service: string }[];
+  /** ovn-encap-ip per member when an underlay IP was given (§1.3). */
+  encapIp: Record<string, string>;
+}
+
+export interface LxdStoragePool {
+  name: string;
+  driver: 'zfs' | 'ceph' | 'cephfs' | 'dir';
+  description: string;
+  status: 'Pending' | 'Created';
+  config: Record<string, string>;
+  /** Member-specific config (`--target`). */
+  memberConfig: Record<string, Record<string, string>>;
+}
+
+export interface LxdNetwork {
+  name: string;
+  type: 'physical' | 'ovn' | 'bridge';
+  description: string;
+  status: 'Pending' | 'Created';
+  config: Record<string, string>;
+  memberConfig: Record<string, Record<string, string>>;
+}
+
+/** What MicroCloud leaves in LXD (§3), kept for an `lxc` program added later. */
+export interface LxdClusterData {
+  config: Record<string, string>;
+  memberConfig: Record<string, Record<string, string>>;
+  storagePools: LxdStoragePool[];
+  networks: LxdNetwork[];
+  profiles: Record<string, { devices: Record<string, Record<string, string>> }>;
+  volumes: { pool: string; name: string; member: string }[];
+}
+
+export interface ClusterState {
+  id: string;
+  service: ClusterService;
+  createdAt: number;
+  certificatePem: string;
+  /** SHA-256 of the cluster certificate: what join tokens carry (§10.7). */
+  fingerprint: string;
+  members: ClusterMemberRecord[];
+  tokens: JoinTokenRecord[];
+  ceph: CephClusterData | null;
+  ovn: OvnClusterData | null;
+  lxd: LxdClusterData | null;
+}
+
+export interface JoinIntent {
+  name: string;
+  host: string;
+  address: string;
+  certificateFingerprint: string;
+  services: Record<string, string>;
+  receivedAt: number;
+}
+
+/** A MicroCloud trust-establishment session on one host (§1.2). */
+export interface MicroCloudSession {
+  host: string;
+  role: 'initiating' | 'joining';
+  passphrase: string;
+  startedAt: number;
+  timeoutMs: number;
+  /** Initiator: versions of its services, what joiners are validated against. */
+  services: Record<string, string>;
+  /** Initiator: intents received so far. */
+  intents: JoinIntent[];
+  failedAttempts: number;
+  /** Initiator: set once the intents were confirmed; joiners wait for this. */
+  confirmed: string[];
+  /** Initiator: joiners that have joined the MicroCloud cluster (their sessions end successfully). */
+  joined: string[];
+  /** Set when the session ends; `null` message means it ended normally. */
+  ended: { at: number; error: string | null } | null;
+}
+
+export interface WorldState {
+  version: 1;
+  /** Seed for deterministic secrets and certificates. */
+  seed: string;
+  idSequence: number;
+  machines: Record<string, Machine>;
+  clusters: Record<string, ClusterState>;
+  sessions: Record<string, MicroCloudSession>;
+  store: SnapStore;
+  /** Whether multicast between hosts works; clouds usually drop it (§9 item 1). */
+  network: { multicast: boolean };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Runtime: latencies and records.
+
+/** Operations with a modelled duration. Programs call `spend(world, key)` at the point the work happens. */
+export type LatencyKey =
+  | 'command'
+  | 'snap.install'
+  | 'snap.refresh'
+  | 'snap.connect'
+  | 'snap.restart'
+  | 'microceph.bootstrap'
+  | 'microceph.join'
+  | 'microceph.disk-add'
+  | 'microovn.bootstrap'
+  | 'microovn.join'
+  | 'microcloud.bootstrap'
+  | 'microcloud.join'
+  | 'lxd.bootstrap'
+  | 'lxd.join'
+  | 'token.issue'
+  | 'cluster.settle';
+
+export type LatencyTable = Record<LatencyKey, number>;
+
+export const ZERO_LATENCY: LatencyTable = {
+  command: 0,
+  'snap.install': 0,
+  'snap.refresh': 0,
+  'snap.connect': 0,
+  'snap.restart': 0,
+  'microceph.bootstrap': 0,
+  'microceph.join': 0,
+  'microceph.disk-add': 0,
+  'microovn.bootstrap': 0,
+  'microovn.join': 0,
+  'microcloud.bootstrap': 0,
+  'microcloud.join': 0,
+  'lxd.bootstrap': 0,
+  'lxd.join': 0,
+  'token.issue': 0,
+  'cluster.settle': 0,
+};
+
+/** Latencies of a real small cluster, for demos and timeout tests (seconds turned into ms). */
+export const REALISTIC_LATENCY: LatencyTable = {
+  command: 50,
+  'snap.install': 20_000,
+  'snap.refresh': 15_000,
+  'snap.connect': 1_000,
+  'snap.restart': 3_000,
+  'microceph.bootstrap': 30_000,
+  'microceph.join': 15_000,
+  'microceph.disk-add': 10_000,
+  'microovn.bootstrap': 10_000,
+  'microovn.join': 8_000,
+  'microcloud.bootstrap': 5_000,
+  'microcloud.join': 5_000,
+  'lxd.bootstrap': 5_000,
+  'lxd.join': 10_000,
+  'token.issue': 200,
+  'cluster.settle': 3_000,
+};
+
+export interface CommandRecord {
+  sequence: number;
+  host: string;
+  argv: string[];
+  startedAt: number;
+  /** null while running, or when the caller aborted a hung command. */
+  finishedAt: number | null;
+  exitCode: number | null;
+  connectionDropped: boolean;
+  /** Kinds of the faults that applied to this run. */
+  faults: string[];
+}
+
+export interface ProgramEntry {
+  run: Program;
+  /** Snap whose installation puts the command into /snap/bin; null for OS programs. */
+  snap: string | null;
+  /** Absolute paths the command is reachable under (besides the bare name on PATH). */
+  paths: string[];
+}
+
+export interface World {
+  state: WorldState;
+  clock: Clock;
+  latency: LatencyTable;
+  faults: FaultPlan;
+  records: CommandRecord[];
+  /** Extra or replacement programs (e.g. an `lxc` added later), consulted before the built-in ones. */
+  programs: Map<string, ProgramEntry>;
+}
+
+export interface CreateWorldOptions {
+  clock?: Clock;
+  latency?: Partial<LatencyTable>;
+  seed?: string;
+  multicast?: boolean;
+  store?: SnapStore;
+}
+
+export function createWorld(machines: Machine[], options: CreateWorldOptions = {}): World {
+  const clock = options.clock ?? new VirtualClock();
+  const state: WorldState = {
+    version: 1,
+    seed: options.seed ?? 'mc-sim',
+    idSequence: 0,
+    machines: {},
+    clusters: {},
+    sessions: {},
+    store: options.store ?? defaultSnapStore(clock.now()),
+    network: { multicast: options.multicast ?? false },
+  };
+  const world: World = {
+    state,
+    clock,
+    latency: { ...ZERO_LATENCY, ...options.latency },
+    faults: new FaultPlan(),
+    records: [],
+    programs: new Map(),
+  };
+  for (const machine of machines) addMachine(world, machine);
+  return world;
+}
+
+export function addMachine(world: World, machine: Machine): void {
+  if (world.state.machines[machine.name]) throw new Error(`machine ${machine.name} already exists`);
+  world.state.machines[machine.name] = machine;
+}
+
+export function getMachine(world: World, name: string): Machine {
+  const machine = world.state.machines[name];
+  if (!machine) throw new Error(`no simulated machine named ${name}`);
+  return machine;
+}
+
+/** Waits for the modelled duration of an operation. */
+export async function spend(world: World, key: LatencyKey, signal?: AbortSignal): Promise<void> {
+  const ms = world.latency[key];
+  if (ms > 0) await world.clock.sleep(ms, signal);
+}
+
+/** Deterministic hex material: same seed, same sequence of calls, same secrets in every run. */
+export function nextHex(world: World, bytes: number): string {
+  let out = '';
+  while (out.length < bytes * 2) {
+    world.state.idSequence += 1;
+    out += createHash('sha256').update(`${world.state.seed}:${world.state.idSequence}`).digest('hex');
+  }
+  return out.slice(0, bytes * 2);
+}
+
+export function nextId(world: World, prefix: string): string {
+  return `${prefix}-${nextHex(world, 6)}`;
+}
+
+/** A stand-in X.509 certificate: PEM armour around deterministic bytes; the fingerprint is SHA-256 of them. */
+export function fakeCertificate(world: World): { pem: string; fingerprint: string } {
+  const der = Buffer.from(nextHex(world, 96), 'hex');
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
+  const pem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+  return { pem, fingerprint: createHash('sha256').update(der).digest('hex') };
+}
+
+/** A secret like shared.RandomCryptoString: 64 hex chars. */
+export function randomSecret(world: World): string {
+  return nextHex(world, 32);
+}
+
+export function allMachines(world: World): Machine[] {
+  return Object.values(world.state.machines);
+}
+
+/** Records of the commands one host ran, in start order. */
+export function commandsOn(world: World, host: string): CommandRecord[] {
+  return world.records.filter((record) => record.host === host);
+}
+
+/** The JSON-serialisable part of the world, deep-copied. */
+export function snapshotState(world: World): WorldState {
+  return structuredClone(world.state);
+}
