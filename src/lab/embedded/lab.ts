@@ -1,18 +1,15 @@
 // The embedded lab: N simulated hosts on loopback, each an ssh2 server, sharing one simulator that
 // serves their programs over a unix socket. Needs no root and nothing beyond npm.
-import { createServer } from 'node:net';
-import type { Server as NetServer, Socket } from 'node:net';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import { freePort } from '../ports.js';
+import { startProgramServer } from '../program-server.js';
+import type { ProgramServer } from '../program-server.js';
 import { EmbeddedHost, generateHostKey } from './ssh-host.js';
-import type { ProgramOutcome, ProgramRunner } from './ssh-host.js';
+import type { ProgramRunner } from './ssh-host.js';
 
 const { utils } = ssh2;
-
-export const SHIM_PATH = fileURLToPath(new URL('./shim.mjs', import.meta.url));
 
 export interface EmbeddedLabOptions {
   names: string[];
@@ -36,7 +33,6 @@ export interface EmbeddedLab {
 export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<EmbeddedLab> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const socketPath = join(options.dir, 'programs.sock');
-  rmSync(socketPath, { force: true });
   const client = utils.generateKeyPairSync('ed25519', { comment: 'mc-lab-client' });
   const clientKeyPath = join(options.dir, 'id_ed25519');
   writeFileSync(clientKeyPath, client.private, { mode: 0o600 });
@@ -59,7 +55,6 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<Emb
       dir: join(options.dir, 'hosts', name),
       hostKey: key.privateKey,
       authorizedKey,
-      shimPath: SHIM_PATH,
       socketPath,
     });
     host.syncPrograms(options.runner.programs(name));
@@ -67,10 +62,9 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<Emb
     described.push({ name, address, port, publicKey: key.publicKey });
   }
 
-  const programServer = createServer((socket) => serveProgramCall(socket, options.runner, hosts));
-  await new Promise<void>((resolve, reject) => {
-    programServer.once('error', reject);
-    programServer.listen(socketPath, () => resolve());
+  const programServer = await startProgramServer(socketPath, options.runner, {
+    afterCall: (host) => hosts.get(host)?.syncPrograms(options.runner.programs(host)),
+    dropConnections: (host) => hosts.get(host)?.dropConnections(),
   });
   try {
     await Promise.all([...hosts.values()].map((h) => h.listen()));
@@ -91,67 +85,7 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<Emb
   };
 }
 
-async function closeAll(programServer: NetServer, hosts: Map<string, EmbeddedHost>): Promise<void> {
+async function closeAll(programServer: ProgramServer, hosts: Map<string, EmbeddedHost>): Promise<void> {
   await Promise.all([...hosts.values()].map((h) => h.close()));
-  await new Promise<void>((resolve) => programServer.close(() => resolve()));
-}
-
-interface ProgramRequest {
-  host: string;
-  argv: string[];
-  uid: number;
-}
-
-/** One shim call: a request line, maybe a stdin line, then the result line. */
-function serveProgramCall(socket: Socket, runner: ProgramRunner, hosts: Map<string, EmbeddedHost>): void {
-  let buffer = '';
-  let request: ProgramRequest | undefined;
-  socket.setEncoding('utf8');
-  // The shim dies with its shell; a simulated call still waiting (a hang fault) must end with it.
-  const abort = new AbortController();
-  socket.on('close', () => abort.abort());
-  const run = async (stdin: string): Promise<void> => {
-    if (request === undefined) return;
-    const host = hosts.get(request.host);
-    let outcome: ProgramOutcome;
-    try {
-      outcome = await runner.run(request.host, request.argv, stdin, {
-        uid: request.uid,
-        signal: abort.signal,
-      });
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      // A simulator bug must show up as a failed command, not as a hung shell.
-      const message = err instanceof Error ? err.message : String(err);
-      outcome = {
-        stdout: '',
-        stderr: `mc lab: ${request.argv[0] ?? ''}: internal error: ${message}\n`,
-        exitCode: 70,
-      };
-    }
-    if (outcome.dropConnection === true && host !== undefined) {
-      host.dropConnections();
-      socket.destroy();
-      return;
-    }
-    host?.syncPrograms(runner.programs(request.host));
-    socket.end(`${JSON.stringify({ type: 'result', ...outcome })}\n`);
-  };
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (request === undefined) {
-        request = JSON.parse(line) as ProgramRequest;
-        if (runner.readsStdin(request.host, request.argv))
-          socket.write(`${JSON.stringify({ type: 'need-stdin' })}\n`);
-        else void run('');
-      } else {
-        void run((JSON.parse(line) as { stdin: string }).stdin);
-      }
-    }
-  });
-  socket.on('error', () => socket.destroy());
+  await programServer.close();
 }

@@ -1,15 +1,21 @@
-#!/usr/bin/env node
-// Stand-in for a simulated program (snap, microceph, lsblk...) on an embedded lab host. It forwards
-// its argv to the lab process over a unix socket and replays the answer. Plain JavaScript with no
-// imports beyond node: so each call costs one bare node start-up.
+// Stand-in for a simulated program (snap, microceph, lsblk...) on a lab host, run by a two-line sh
+// wrapper as `node shim.mjs PROGRAM ARGS...`. It forwards the call to the lab process over a unix
+// socket and replays the answer. Plain JavaScript with only node: imports, so a call costs one bare
+// node start-up. Host and socket come from the environment, or from /run/mc-lab/host.json on
+// namespace hosts, where sudo clears the environment.
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { basename } from 'node:path';
 
-const socketPath = process.env.MC_LAB_SOCKET;
-const host = process.env.MC_LAB_HOST;
-if (socketPath === undefined || host === undefined) {
-  process.stderr.write(`${basename(process.argv[1])}: not running on an mc lab host\n`);
-  process.exit(127);
+const program = process.argv[2];
+const args = process.argv.slice(3);
+let { MC_LAB_HOST: host, MC_LAB_SOCKET: socketPath } = process.env;
+if (host === undefined || socketPath === undefined) {
+  try {
+    ({ host, socket: socketPath } = JSON.parse(readFileSync('/run/mc-lab/host.json', 'utf8')));
+  } catch {
+    process.stderr.write(`${program}: not running on an mc lab host\n`);
+    process.exit(127);
+  }
 }
 
 const socket = connect(socketPath);
@@ -18,8 +24,8 @@ socket.setEncoding('utf8');
 socket.on('connect', () => {
   const request = {
     host,
-    argv: [basename(process.argv[1]), ...process.argv.slice(2)],
-    uid: Number(process.env.MC_LAB_UID ?? '1000'),
+    argv: [program, ...args],
+    uid: Number(process.env.MC_LAB_UID ?? process.getuid()),
   };
   socket.write(`${JSON.stringify(request)}\n`);
 });
@@ -47,6 +53,6 @@ socket.on('data', (chunk) => {
   }
 });
 socket.on('error', (err) => {
-  process.stderr.write(`${basename(process.argv[1])}: lab is not running (${err.message})\n`);
+  process.stderr.write(`${program}: lab is not running (${err.message})\n`);
   process.exit(127);
 });

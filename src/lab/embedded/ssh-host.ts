@@ -2,10 +2,11 @@
 // with the host's simulated programs first on PATH. No root, nothing beyond npm.
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Connection as ServerConnection, ParsedKey } from 'ssh2';
+import { syncShims } from '../shims.js';
 
 const { Server, utils } = ssh2;
 
@@ -45,8 +46,6 @@ export interface EmbeddedHostOptions {
   hostKey: string;
   /** The only key allowed to log in. */
   authorizedKey: ParsedKey;
-  /** Path of shim.mjs, linked under each program's name. */
-  shimPath: string;
   socketPath: string;
 }
 
@@ -77,14 +76,7 @@ export class EmbeddedHost {
 
   /** Makes PATH show exactly the programs the host has now. */
   syncPrograms(programs: readonly string[]): void {
-    const wanted = new Set(programs);
-    for (const entry of readdirSync(this.binDir)) {
-      if (entry !== 'sudo' && !wanted.has(entry)) rmSync(join(this.binDir, entry), { force: true });
-    }
-    for (const program of wanted) {
-      const link = join(this.binDir, program);
-      if (!existsSync(link)) symlinkSync(this.options.shimPath, link);
-    }
+    syncShims(this.binDir, programs, ['sudo']);
   }
 
   /** Cuts every SSH connection of this host, as a network failure would. */

@@ -96,6 +96,45 @@ function releases(
   }));
 }
 
+/** The same releases under another track: `latest` serves what a snap's newest track serves. */
+function sameReleasesAs(track: string, channels: StoreChannel[]): StoreChannel[] {
+  return channels.map((channel) => ({
+    ...channel,
+    track,
+    history: channel.history.map((revision) => ({ ...revision })),
+  }));
+}
+
+/** An Ubuntu base snap (core22, core24): a runtime with no apps of its own. */
+function baseSnap(ubuntu: '22.04' | '24.04', snapId: string): StoreSnap {
+  return {
+    name: `core${ubuntu.slice(0, 2)}`,
+    summary: `Runtime environment based on Ubuntu ${ubuntu}`,
+    description: `The base snap based on the Ubuntu ${ubuntu} release.`,
+    license: 'unset',
+    publisher: canonical,
+    type: 'base',
+    base: null,
+    confinement: 'strict',
+    defaultTrack: 'latest',
+    tracks: ['latest'],
+    apps: [],
+    plugs: [],
+    aliases: [],
+    snapId,
+  };
+}
+
+/** Services snapcraft.yaml marks `install-mode: disable`: they start disabled and inactive. */
+function disabledServices(...names: string[]): StoreApp[] {
+  return names.map((name) => ({ name, daemon: 'simple', startsDisabled: true }));
+}
+
+/** Plain (non-daemon) apps. */
+function commands(...names: string[]): StoreApp[] {
+  return names.map((name) => ({ name }));
+}
+
 /** Versions and revisions from §10.1 real `snap list` captures; other rows are plausible neighbours. */
 export function defaultSnapStore(cohortEpoch: number): SnapStore {
   const snaps: StoreSnap[] = [
@@ -115,38 +154,8 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       aliases: [],
       snapId: 'PMrrV4ml8uWuEUDBT8dSGnKUYbevVhc4',
     },
-    {
-      name: 'core22',
-      summary: 'Runtime environment based on Ubuntu 22.04',
-      description: 'The base snap based on the Ubuntu 22.04 release.',
-      license: 'unset',
-      publisher: canonical,
-      type: 'base',
-      base: null,
-      confinement: 'strict',
-      defaultTrack: 'latest',
-      tracks: ['latest'],
-      apps: [],
-      plugs: [],
-      aliases: [],
-      snapId: 'amcUKQILKXHHTlmSa7NMdnXSx02dNeeT',
-    },
-    {
-      name: 'core24',
-      summary: 'Runtime environment based on Ubuntu 24.04',
-      description: 'The base snap based on the Ubuntu 24.04 release.',
-      license: 'unset',
-      publisher: canonical,
-      type: 'base',
-      base: null,
-      confinement: 'strict',
-      defaultTrack: 'latest',
-      tracks: ['latest'],
-      apps: [],
-      plugs: [],
-      aliases: [],
-      snapId: 'dwTAh7MZZ01zyriOZErqd1JynQLiOGvM',
-    },
+    baseSnap('22.04', 'amcUKQILKXHHTlmSa7NMdnXSx02dNeeT'),
+    baseSnap('24.04', 'dwTAh7MZZ01zyriOZErqd1JynQLiOGvM'),
     {
       name: 'lxd',
       summary: 'LXD - container and VM manager',
@@ -184,21 +193,9 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       // Apps and install modes from microceph snap/snapcraft.yaml (squid).
       apps: [
         { name: 'daemon', daemon: 'simple' },
-        { name: 'mds', daemon: 'simple', startsDisabled: true },
-        { name: 'mon', daemon: 'simple', startsDisabled: true },
-        { name: 'mgr', daemon: 'simple', startsDisabled: true },
-        { name: 'nfs', daemon: 'simple', startsDisabled: true },
-        { name: 'osd', daemon: 'simple', startsDisabled: true },
-        { name: 'rgw', daemon: 'simple', startsDisabled: true },
-        { name: 'rbd-mirror', daemon: 'simple', startsDisabled: true },
-        { name: 'cephfs-mirror', daemon: 'simple', startsDisabled: true },
+        ...disabledServices('mds', 'mon', 'mgr', 'nfs', 'osd', 'rgw', 'rbd-mirror', 'cephfs-mirror'),
         { name: 'log-rotate', daemon: 'oneshot' },
-        { name: 'ceph' },
-        { name: 'microceph' },
-        { name: 'rbd' },
-        { name: 'rados' },
-        { name: 'ceph-bluestore-tool' },
-        { name: 'ceph-authtool' },
+        ...commands('ceph', 'microceph', 'rbd', 'rados', 'ceph-bluestore-tool', 'ceph-authtool'),
       ],
       plugs: [
         'block-devices',
@@ -226,23 +223,21 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       // Apps and install modes from microovn snap/snapcraft.yaml (branch-24.03).
       apps: [
         { name: 'daemon', daemon: 'simple' },
-        { name: 'ovn-ovsdb-server-nb', daemon: 'simple', startsDisabled: true },
-        { name: 'ovn-ovsdb-server-sb', daemon: 'simple', startsDisabled: true },
-        { name: 'ovn-northd', daemon: 'simple', startsDisabled: true },
-        { name: 'chassis', daemon: 'simple', startsDisabled: true },
-        { name: 'switch', daemon: 'simple', startsDisabled: true },
+        ...disabledServices('ovn-ovsdb-server-nb', 'ovn-ovsdb-server-sb', 'ovn-northd', 'chassis', 'switch'),
         { name: 'refresh-expiring-certs', daemon: 'oneshot' },
-        { name: 'microovn' },
-        { name: 'ovn-appctl' },
-        { name: 'ovn-nbctl' },
-        { name: 'ovn-sbctl' },
-        { name: 'ovn-trace' },
-        { name: 'ovs-appctl' },
-        { name: 'ovs-dpctl' },
-        { name: 'ovs-ofctl' },
-        { name: 'ovs-vsctl' },
-        { name: 'ovsdb-tool' },
-        { name: 'ovsdb-client' },
+        ...commands(
+          'microovn',
+          'ovn-appctl',
+          'ovn-nbctl',
+          'ovn-sbctl',
+          'ovn-trace',
+          'ovs-appctl',
+          'ovs-dpctl',
+          'ovs-ofctl',
+          'ovs-vsctl',
+          'ovsdb-tool',
+          'ovsdb-client',
+        ),
       ],
       plugs: [
         'hardware-observe',
@@ -275,6 +270,43 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
 
   // MicroCeph reports ceph and git versions; MicroCloud takes the first x.y.z from it (§7).
   const cephDaemon = (ceph: string, git: string): string => `ceph-version: ${ceph}; microceph-git: ${git}`;
+  // Each snap's `latest` track serves what its newest track serves.
+  const lxd6 = releases(
+    'lxd',
+    '6',
+    'stable',
+    [[35230, 35231, '6.5-0d8f3c9', '2025-09-02', '6.5']],
+    120_000_000,
+  );
+  const microcephSquid = releases(
+    'microceph',
+    'squid',
+    'stable',
+    [
+      [
+        1393,
+        1394,
+        '19.2.0+snapab139d4a1f',
+        '2025-02-10',
+        cephDaemon('19.2.0-0ubuntu0.24.04.2', 'ab139d4a1f'),
+      ],
+    ],
+    96_000_000,
+  );
+  const microovn2403 = releases(
+    'microovn',
+    '24.03',
+    'stable',
+    [[667, 668, '24.03.2+snapa2c59c105b', '2025-01-28', '24.03']],
+    40_000_000,
+  );
+  const microcloud3 = releases(
+    'microcloud',
+    '3',
+    'stable',
+    [[2102, 2103, '3.1-5d1c0b7', '2025-09-10', '3.1']],
+    32_000_000,
+  );
   const channels: StoreChannel[] = [
     ...releases('snapd', 'latest', 'stable', [[25202, 25203, '2.71', '2025-08-20', null]], 50_000_000),
     ...releases('core22', 'latest', 'stable', [[2045, 2046, '20250730', '2025-07-30', null]], 77_000_000),
@@ -303,23 +335,9 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       [[35102, 35103, '5.21.4-1b2c3d4', '2025-10-01', '5.21.4']],
       110_000_000,
     ),
-    ...releases('lxd', '6', 'stable', [[35230, 35231, '6.5-0d8f3c9', '2025-09-02', '6.5']], 120_000_000),
-    ...releases('lxd', 'latest', 'stable', [[35230, 35231, '6.5-0d8f3c9', '2025-09-02', '6.5']], 120_000_000),
-    ...releases(
-      'microceph',
-      'squid',
-      'stable',
-      [
-        [
-          1393,
-          1394,
-          '19.2.0+snapab139d4a1f',
-          '2025-02-10',
-          cephDaemon('19.2.0-0ubuntu0.24.04.2', 'ab139d4a1f'),
-        ],
-      ],
-      96_000_000,
-    ),
+    ...lxd6,
+    ...sameReleasesAs('latest', lxd6),
+    ...microcephSquid,
     ...releases(
       'microceph',
       'squid',
@@ -350,28 +368,8 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       ],
       90_000_000,
     ),
-    ...releases(
-      'microceph',
-      'latest',
-      'stable',
-      [
-        [
-          1393,
-          1394,
-          '19.2.0+snapab139d4a1f',
-          '2025-02-10',
-          cephDaemon('19.2.0-0ubuntu0.24.04.2', 'ab139d4a1f'),
-        ],
-      ],
-      96_000_000,
-    ),
-    ...releases(
-      'microovn',
-      '24.03',
-      'stable',
-      [[667, 668, '24.03.2+snapa2c59c105b', '2025-01-28', '24.03']],
-      40_000_000,
-    ),
+    ...sameReleasesAs('latest', microcephSquid),
+    ...microovn2403,
     ...releases(
       'microovn',
       '22.03',
@@ -379,13 +377,7 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       [[395, 396, '22.03.3+snap8d2f1b7a63', '2024-04-02', '22.03']],
       38_000_000,
     ),
-    ...releases(
-      'microovn',
-      'latest',
-      'stable',
-      [[667, 668, '24.03.2+snapa2c59c105b', '2025-01-28', '24.03']],
-      40_000_000,
-    ),
+    ...sameReleasesAs('latest', microovn2403),
     ...releases(
       'microcloud',
       '2',
@@ -407,14 +399,8 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       [[734, 735, '1.1.2-f7a2d4e', '2025-01-08', '1.1.2']],
       28_000_000,
     ),
-    ...releases('microcloud', '3', 'stable', [[2102, 2103, '3.1-5d1c0b7', '2025-09-10', '3.1']], 32_000_000),
-    ...releases(
-      'microcloud',
-      'latest',
-      'stable',
-      [[2102, 2103, '3.1-5d1c0b7', '2025-09-10', '3.1']],
-      32_000_000,
-    ),
+    ...microcloud3,
+    ...sameReleasesAs('latest', microcloud3),
   ];
   return { snaps: Object.fromEntries(snaps.map((s) => [s.name, s])), channels, cohortEpoch };
 }

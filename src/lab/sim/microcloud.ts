@@ -45,6 +45,7 @@ import {
   parsePreseed,
   preseedAddress,
   validatePreseed,
+  type DiskFilter,
   type Preseed,
   type PreseedDisk,
 } from './preseed.js';
@@ -165,6 +166,17 @@ function candidateDisks(world: World, machine: Machine): BlockDevice[] {
   );
 }
 
+/** Each filter must have matched between find_min and find_max disks over all systems. */
+function checkFilterCounts(filters: DiskFilter[], matches: Map<string, number>): void {
+  for (const f of filters) {
+    const count = matches.get(f.find) ?? 0;
+    if (count < f.findMin)
+      throw new CloudError(`Failed to find at least ${f.findMin} disks for filter "${f.find}"`);
+    if (f.findMax > 0 && count > f.findMax)
+      throw new CloudError(`Found more than ${f.findMax} disks for filter "${f.find}"`);
+  }
+}
+
 function applyDiskFilters(
   world: World,
   p: Preseed,
@@ -198,13 +210,7 @@ function applyDiskFilters(
       );
     }
   }
-  for (const f of p.storage.ceph) {
-    const count = cephMatches.get(f.find) ?? 0;
-    if (count < f.findMin)
-      throw new CloudError(`Failed to find at least ${f.findMin} disks for filter "${f.find}"`);
-    if (f.findMax > 0 && count > f.findMax)
-      throw new CloudError(`Found more than ${f.findMax} disks for filter "${f.find}"`);
-  }
+  checkFilterCounts(p.storage.ceph, cephMatches);
   const localMatches = new Map<string, number>();
   for (const plan of plans) {
     if (explicitLocal.has(plan.name) || plan.localDisk) continue;
@@ -217,13 +223,7 @@ function applyDiskFilters(
         plan.localDisk = { path: stableDiskPath(first), wipe: f.wipe, encrypt: false };
     }
   }
-  for (const f of p.storage.local) {
-    const count = localMatches.get(f.find) ?? 0;
-    if (count < f.findMin)
-      throw new CloudError(`Failed to find at least ${f.findMin} disks for filter "${f.find}"`);
-    if (f.findMax > 0 && count > f.findMax)
-      throw new CloudError(`Found more than ${f.findMax} disks for filter "${f.find}"`);
-  }
+  checkFilterCounts(p.storage.local, localMatches);
   if (bootstrap && plans.some((pl) => pl.localDisk) && !plans.every((pl) => pl.localDisk)) {
     throw new CloudError(
       'Failed to find at least 1 disk on each machine for local storage pool configuration',

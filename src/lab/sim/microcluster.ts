@@ -69,11 +69,47 @@ export function freshDaemon(world: World): MicroclusterDaemon {
   };
 }
 
-function listenError(hostPort: string): DaemonError {
+/** The service's daemon on this host; bootstrap and join refuse one already initialised (mcl control.go). */
+function uninitialisedDaemon(machine: Machine, service: MicroclusterServiceName): MicroclusterDaemon {
+  const daemon = machine.daemons[service];
+  if (!daemon) throw new Error(`${service} daemon is not installed on ${machine.name}`);
+  if (daemon.clusterId) throw new DaemonError(`Unable to initialize cluster: ${DATABASE_READY}`);
+  return daemon;
+}
+
+/** `ip:port` the daemon will listen on; an address the host does not have cannot be bound. */
+function listenAddress(machine: Machine, service: MicroclusterServiceName, ip: string): string {
+  const hostPort = joinHostPort(ip, MICROCLUSTER_PORT[service]);
   // mcl internal/endpoints/network.go: "Failed to listen on https socket: %w" around Go's net.Listen error.
-  return new DaemonError(
-    `Failed to listen on https socket: listen tcp ${hostPort}: bind: cannot assign requested address`,
-  );
+  if (!hasAddress(machine, ip)) {
+    throw new DaemonError(
+      `Failed to listen on https socket: listen tcp ${hostPort}: bind: cannot assign requested address`,
+    );
+  }
+  return hostPort;
+}
+
+/** This host's member record, not yet joined (PENDING) until its bootstrap or join has taken its time. */
+function newMember(machine: Machine, daemon: MicroclusterDaemon, address: string): ClusterMemberRecord {
+  return {
+    name: machine.hostname,
+    host: machine.name,
+    address,
+    certificatePem: daemon.serverCertificate.pem,
+    certificateFingerprint: daemon.serverCertificate.fingerprint,
+    joinedAt: null,
+  };
+}
+
+/** Marks the daemon as a member of the cluster (or, with null, as uninitialised again). */
+function claimDaemon(
+  daemon: MicroclusterDaemon,
+  clusterId: string | null,
+  member: ClusterMemberRecord | null,
+): void {
+  daemon.clusterId = clusterId;
+  daemon.memberName = member?.name ?? null;
+  daemon.address = member?.address ?? null;
 }
 
 export interface BootstrapResult {
@@ -92,25 +128,13 @@ export async function bootstrapCluster(
   ip: string,
   signal?: AbortSignal,
 ): Promise<BootstrapResult> {
-  const daemon = machine.daemons[service];
-  if (!daemon) throw new Error(`${service} daemon is not installed on ${machine.name}`);
-  if (daemon.clusterId) throw new DaemonError(`Unable to initialize cluster: ${DATABASE_READY}`);
-  const hostPort = joinHostPort(ip, MICROCLUSTER_PORT[service]);
-  if (!hasAddress(machine, ip)) throw listenError(hostPort);
+  const daemon = uninitialisedDaemon(machine, service);
+  const hostPort = listenAddress(machine, service, ip);
   // Claim the daemon before waiting so a concurrent second bootstrap sees it initialised.
   const id = nextId(world, service);
-  daemon.clusterId = id;
-  daemon.memberName = machine.hostname;
-  daemon.address = hostPort;
+  const member = newMember(machine, daemon, hostPort);
+  claimDaemon(daemon, id, member);
   const certificate = fakeCertificate(world);
-  const member: ClusterMemberRecord = {
-    name: machine.hostname,
-    host: machine.name,
-    address: hostPort,
-    certificatePem: daemon.serverCertificate.pem,
-    certificateFingerprint: daemon.serverCertificate.fingerprint,
-    joinedAt: null,
-  };
   const cluster: ClusterState = {
     id,
     service,
@@ -128,9 +152,7 @@ export async function bootstrapCluster(
     await spend(world, `${service}.bootstrap`, signal);
   } catch (error) {
     delete world.state.clusters[id];
-    daemon.clusterId = null;
-    daemon.memberName = null;
-    daemon.address = null;
+    claimDaemon(daemon, null, null);
     throw error;
   }
   member.joinedAt = world.clock.now();
@@ -269,13 +291,10 @@ export async function joinCluster(
   ip: string,
   signal?: AbortSignal,
 ): Promise<BootstrapResult> {
-  const daemon = machine.daemons[service];
-  if (!daemon) throw new Error(`${service} daemon is not installed on ${machine.name}`);
-  if (daemon.clusterId) throw new DaemonError(`Unable to initialize cluster: ${DATABASE_READY}`);
+  const daemon = uninitialisedDaemon(machine, service);
   const decoded = decodeJoinToken(token);
   if (!decoded.ok) throw new DaemonError(decoded.error);
-  const hostPort = joinHostPort(ip, MICROCLUSTER_PORT[service]);
-  if (!hasAddress(machine, ip)) throw listenError(hostPort);
+  const hostPort = listenAddress(machine, service, ip);
   const { payload } = decoded;
   let lastError: string | null = null;
   for (const address of payload.join_addresses) {
@@ -305,18 +324,9 @@ export async function joinCluster(
     }
     // Accepted: the record is consumed and the member exists (PENDING) before dqlite has caught up.
     cluster.tokens = cluster.tokens.filter((t) => t !== record);
-    const member: ClusterMemberRecord = {
-      name: machine.hostname,
-      host: machine.name,
-      address: hostPort,
-      certificatePem: daemon.serverCertificate.pem,
-      certificateFingerprint: daemon.serverCertificate.fingerprint,
-      joinedAt: null,
-    };
+    const member = newMember(machine, daemon, hostPort);
     cluster.members.push(member);
-    daemon.clusterId = cluster.id;
-    daemon.memberName = machine.hostname;
-    daemon.address = hostPort;
+    claimDaemon(daemon, cluster.id, member);
     await spend(world, `${service}.join`, signal);
     member.joinedAt = world.clock.now();
     return { cluster, member };

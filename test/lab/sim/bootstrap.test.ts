@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { commandsOn, createSimLab, getMachine, VirtualClock } from '../../../src/lab/sim/index.js';
-import { installStack, ok, sh } from './helpers.js';
+import { installStack, ok, sh, tokenJson } from './helpers.js';
 
 interface MemberJson {
   name: string;
@@ -41,10 +41,7 @@ describe('manual bootstrap and join across three machines (§1.4)', () => {
       const cephToken = (await ok(world, 'micro1', `microceph cluster add ${host}`)).trim();
       const ovnToken = (await ok(world, 'micro1', `microovn cluster add ${host}`)).trim();
       // Join tokens are base64 JSON {secret, fingerprint, join_addresses} (§10.7).
-      const decoded = JSON.parse(Buffer.from(cephToken, 'base64').toString('utf8')) as Record<
-        string,
-        unknown
-      >;
+      const decoded = tokenJson(cephToken) as Record<string, unknown>;
       assert.deepEqual(Object.keys(decoded), ['secret', 'fingerprint', 'join_addresses']);
       assert.ok((decoded['join_addresses'] as string[]).includes(`${IP.micro1}:7443`));
       await Promise.all([

@@ -44,6 +44,11 @@ export async function installStack(
   );
 }
 
+/** The JSON inside a join token: base64 of {secret, fingerprint, join_addresses} (§10.7). */
+export function tokenJson(token: string): unknown {
+  return JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+}
+
 /** Collapses go/doc's line filling so assertions can match whole messages. */
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { createSimLab, encodeJoinToken, type World } from '../../../src/lab/sim/index.js';
-import { installStack, ok, sh } from './helpers.js';
+import { installStack, ok, sh, tokenJson } from './helpers.js';
 
 async function twoClusters(): Promise<World> {
   const world = createSimLab({ hosts: ['micro1', 'micro2', 'micro3', 'other1'] });
@@ -11,6 +11,11 @@ async function twoClusters(): Promise<World> {
   await ok(world, 'micro1', 'microceph cluster bootstrap');
   await ok(world, 'other1', 'microceph cluster bootstrap');
   return world;
+}
+
+/** A token that sends the joiner to micro1's MicroCeph with the given secret and fingerprint. */
+function tokenForMicro1(secret: string, fingerprint: string): string {
+  return encodeJoinToken({ secret, fingerprint, join_addresses: ['10.1.123.11:7443'] });
 }
 
 describe('join tokens (§1.3, §10.7)', () => {
@@ -55,31 +60,16 @@ describe('join tokens (§1.3, §10.7)', () => {
   it('only the issuing cluster accepts its tokens', async () => {
     const world = await twoClusters();
     const foreign = (await ok(world, 'other1', 'microceph cluster add micro2')).trim();
-    const payload = JSON.parse(Buffer.from(foreign, 'base64').toString('utf8')) as {
-      secret: string;
-      fingerprint: string;
-    };
+    const payload = tokenJson(foreign) as { secret: string; fingerprint: string };
     // A token carrying the other cluster's fingerprint but pointing at micro1: the certificate does not
     // match, the address is skipped, and the loop ends without an error to report.
-    const forged = encodeJoinToken({
-      secret: payload.secret,
-      fingerprint: payload.fingerprint,
-      join_addresses: ['10.1.123.11:7443'],
-    });
+    const forged = tokenForMicro1(payload.secret, payload.fingerprint);
     const mismatch = await sh(world, 'micro2', `microceph cluster join ${forged}`);
     assert.equal(mismatch.stderr, 'Error: 1 join attempts were unsuccessful. Last error: %!w(<nil>)\n');
-    const ours = JSON.parse(
-      Buffer.from((await ok(world, 'micro1', 'microceph cluster add micro3')).trim(), 'base64').toString(
-        'utf8',
-      ),
-    ) as {
+    const ours = tokenJson((await ok(world, 'micro1', 'microceph cluster add micro3')).trim()) as {
       fingerprint: string;
     };
-    const wrongSecret = encodeJoinToken({
-      secret: payload.secret,
-      fingerprint: ours.fingerprint,
-      join_addresses: ['10.1.123.11:7443'],
-    });
+    const wrongSecret = tokenForMicro1(payload.secret, ours.fingerprint);
     const unknown = await sh(world, 'micro3', `microceph cluster join ${wrongSecret}`);
     assert.equal(
       unknown.stderr,

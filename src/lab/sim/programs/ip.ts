@@ -104,32 +104,34 @@ function filteredAddresses(nic: Nic, options: Options): AddressAssignment[] {
   return nic.addresses.filter((a) => options.family === null || familyOf(a.address) === options.family);
 }
 
-function addrJson(nic: Nic, options: Options): Record<string, unknown> {
+/** `ip -j link` fields of a NIC; `afterState` goes between operstate and group, as iproute2 orders them. */
+function linkFields(
+  nic: Nic,
+  options: Options,
+  afterState: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ...baseLink(nic),
     operstate: operstate(nic),
+    ...afterState,
     group: 'default',
     txqlen: 1000,
     link_type: linkType(nic),
     address: nic.mac,
     broadcast: broadcastMac(nic),
     ...(options.details ? details(nic) : {}),
+  };
+}
+
+function addrJson(nic: Nic, options: Options): Record<string, unknown> {
+  return {
+    ...linkFields(nic, options, {}),
     addr_info: filteredAddresses(nic, options).map((a) => addrInfo(nic, a)),
   };
 }
 
 function linkJson(nic: Nic, options: Options): Record<string, unknown> {
-  return {
-    ...baseLink(nic),
-    operstate: operstate(nic),
-    linkmode: 'DEFAULT',
-    group: 'default',
-    txqlen: 1000,
-    link_type: linkType(nic),
-    address: nic.mac,
-    broadcast: broadcastMac(nic),
-    ...(options.details ? details(nic) : {}),
-  };
+  return linkFields(nic, options, { linkmode: 'DEFAULT' });
 }
 
 function linkText(nic: Nic): string[] {

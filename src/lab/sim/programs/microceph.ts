@@ -13,19 +13,9 @@ import {
   servicesOn,
   setReplicationFactor,
 } from '../ceph.js';
-import { asciiTable, byteSizeIec, goJson, renderLxdTable, sortRowsNaturally } from '../format.js';
+import { asciiTable, byteSizeIec, goJson, sortRowsNaturally } from '../format.js';
 import { defaultInterfaceAddress } from '../machine.js';
-import {
-  DaemonError,
-  bootstrapCluster,
-  clusterOf,
-  issueJoinToken,
-  joinCluster,
-  memberJson,
-  memberRow,
-  memberViews,
-  requireCluster,
-} from '../microcluster.js';
+import { bootstrapCluster, clusterOf, issueJoinToken, joinCluster, requireCluster } from '../microcluster.js';
 import { splitHostPort } from '../net.js';
 import {
   NotModelledError,
@@ -37,13 +27,11 @@ import {
   runCobra,
   stringFlag,
   type CobraApp,
-  type CobraCommand,
-  type Output,
-  type ParsedArgs,
   type ProgramContext,
   type ProgramResult,
 } from '../program.js';
 import { getMachine } from '../world.js';
+import { microclusterCli } from './microcluster-cli.js';
 
 /** Keys of microceph's cluster config table (microceph/ceph/config.go GetConstConfigTable), RO marked. */
 const CONFIG_KEYS: Record<string, 'ro' | 'rw'> = {
@@ -53,46 +41,13 @@ const CONFIG_KEYS: Record<string, 'ro' | 'rw'> = {
   osd_pool_default_crush_rule: 'rw',
 };
 
+/** The daemon's refusal of a config key it does not know (microceph/ceph/config.go). */
+const unsupportedKey = (key: string): string =>
+  `requested key ${key} is not a MicroCeph supported cluster config`;
+
 function buildApp(ctx: ProgramContext): CobraApp {
   const { world, machine } = ctx;
-  const app: CobraApp = {
-    name: 'microceph',
-    version: machine.snaps.find((s) => s.name === 'microceph')?.version ?? '',
-    errorPrefix: 'Error: ',
-    globalFlags: [
-      { name: 'state-dir', type: 'string' },
-      { name: 'help', short: 'h', type: 'bool' },
-      { name: 'version', type: 'bool' },
-      { name: 'debug', short: 'd', type: 'bool' },
-      { name: 'verbose', short: 'v', type: 'bool' },
-    ],
-    commands: [],
-  };
-
-  /** Runs a command body, turning daemon errors into cobra's `Error: …` and exit 1. */
-  const guarded =
-    (body: (parsed: ParsedArgs, out: Output, self: CobraCommand) => Promise<number> | number) =>
-    (self: () => CobraCommand) =>
-    async (parsed: ParsedArgs, out: Output): Promise<number> => {
-      try {
-        return await body(parsed, out, self());
-      } catch (error) {
-        if (error instanceof DaemonError) return cobraFail(app, out, error.message);
-        throw error;
-      }
-    };
-
-  const command = (
-    path: string,
-    use: string,
-    short: string,
-    flags: CobraCommand['flags'],
-    body: (parsed: ParsedArgs, out: Output, self: CobraCommand) => Promise<number> | number,
-  ): void => {
-    const entry: CobraCommand = { path, use, short, flags, run: () => Promise.resolve(0) };
-    entry.run = guarded(body)(() => entry);
-    app.commands.push(entry);
-  };
+  const { app, command, waitready, notModelled, clusterList } = microclusterCli(ctx, { name: 'microceph' });
 
   command(
     'cluster bootstrap',
@@ -161,27 +116,7 @@ function buildApp(ctx: ProgramContext): CobraApp {
     },
   );
 
-  command(
-    'cluster list',
-    'list',
-    'List servers in the cluster',
-    [{ name: 'format', short: 'f', type: 'string' }],
-    (parsed, out) => {
-      const cluster = requireCluster(world, machine, 'microceph');
-      const views = memberViews(world, cluster);
-      const rows = sortRowsNaturally(views.map(memberRow));
-      const format = stringFlag(parsed, 'format', 'table');
-      const text = renderLxdTable(
-        format,
-        ['NAME', 'ADDRESS', 'ROLE', 'FINGERPRINT', 'STATUS'],
-        rows,
-        views.map((v) => memberJson(world, v)),
-      );
-      if (text === null) return cobraFail(app, out, `Invalid format "${format}"`);
-      out.print(text);
-      return 0;
-    },
-  );
+  clusterList();
 
   const configTable = (entries: [string, string][]): string =>
     asciiTable(
@@ -193,8 +128,7 @@ function buildApp(ctx: ProgramContext): CobraApp {
     if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
     const key = parsed.positionals[0] as string;
     const data = cephData(requireCluster(world, machine, 'microceph'));
-    if (!(key in CONFIG_KEYS))
-      return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
+    if (!(key in CONFIG_KEYS)) return cobraFail(app, out, unsupportedKey(key));
     const value = data.config[key];
     out.print(configTable(value === undefined ? [] : [[key, value]]));
     return 0;
@@ -206,45 +140,52 @@ function buildApp(ctx: ProgramContext): CobraApp {
     return 0;
   });
 
-  command(
+  /** `cluster config set|reset`: only known, writable keys (microceph/ceph/config.go). */
+  const configWrite = (
+    path: string,
+    use: string,
+    short: string,
+    arity: number,
+    apply: (config: Record<string, string>, key: string, value: string) => void,
+  ): void =>
+    command(
+      path,
+      use,
+      short,
+      [
+        { name: 'wait', type: 'bool' },
+        { name: 'skip-restart', type: 'bool' },
+      ],
+      (parsed, out, self) => {
+        if (parsed.positionals.length !== arity) return cobraHelp(app, self, out);
+        const [key = '', value = ''] = parsed.positionals;
+        const data = cephData(requireCluster(world, machine, 'microceph'));
+        const mode = CONFIG_KEYS[key];
+        if (!mode) return cobraFail(app, out, unsupportedKey(key));
+        if (mode === 'ro')
+          return cobraFail(app, out, `requested key ${key} does not support write operation`);
+        apply(data.config, key, value);
+        return 0;
+      },
+    );
+
+  configWrite(
     'cluster config set',
     'set <Key> <Value>',
     'Set specified Ceph Cluster config',
-    [
-      { name: 'wait', type: 'bool' },
-      { name: 'skip-restart', type: 'bool' },
-    ],
-    (parsed, out, self) => {
-      if (parsed.positionals.length !== 2) return cobraHelp(app, self, out);
-      const [key = '', value = ''] = parsed.positionals;
-      const data = cephData(requireCluster(world, machine, 'microceph'));
-      const mode = CONFIG_KEYS[key];
-      if (!mode)
-        return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
-      if (mode === 'ro') return cobraFail(app, out, `requested key ${key} does not support write operation`);
-      data.config[key] = value;
-      return 0;
+    2,
+    (config, key, value) => {
+      config[key] = value;
     },
   );
 
-  command(
+  configWrite(
     'cluster config reset',
     'reset <key>',
     'Clear specified Ceph Cluster config',
-    [
-      { name: 'wait', type: 'bool' },
-      { name: 'skip-restart', type: 'bool' },
-    ],
-    (parsed, out, self) => {
-      if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
-      const key = parsed.positionals[0] as string;
-      const data = cephData(requireCluster(world, machine, 'microceph'));
-      const mode = CONFIG_KEYS[key];
-      if (!mode)
-        return cobraFail(app, out, `requested key ${key} is not a MicroCeph supported cluster config`);
-      if (mode === 'ro') return cobraFail(app, out, `requested key ${key} does not support write operation`);
-      delete data.config[key];
-      return 0;
+    1,
+    (config, key) => {
+      delete config[key];
     },
   );
 
@@ -391,15 +332,9 @@ function buildApp(ctx: ProgramContext): CobraApp {
     return 0;
   });
 
-  command(
-    'waitready',
-    'waitready',
-    'Wait for the daemon to be ready to process requests',
-    [{ name: 'timeout', type: 'int' }],
-    () => 0,
-  );
+  waitready([{ name: 'timeout', type: 'int' }]);
 
-  for (const [path, short] of [
+  notModelled([
     ['init', 'Initializes the MicroCeph cluster interactively'],
     ['enable', 'Enables a feature or service on the cluster'],
     ['disable', 'Disables a feature on the cluster'],
@@ -412,11 +347,7 @@ function buildApp(ctx: ProgramContext): CobraApp {
     ['replication', 'Manage MicroCeph replication'],
     ['certificate', 'Manage certificates'],
     ['log', 'Manage the MicroCeph log'],
-  ] as const) {
-    command(path, path.split(' ').at(-1) as string, short, [], () => {
-      throw new NotModelledError(`microceph ${path}`);
-    });
-  }
+  ]);
   return app;
 }
 

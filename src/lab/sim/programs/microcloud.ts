@@ -3,7 +3,7 @@
 
 import { goCsv, goJson, lipglossCompact, lipglossTable, sortRowsNaturally } from '../format.js';
 import { stringify as yamlStringify } from 'yaml';
-import { DaemonError, memberJson, memberRow, memberViews, requireCluster } from '../microcluster.js';
+import { memberJson, memberRow, memberViews, requireCluster } from '../microcluster.js';
 import { CloudError, cloudStatus, runPreseed } from '../microcloud.js';
 import {
   NotModelledError,
@@ -12,53 +12,22 @@ import {
   runCobra,
   stringFlag,
   type CobraApp,
-  type CobraCommand,
-  type Output,
-  type ParsedArgs,
   type ProgramContext,
   type ProgramResult,
 } from '../program.js';
+import { microclusterCli } from './microcluster-cli.js';
 
 const ERROR_PREFIX = '⨯ Error: ';
 
 function buildApp(ctx: ProgramContext): CobraApp {
   const { world, machine } = ctx;
-  const app: CobraApp = {
+  const { app, command, waitready, notModelled } = microclusterCli(ctx, {
     name: 'microcloud',
-    version: machine.snaps.find((s) => s.name === 'microcloud')?.version.split('-')[0] ?? '',
     errorPrefix: ERROR_PREFIX,
-    globalFlags: [
-      { name: 'state-dir', type: 'string' },
-      { name: 'help', short: 'h', type: 'bool' },
-      { name: 'version', type: 'bool' },
-      { name: 'no-color', type: 'bool' },
-    ],
-    commands: [],
-  };
-  const command = (
-    path: string,
-    use: string,
-    short: string,
-    flags: CobraCommand['flags'],
-    body: (parsed: ParsedArgs, out: Output, self: CobraCommand) => Promise<number> | number,
-  ): void => {
-    const entry: CobraCommand = {
-      path,
-      use,
-      short,
-      flags,
-      run: async (parsed, out) => {
-        try {
-          return await body(parsed, out, entry);
-        } catch (error) {
-          if (error instanceof DaemonError || error instanceof CloudError)
-            return cobraFail(app, out, error.message);
-          throw error;
-        }
-      },
-    };
-    app.commands.push(entry);
-  };
+    extraGlobalFlags: [{ name: 'no-color', type: 'bool' }],
+    commandErrors: [CloudError],
+    versionOf: (snapVersion) => snapVersion.split('-')[0] ?? '',
+  });
 
   command(
     'preseed',
@@ -134,15 +103,9 @@ function buildApp(ctx: ProgramContext): CobraApp {
     },
   );
 
-  command(
-    'waitready',
-    'waitready',
-    'Wait for the daemon to be ready to process requests',
-    [{ name: 'timeout', short: 't', type: 'int' }],
-    () => 0,
-  );
+  waitready([{ name: 'timeout', short: 't', type: 'int' }]);
 
-  for (const path of [
+  notModelled([
     'init',
     'add',
     'join',
@@ -154,11 +117,7 @@ function buildApp(ctx: ProgramContext): CobraApp {
     'shutdown',
     'sql',
     'tokens',
-  ]) {
-    command(path, path.split(' ').at(-1) as string, path, [], () => {
-      throw new NotModelledError(`microcloud ${path}`);
-    });
-  }
+  ]);
   return app;
 }
 
