@@ -1,7 +1,6 @@
 // Fan-out and sequential-step timings of mc against plain ssh with ControlMaster, on real sshd hosts
 // on loopback. Run as root: `npm run build && node --import tsx bench/fanout.ts [hosts] [runs]`.
 // Reports medians (min-max) in milliseconds. Not part of `npm test`.
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +39,9 @@ function summary(samples: number[]): string {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mc-bench-'));
   chmodSync(dir, 0o755);
-  // A user with a clean home: root's login files on this machine cost ~90 ms per command (lab.md §1c).
-  const user = `mcb${randomBytes(3).toString('hex')}`;
-  await execa('useradd', ['-m', '-s', '/bin/sh', user]);
-  await execa('usermod', ['-p', '*', user]);
+  // The lab's own login user has a clean home: root's login files here cost ~90 ms a command (lab.md §1c).
   const lab = await startLoopbackLab({ count: hostCount, baseDir: dir, subnet: 9 });
+  const user = lab.user;
   try {
     const inventory = join(dir, 'hosts.yml');
     writeFileSync(
@@ -179,7 +176,6 @@ async function main(): Promise<void> {
     for (const key of keys) console.log(`  ${key}: ${summary(results[key]!)}`);
   } finally {
     await lab.stop();
-    await execa('userdel', ['-r', '-f', user], { reject: false });
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@ import { EXIT_INTERRUPTED } from './commands/errors.js';
 import { main } from './program.js';
 import type { Io } from './workflows/runtime.js';
 
-const interruptHandlers: (() => void)[] = [];
+const interruptHandlers: (() => Promise<void>)[] = [];
 let interrupted = false;
 const io: Io = {
   stdout: process.stdout,
@@ -16,10 +16,13 @@ const io: Io = {
 };
 process.once('SIGINT', () => {
   interrupted = true;
-  for (const handler of interruptHandlers) handler();
-  io.stderr.write('\nmc: interrupted; running commands were sent SIGINT\n');
-  // Give the INT signals and the log a moment to leave before the process goes.
-  setTimeout(() => process.exit(EXIT_INTERRUPTED), 200).unref();
+  io.stderr.write('\nmc: interrupted; stopping the commands still running on the hosts\n');
+  // A second Ctrl-C, or hosts that do not answer within 5 s, end mc at once.
+  process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
+  setTimeout(() => process.exit(EXIT_INTERRUPTED), 5000).unref();
+  void Promise.allSettled(interruptHandlers.map((handler) => handler())).then(() =>
+    process.exit(EXIT_INTERRUPTED),
+  );
 });
 const code = await main(process.argv.slice(2), io);
 process.exitCode = interrupted ? EXIT_INTERRUPTED : code;

@@ -22,6 +22,12 @@ export interface LoopbackHost {
 
 export interface LoopbackLab {
   dir: string;
+  /**
+   * The login user every host accepts the client key for: made for this lab, with a clean home and
+   * passwordless sudo, as on a cloud image. Never root: the machine's own root dotfiles would slow
+   * every command and break when a command is killed halfway through them.
+   */
+  user: string;
   hosts: LoopbackHost[];
   /** known_hosts with every host's key, `[addr]:port` form. */
   knownHostsPath: string;
@@ -58,6 +64,11 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
   // sshd reads AuthorizedKeysFile as the login user, so non-root test users must be able to reach it.
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+  const user = `mcl${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+  await execa('useradd', ['--create-home', '--home-dir', join(dir, 'home'), '--shell', '/bin/bash', user]);
+  await execa('usermod', ['-p', '*', user]); // key logins only; a locked account ('!') is refused
+  const sudoers = `/etc/sudoers.d/${user}`;
+  writeFileSync(sudoers, `${user} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
   const clientKeyPath = join(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'mc-lab-client', '-f', clientKeyPath]);
   const clientPublic = readFileSync(`${clientKeyPath}.pub`, 'utf8');
@@ -68,6 +79,7 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
   const hosts: LoopbackHost[] = [];
   const lab: LoopbackLab = {
     dir,
+    user,
     hosts,
     knownHostsPath: join(dir, 'known_hosts'),
     clientKeyPath,
@@ -99,6 +111,8 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
         host.process.kill('SIGTERM');
       }
       await Promise.allSettled(hosts.map((h) => h.exited));
+      rmSync(sudoers, { force: true });
+      await execa('userdel', ['--force', user], { reject: false });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -23,6 +23,7 @@ import {
 } from './errors.js';
 import { LineSplitter } from './lines.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
+import { ProcessGroupCommand } from './process-group.js';
 import { quoteArg } from './quote.js';
 
 // ssh2 is CommonJS: only the default import exposes every export at runtime (npm-stack.md §0.3).
@@ -80,6 +81,10 @@ export interface ExecResult {
 
 /** OpenSSH allows 10 sessions per connection (MaxSessions); keep headroom for sftp and probes. */
 export const MAX_CHANNELS_PER_CONNECTION = 8;
+/** Tries to open a channel the server refused for lack of session slots (about 1.5 s in all). */
+const CHANNEL_OPEN_ATTEMPTS = 12;
+/** How long a timed-out command gets to end after TERM before its process group is killed. */
+const KILL_GRACE_MS = 2000;
 /** Output beyond this is dropped from the result (still streamed to onLine), to bound memory. */
 const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
@@ -87,7 +92,10 @@ export class Connection {
   private readonly channelLimit = pLimit(MAX_CHANNELS_PER_CONNECTION);
   private lost: TransportError | undefined;
   private readonly onLost = new Set<(err: TransportError) => void>();
-  private readonly running = new Set<ClientChannel>();
+  /** Commands with an open channel, to stop them on timeout or Ctrl-C. */
+  private readonly running = new Map<ProcessGroupCommand, { channel: ClientChannel; become: boolean }>();
+  /** Timed-out commands being stopped (TERM, then KILL): close() waits for them. */
+  private readonly stopping = new Set<Promise<void>>();
   private closedByUs = false;
 
   private constructor(
@@ -135,19 +143,21 @@ export class Connection {
     return this.channelLimit(() => this.execOnChannel(command, options));
   }
 
-  /**
-   * Ctrl-C: without a pty a remote command outlives its channel, so signal each one that is still
-   * running before the connection goes.
-   */
-  interrupt(): void {
-    for (const channel of this.running) channel.signal('INT');
+  /** Ctrl-C: sends INT to every command still running here (their whole process groups), then closes. */
+  async interrupt(): Promise<void> {
+    await Promise.all(
+      [...this.running.entries()].map(([group, { become }]) => this.signalGroup(group, become, 'INT')),
+    );
     this.close();
   }
 
+  /** Closes the connection once the commands being stopped are stopped. */
   close(): void {
     this.closedByUs = true;
-    this.client.end();
-    for (const hop of this.hops) hop.end();
+    void Promise.allSettled([...this.stopping]).then(() => {
+      this.client.end();
+      for (const hop of this.hops) hop.end();
+    });
   }
 
   private markLost(reason: string): void {
@@ -159,10 +169,56 @@ export class Connection {
     for (const listener of this.onLost) listener(this.lost);
   }
 
-  private execOnChannel(command: string, options: ExecOptions): Promise<ExecResult> {
+  /**
+   * Signals a command's process group over a channel of its own: it must not wait behind the channel
+   * limit that the stuck command may be holding.
+   */
+  private async signalGroup(
+    group: ProcessGroupCommand,
+    become: boolean,
+    signal: 'INT' | 'TERM' | 'KILL',
+  ): Promise<void> {
+    const kill = group.killCommand(signal);
+    if (kill === undefined || this.lost !== undefined) return;
+    await this.execOnChannel(kill, { timeoutMs: 5000, become }, false).catch(() => undefined);
+  }
+
+  /**
+   * Stops a command past its timeout: TERM to its process group, then KILL if its channel is still
+   * open after a grace period.
+   */
+  private stopTimedOut(
+    group: ProcessGroupCommand,
+    become: boolean,
+    channel: ClientChannel | undefined,
+  ): void {
+    const stopped = this.signalGroup(group, become, 'TERM').then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (channel === undefined) return resolve();
+          const grace = setTimeout(() => {
+            void this.signalGroup(group, become, 'KILL').then(() => {
+              channel.close();
+              resolve();
+            });
+          }, KILL_GRACE_MS);
+          channel.once('close', () => {
+            clearTimeout(grace);
+            resolve();
+          });
+        }),
+    );
+    this.stopping.add(stopped);
+    void stopped.finally(() => this.stopping.delete(stopped));
+  }
+
+  private execOnChannel(command: string, options: ExecOptions, inGroup = true): Promise<ExecResult> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
-    const become = options.become === true && this.target.user !== 'root' ? this.becomeMode() : undefined;
-    const wire = become === undefined ? command : become.wrap(command);
+    const becomeWanted = options.become === true && this.target.user !== 'root';
+    const become = becomeWanted ? this.becomeMode() : undefined;
+    const group = inGroup ? new ProcessGroupCommand(command) : undefined;
+    const inner = group === undefined ? command : group.wire;
+    const wire = become === undefined ? inner : become.wrap(inner);
     const started = Date.now();
 
     return new Promise<ExecResult>((resolve, reject) => {
@@ -181,7 +237,7 @@ export class Connection {
         settled = true;
         clearTimeout(timer);
         this.onLost.delete(onLost);
-        if (channel !== undefined) this.running.delete(channel);
+        if (group !== undefined) this.running.delete(group);
         if (err !== undefined) reject(err);
         else if (result !== undefined) resolve(result);
       };
@@ -189,9 +245,8 @@ export class Connection {
       this.onLost.add(onLost);
 
       const timer = setTimeout(() => {
-        // Without a pty the remote command outlives a closed channel unless signalled (npm-stack.md §1.1).
-        channel?.signal('KILL');
-        channel?.close();
+        if (group !== undefined) this.stopTimedOut(group, becomeWanted, channel);
+        else channel?.close();
         finish(
           new CommandTimeoutError(
             `${this.target.label}: command timed out after ${formatSeconds(options.timeoutMs)}: ${command}`,
@@ -200,8 +255,8 @@ export class Connection {
         );
       }, options.timeoutMs);
 
-      this.client.exec(wire, (err, ch) => {
-        if (err !== undefined && err !== null) {
+      this.openChannel(wire, (err, ch) => {
+        if (err !== undefined) {
           finish(classifyChannelError(err, this.target.label));
           return;
         }
@@ -210,7 +265,7 @@ export class Connection {
           return;
         }
         channel = ch;
-        this.running.add(ch);
+        if (group !== undefined) this.running.set(group, { channel: ch, become: becomeWanted });
         const outLines = new LineSplitter((line) => {
           if (become?.consumeStdoutLine(line) === true) {
             errLines.push(become.releaseStderr());
@@ -219,7 +274,10 @@ export class Connection {
           }
           options.onLine?.('stdout', line);
         });
-        const errLines = new LineSplitter((line) => options.onLine?.('stderr', line));
+        const errLines = new LineSplitter((line) => {
+          if (group?.consumeStderrLine(line) === true) return;
+          options.onLine?.('stderr', line);
+        });
         ch.setEncoding('utf8');
         ch.stderr.setEncoding('utf8');
         ch.on('data', (chunk: string) => {
@@ -262,18 +320,49 @@ export class Connection {
             );
             return;
           }
+          const cleanStderr = (text: string): string => {
+            // sudo's prompt shares a line with what follows it: take it out first.
+            const withoutPrompt = become === undefined ? text : become.cleanStderr(text);
+            return group === undefined ? withoutPrompt : group.cleanStderr(withoutPrompt);
+          };
           const result: ExecResult = {
             command,
             code: code ?? null,
             signal: signal ?? null,
             stdout: become === undefined ? stdout.join('') : become.cleanStdout(stdout.join('')),
-            stderr: become === undefined ? stderr.join('') : become.cleanStderr(stderr.join('')),
+            stderr: cleanStderr(stderr.join('')),
             durationMs: Date.now() - started,
           };
           const becomeFailure = become?.failure(result, this.target.label);
           finish(becomeFailure, result);
         });
       });
+    });
+  }
+
+  /**
+   * sshd frees a session slot a moment after the channel closes, so a burst can briefly hit its
+   * MaxSessions: a refused open is back-pressure, retried with a short backoff before it is an error.
+   */
+  private openChannel(
+    wire: string,
+    done: (err: Error | undefined, channel: ClientChannel) => void,
+    attempt = 1,
+  ): void {
+    this.client.exec(wire, (err, ch) => {
+      if (err !== undefined && err !== null) {
+        if (
+          /Channel open failure/i.test(err.message) &&
+          attempt < CHANNEL_OPEN_ATTEMPTS &&
+          this.lost === undefined
+        ) {
+          setTimeout(() => this.openChannel(wire, done, attempt + 1), 20 * attempt);
+          return;
+        }
+        done(err, ch);
+        return;
+      }
+      done(undefined, ch);
     });
   }
 

@@ -50,8 +50,8 @@ export class ConnectionPool {
   }
 
   /** Interrupts every command still running, on every host, and closes the connections. */
-  interruptAll(): void {
-    for (const connection of this.open) connection.interrupt();
+  async interruptAll(): Promise<void> {
+    await Promise.all([...this.open].map((connection) => connection.interrupt()));
   }
 
   async closeAll(): Promise<void> {

@@ -82,7 +82,8 @@ export async function labUp(paths: LabPaths, options: LabUpOptions): Promise<Lab
     if (state !== undefined) return state;
     const code = await Promise.race([exited, sleep(50).then(() => 'waiting' as const)]);
     if (code !== 'waiting') {
-      throw new Error(`the lab server exited (status ${code}); see ${join(paths.dir, 'lab.log')}`);
+      const log = readFileSync(join(paths.dir, 'lab.log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`the lab server exited (status ${code}): ${log}`);
     }
   }
   throw new Error(`the lab did not start within 30 s; see ${join(paths.dir, 'lab.log')}`);

@@ -34,7 +34,7 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Registers what to do on Ctrl-C, before the process exits with 130. */
-  onInterrupt(handler: () => void): void;
+  onInterrupt(handler: () => Promise<void>): void;
 }
 
 /** What a run needs to know, whatever the command line looked like. */
@@ -229,9 +229,9 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
       ...(becomePassword === undefined ? {} : { becomePassword }),
     },
   );
-  io.onInterrupt(() => {
-    pool.interruptAll();
-    void log.close();
+  io.onInterrupt(async () => {
+    await pool.interruptAll();
+    await log.close();
   });
   const started = Date.now();
   bus.emit({ type: 'run-start', command, hosts: session.hosts.slice() });

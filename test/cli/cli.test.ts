@@ -61,7 +61,7 @@ describe('mc command line', { concurrency: false }, () => {
       .join('');
     writeFileSync(
       join(scratch.path, 'hosts.yml'),
-      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${lab.clientKeyPath}\n  children:\n    lab:\n      hosts:\n${hostsYaml}    storage:\n      hosts:\n        node2:\n        node3:\n`,
+      `all:\n  vars:\n    ansible_user: ${lab.user}\n    ansible_ssh_private_key_file: ${lab.clientKeyPath}\n  children:\n    lab:\n      hosts:\n${hostsYaml}    storage:\n      hosts:\n        node2:\n        node3:\n`,
     );
     writeFileSync(
       join(scratch.path, 'hosts.ini'),
@@ -70,7 +70,7 @@ describe('mc command line', { concurrency: false }, () => {
         ...lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port}`),
         '',
         '[lab:vars]',
-        'ansible_user=root',
+        `ansible_user=${lab.user}`,
         `ansible_ssh_private_key_file=${lab.clientKeyPath}`,
         '',
       ].join('\n'),
@@ -87,7 +87,7 @@ describe('mc command line', { concurrency: false }, () => {
     for (const host of ['node1', 'node2', 'node3']) {
       assert.match(
         r.stdout,
-        new RegExp(`^\\[${host}\\] ok: .+ x86_64, user root, no sudo needed \\(\\d+ms\\)$`, 'm'),
+        new RegExp(`^\\[${host}\\] ok: .+ x86_64, user ${lab.user}, sudo ok \\(\\d+ms\\)$`, 'm'),
       );
     }
     assert.match(r.stdout, /^RECAP ok=3$/m);
@@ -206,10 +206,12 @@ describe('mc command line', { concurrency: false }, () => {
   });
 
   it('on Ctrl-C signals the running remote commands, leaves nothing running, and exits 130', async () => {
-    const marker = `mc-int-${process.pid}-${Date.now()}`;
+    // The marker is sleep's own argument (a unique duration), so it names the remote process itself;
+    // the `; true` keeps bash from exec'ing sleep, as a real multi-step command would.
+    const seconds = `40.${process.pid}${Date.now() % 100000}`;
     const child = execa(
       'node',
-      [MC, 'run', '-i', 'hosts.yml', '--known-hosts', lab.knownHostsPath, '--', `sleep 30 # ${marker}`],
+      [MC, 'run', '-i', 'hosts.yml', '--known-hosts', lab.knownHostsPath, '--', `sleep ${seconds}; true`],
       {
         cwd: scratch.path,
         env,
@@ -220,7 +222,7 @@ describe('mc command line', { concurrency: false }, () => {
     );
     // Processes on the hosts: everything matching the marker but mc itself, whose argv holds it too.
     const remote = async (): Promise<string> =>
-      (await execa('pgrep', ['-f', `[m]${marker.slice(1)}`], { reject: false })).stdout
+      (await execa('pgrep', ['-f', `^sleep ${seconds}$`], { reject: false })).stdout
         .split('\n')
         .filter((pid) => pid !== '' && Number(pid) !== child.pid)
         .join('\n');
@@ -325,7 +327,7 @@ describe('mc command line', { concurrency: false }, () => {
       writeFileSync(
         join(scratch.path, 'become.yml'),
         readFileSync(join(scratch.path, 'hosts.yml'), 'utf8').replace(
-          'ansible_user: root',
+          `ansible_user: ${lab.user}`,
           `ansible_user: ${user.name}`,
         ),
       );

@@ -33,12 +33,15 @@ const readFile = (path: string): Buffer | undefined => {
   }
 };
 
+/** The login user of the lab these endpoints belong to (each lab makes its own). */
+let labUser = '';
+
 function endpoint(host: LoopbackHost, overrides: Partial<Endpoint> = {}): Endpoint {
   return {
     label: host.name,
     address: host.address,
     port: host.port,
-    user: 'root',
+    user: labUser,
     hostKeyName: host.address,
     identityFiles: [],
     ...overrides,
@@ -75,6 +78,7 @@ describe('Connection over real sshd', { concurrency: false }, () => {
       // A jump host that refuses TCP forwarding, to prove the jump path is really taken.
       hostConfig: { nofwd: ['AllowTcpForwarding no'] },
     });
+    labUser = lab.user;
     verifier = new KnownHostsVerifier({ files: [lab.knownHostsPath], policy: 'strict', readFile });
   });
   after(async () => {
@@ -151,7 +155,7 @@ describe('Connection over real sshd', { concurrency: false }, () => {
         ),
         (err: unknown) => {
           assert.ok(err instanceof AuthenticationError);
-          assert.match(err.message, /authentication failed for root@127\.0\.\d+\.2/);
+          assert.match(err.message, new RegExp(`authentication failed for ${lab.user}@127\\.0\\.\\d+\\.2`));
           assert.match(err.message, new RegExp(`ssh-agent \\(${agent.socket.replace(/[.]/g, '\\.')}\\)`));
           assert.match(err.message, new RegExp(`key ${other}`));
           return true;
@@ -284,22 +288,44 @@ describe('Connection over real sshd', { concurrency: false }, () => {
     );
   });
 
-  it('kills a command that runs past its timeout', async () => {
+  it('stops a command that runs past its timeout, with everything it started', async () => {
     const conn = await Connection.open(withKey(lab.hosts[2]!), verifier, credentials());
-    const marker = `mc-timeout-${process.pid}-${Date.now()}`;
+    // A unique duration names the remote sleep itself; `; true` keeps the shell from exec'ing it,
+    // so the sleep is a grandchild that only a process-group kill reaches.
+    const seconds = `30.${process.pid}${Date.now() % 100000}`;
+    const remote = async (): Promise<string> =>
+      (await execa('pgrep', ['-f', `^sleep ${seconds}$`], { reject: false })).stdout.trim();
     await assert.rejects(
-      conn.exec(`exec sleep 30 # ${marker}`, { timeoutMs: 300 }),
-      (err: unknown) => err instanceof CommandTimeoutError && err.message.includes('timed out after 0.3s'),
+      conn.exec(`sleep ${seconds}; true`, { timeoutMs: 500 }),
+      (err: unknown) => err instanceof CommandTimeoutError && err.message.includes('timed out after 0.5s'),
     );
-    // The connection stays usable, and the remote process is gone.
-    let remaining = '';
-    for (let i = 0; i < 20; i += 1) {
-      // The [m] keeps pgrep from matching the shell that runs it.
-      remaining = (
-        await conn.exec(`pgrep -f '[m]${marker.slice(1)}' || true`, { timeoutMs: 5000 })
-      ).stdout.trim();
-      if (remaining === '') break;
+    let remaining = await remote();
+    for (let i = 0; i < 40 && remaining !== ''; i += 1) {
       await new Promise((r) => setTimeout(r, 50));
+      remaining = await remote();
+    }
+    // The connection stays usable.
+    const after = await conn.exec('echo still-here', { timeoutMs: 5000 });
+    conn.close();
+    assert.equal(remaining, '');
+    assert.equal(after.stdout, 'still-here\n');
+  });
+
+  it('escalates to KILL when the command ignores TERM', async () => {
+    const conn = await Connection.open(withKey(lab.hosts[2]!), verifier, credentials());
+    const seconds = `31.${process.pid}${Date.now() % 100000}`;
+    const remote = async (): Promise<string> =>
+      (await execa('pgrep', ['-f', `^sleep ${seconds}$`], { reject: false })).stdout.trim();
+    await assert.rejects(
+      conn.exec(`trap '' TERM; sleep ${seconds}; true`, { timeoutMs: 300 }),
+      CommandTimeoutError,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.notEqual(await remote(), '', 'TERM alone does not stop it');
+    let remaining = await remote();
+    for (let i = 0; i < 60 && remaining !== ''; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      remaining = await remote();
     }
     conn.close();
     assert.equal(remaining, '');
@@ -314,7 +340,10 @@ describe('Connection over real sshd', { concurrency: false }, () => {
     });
     try {
       const conn = await Connection.open(
-        target(local.hosts[0]!, { identityFiles: [{ path: local.clientKeyPath, explicit: true }] }),
+        target(local.hosts[0]!, {
+          user: local.user,
+          identityFiles: [{ path: local.clientKeyPath, explicit: true }],
+        }),
         localVerifier,
         credentials(),
       );

@@ -6,7 +6,8 @@ import ssh2 from 'ssh2';
 import { freePort } from '../ports.js';
 import { startProgramServer } from '../program-server.js';
 import type { ProgramServer } from '../program-server.js';
-import { EmbeddedHost, generateHostKey } from './ssh-host.js';
+import { generateEd25519 } from '../keys.js';
+import { EmbeddedHost } from './ssh-host.js';
 import type { ProgramRunner } from './ssh-host.js';
 
 const { utils } = ssh2;
@@ -33,11 +34,11 @@ export interface EmbeddedLab {
 export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<EmbeddedLab> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const socketPath = join(options.dir, 'programs.sock');
-  const client = utils.generateKeyPairSync('ed25519', { comment: 'mc-lab-client' });
+  const client = generateEd25519('mc-lab-client');
   const clientKeyPath = join(options.dir, 'id_ed25519');
-  writeFileSync(clientKeyPath, client.private, { mode: 0o600 });
-  writeFileSync(`${clientKeyPath}.pub`, `${client.public}\n`);
-  const authorizedKey = utils.parseKey(client.public);
+  writeFileSync(clientKeyPath, client.privateKey, { mode: 0o600 });
+  writeFileSync(`${clientKeyPath}.pub`, `${client.publicKey}\n`);
+  const authorizedKey = utils.parseKey(client.publicKey);
   if (authorizedKey instanceof Error || Array.isArray(authorizedKey))
     throw new Error('cannot parse the lab client key');
 
@@ -46,7 +47,7 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions): Promise<Emb
   const hosts = new Map<string, EmbeddedHost>();
   const described: EmbeddedLab['hosts'] = [];
   for (const [i, name] of options.names.entries()) {
-    const key = generateHostKey(name);
+    const key = generateEd25519(name);
     const address = `127.0.${subnet}.${i + 1}`;
     const host = new EmbeddedHost({
       name,

@@ -8,7 +8,7 @@ import ssh2 from 'ssh2';
 import type { Connection as ServerConnection, ParsedKey } from 'ssh2';
 import { syncShims } from '../shims.js';
 
-const { Server, utils } = ssh2;
+const { Server } = ssh2;
 
 /** What the embedded host needs from the simulator. */
 export interface ProgramRunner {
@@ -118,6 +118,8 @@ export class EmbeddedHost {
             env: {
               PATH: `${this.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
               HOME: this.homeDir,
+              // sshd sets SHELL to the login shell; commands run through it.
+              SHELL: '/bin/bash',
               LANG: 'C.UTF-8',
               MC_LAB_HOST: this.options.name,
               MC_LAB_UID: String(LAB_LOGIN_UID),
@@ -177,9 +179,4 @@ function writeSudoShim(binDir: string): void {
     ].join('\n'),
   );
   chmodSync(path, 0o755);
-}
-
-export function generateHostKey(comment: string): { privateKey: string; publicKey: string } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
 }
