@@ -88,7 +88,8 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
       if (host === undefined) throw new Error(`no lab host ${name}`);
       // Each connection is served by a child of the listening sshd: a host that dies takes them all.
       const pid = host.process.pid;
-      const victims = pid === undefined ? [] : [...descendants(pid), pid];
+      // Parents first: a session sshd that outlived its shell would still report an exit status.
+      const victims = pid === undefined ? [] : [pid, ...descendants(pid).reverse()];
       for (const victim of victims) {
         try {
           process.kill(victim, signal);
