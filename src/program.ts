@@ -6,6 +6,7 @@ import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
+import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import type { Io } from './workflows/runtime.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(inventoryCommand(io, setExit));
   program.addCommand(pingCommand(io, setExit));
   program.addCommand(runCommand(io, setExit));
+  program.addCommand(probeCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.
   const wire = (command: Command): void => {

@@ -228,6 +228,7 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
       retry: { ...DEFAULT_RETRY, attempts: flags.connectRetries },
       ...(becomePassword === undefined ? {} : { becomePassword }),
     },
+    new Map([...targets].map(([host, target]) => [host, target.address])),
   );
   io.onInterrupt(async () => {
     await pool.interruptAll();

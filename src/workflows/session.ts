@@ -25,7 +25,13 @@ export class Session {
     readonly pool: ConnectionPool,
     readonly hosts: readonly string[],
     readonly options: SessionOptions,
+    /** The address each host is reached on, after ssh_config. */
+    private readonly addresses: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  addressOf(host: string): string {
+    return this.addresses.get(host) ?? host;
+  }
 
   /** Hosts still in the run: a host that failed or went unreachable is dropped, as Ansible does. */
   activeHosts(): string[] {

@@ -34,6 +34,7 @@ export function cephData(cluster: ClusterState): CephClusterData {
     defaultPoolSize: 3,
     config: {},
     services: [],
+    filesystems: [],
   };
   return cluster.ceph;
 }
@@ -210,7 +211,12 @@ async function addOneDisk(
   machine.services['microceph.osd'] = { enabled: true, active: true };
   // The mgr creates its `.mgr` pool once the first OSD is up.
   if (!data.pools.some((p) => p.name === '.mgr')) {
-    data.pools.push({ name: '.mgr', size: data.defaultPoolSize, crushRule: 'replicated_rule' });
+    data.pools.push({
+      name: '.mgr',
+      size: data.defaultPoolSize,
+      crushRule: 'replicated_rule',
+      lxdPlaceholder: false,
+    });
   }
   return { path: requestedPath, report: 'Success', error: '' };
 }

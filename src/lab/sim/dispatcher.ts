@@ -6,6 +6,8 @@ import { parse as parseShell } from 'shell-quote';
 import { snapCommands } from './catalog.js';
 import { ipProgram } from './programs/ip.js';
 import { lsblkProgram } from './programs/lsblk.js';
+import { lxcProgram } from './programs/lxc.js';
+import { lxdProgram } from './programs/lxd.js';
 import { microcephProgram } from './programs/microceph.js';
 import { microcloudProgram } from './programs/microcloud.js';
 import { microovnProgram } from './programs/microovn.js';
@@ -40,6 +42,8 @@ const BUILTIN_PROGRAMS: Record<string, ProgramEntry> = {
   microceph: { run: microcephProgram, snap: 'microceph', paths: ['/snap/bin/microceph'] },
   microovn: { run: microovnProgram, snap: 'microovn', paths: ['/snap/bin/microovn'] },
   microcloud: { run: microcloudProgram, snap: 'microcloud', paths: ['/snap/bin/microcloud'] },
+  lxc: { run: lxcProgram, snap: 'lxd', paths: ['/snap/bin/lxc'] },
+  lxd: { run: lxdProgram, snap: 'lxd', paths: ['/snap/bin/lxd'] },
 };
 
 type Resolution =
@@ -73,7 +77,7 @@ function resolve(world: World, host: string, command: string): Resolution {
     }
     return { kind: 'program', name, entry };
   }
-  // Commands of installed snaps that have no simulated program (lxc, microceph.ceph, ...).
+  // Commands of installed snaps that have no simulated program (microceph.ceph, microovn.ovn-nbctl, ...).
   for (const snap of machine.snaps) {
     const store = world.state.store.snaps[snap.name];
     if (store && snapCommands(store).includes(name)) return { kind: 'not-modelled', name };

@@ -66,29 +66,52 @@ function tableHeader(text: string): string {
   return text.replace(/[_.]/g, ' ').toUpperCase().trim();
 }
 
+/** A cell's lines: tablewriter prints multi-line cells (e.g. LXD's roles) as extra lines of the row. */
+function cellLines(cell: string): string[] {
+  return cell.split('\n');
+}
+
+function columnWidths(titles: readonly string[], rows: readonly (readonly string[])[]): number[] {
+  return titles.map((title, col) =>
+    Math.max(textWidth(title), ...rows.flatMap((row) => cellLines(row[col] ?? '').map(textWidth))),
+  );
+}
+
+/** A row as its physical lines: the n-th line of every cell, blank where a cell has fewer lines. */
+function rowLines(row: readonly string[], columns: number): string[][] {
+  const cells = Array.from({ length: columns }, (_, col) => cellLines(row[col] ?? ''));
+  const height = Math.max(1, ...cells.map((lines) => lines.length));
+  return Array.from({ length: height }, (_, i) => cells.map((lines) => lines[i] ?? ''));
+}
+
 /** LXD `table` format: ASCII borders, row lines between all rows, header centred, cells left-aligned. */
 export function asciiTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const titles = header.map(tableHeader);
-  const widths = titles.map((title, col) =>
-    Math.max(textWidth(title), ...rows.map((row) => textWidth(row[col] ?? ''))),
-  );
+  const widths = columnWidths(titles, rows);
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
   const render = (cells: readonly string[], pad: (text: string, width: number) => string): string =>
     `|${widths.map((w, col) => ` ${pad(cells[col] ?? '', w)} `).join('|')}|\n`;
   let text = line + render(titles, padCenter) + line;
-  for (const row of rows) text += render(row, padRight) + line;
+  for (const row of rows) {
+    for (const cells of rowLines(row, widths.length)) text += render(cells, padRight);
+    text += line;
+  }
   return text;
 }
 
 /** LXD `compact` format: no borders, two-space gutters. */
 export function compactTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const titles = header.map(tableHeader);
-  const widths = titles.map((title, col) =>
-    Math.max(textWidth(title), ...rows.map((row) => textWidth(row[col] ?? ''))),
-  );
+  const widths = columnWidths(titles, rows);
   const render = (cells: readonly string[]): string =>
     `  ${widths.map((w, col) => padRight(cells[col] ?? '', w)).join('  ')}  \n`;
-  return render(titles) + rows.map(render).join('');
+  return (
+    render(titles) +
+    rows
+      .flatMap((row) => rowLines(row, widths.length))
+      .map(render)
+      .join('')
+  );
 }
 
 export type TableFormat = 'table' | 'compact' | 'csv' | 'json' | 'yaml';

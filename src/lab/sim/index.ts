@@ -41,5 +41,14 @@ export {
 } from './microcluster.js';
 export { MIN_OSD_SIZE, availableDisks } from './ceph.js';
 export { cloudStatus, runPreseed } from './microcloud.js';
+export {
+  LxdError,
+  LXD_PORT,
+  decodeLxdJoinToken,
+  encodeLxdJoinToken,
+  lxdMemberViews,
+  type LxdJoinToken,
+  type LxdMemberView,
+} from './lxd.js';
 export { CloudError, matchDiskFilter, parsePreseed, validatePreseed, type Preseed } from './preseed.js';
 export * from './world.js';

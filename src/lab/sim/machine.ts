@@ -2,6 +2,7 @@
 // read and write it; nothing here knows about programs. Keep every field JSON-serialisable (no Date, Map,
 // class instances) so a whole world can be snapshotted with structuredClone or JSON.
 
+import type { LxdClusterData } from './world.js';
 import { canonicalIp, formatIPv4, isGlobalUnicast, linkLocalFromMac, parseCidr, parseIPv4 } from './net.js';
 
 export type UbuntuRelease = '22.04' | '24.04';
@@ -138,13 +139,19 @@ export interface MicroclusterDaemon {
   startedAt: number;
 }
 
-/** The LXD daemon, kept minimal: what MicroCloud's checks and setup read and write (§1.1, §3). */
+/** The LXD daemon (lxd snap): member-local state; cluster-wide state lives in the world's LXD cluster. */
 export interface LxdDaemon {
   clusterId: string | null;
+  /** Cluster member name once clustered (`none` is LXD's name for the local node before that). */
   serverName: string | null;
+  /** Member-local server config: the lxd/node/config.go keys (core.https_address, cluster.https_address, ...). */
   config: Record<string, string>;
-  /** Storage pools of a standalone (not clustered) LXD, e.g. after `lxd init --auto`. */
-  standalonePools: string[];
+  /** The database of a not-clustered server; null while clustered (the cluster's database is used). */
+  standalone: LxdClusterData | null;
+  /** The server certificate; once clustered the cluster certificate is served instead. */
+  certificate: { pem: string; fingerprint: string };
+  /** Users (uids) whose lxc client configuration exists, so lxc's first-run notice is not printed again. */
+  clientConfigured: number[];
   startedAt: number;
 }
 

@@ -13,16 +13,24 @@ import {
   type DiskAddRequest,
 } from './ceph.js';
 import {
-  bootstrapLxd,
-  createLocalPoolOnDisk,
+  LXD_PORT,
+  LxdError,
+  bootstrapLxdCluster,
   daemonVersionOf,
+  decodeLxdJoinToken,
   isLxdInitialized,
-  issueLxdToken,
-  joinLxd,
+  issueLxdJoinToken,
+  lxdAt,
   lxdCluster,
   lxdData,
   lxdIsLts521,
+  servedCertificate,
+  updateServerConfig,
 } from './lxd.js';
+import { joinLxdCluster, listenOnAllAddresses, type MemberConfigKey } from './lxd-join.js';
+import { createNetwork } from './lxd-network.js';
+import { profilePut, updateProfile } from './lxd-profiles.js';
+import { createCustomVolume, createStoragePool } from './lxd-storage.js';
 import {
   machineAddresses,
   stableDiskPath,
@@ -31,7 +39,16 @@ import {
   type MicroclusterServiceName,
 } from './machine.js';
 import { DaemonError, bootstrapCluster, clusterOf, issueJoinToken, joinCluster } from './microcluster.js';
-import { cidrContains, familyOf, formatCidr, networkOf, parseCidr, parseIPv4, splitHostPort } from './net.js';
+import {
+  cidrContains,
+  familyOf,
+  formatCidr,
+  joinHostPort,
+  networkOf,
+  parseCidr,
+  parseIPv4,
+  splitHostPort,
+} from './net.js';
 import { afterOvnMemberAdded } from './ovn.js';
 import type { Output } from './program.js';
 import { isSnapInstalled } from './snapd.js';
@@ -501,7 +518,8 @@ async function waitForMember(
 }
 
 function daemonError(error: unknown): string {
-  if (error instanceof DaemonError || error instanceof CloudError) return error.message;
+  if (error instanceof DaemonError || error instanceof CloudError || error instanceof LxdError)
+    return error.message;
   throw error;
 }
 
@@ -526,7 +544,7 @@ async function setupCluster(
     if (isServiceInitialized(world, initiator, service)) return;
     try {
       if (service === 'LXD') {
-        await bootstrapLxd(world, initiator, initiatorIp, cloudVersion);
+        await bootstrapLxd(world, initiator, initiatorIp, cloudVersion, signal);
       } else if (service === 'MicroCeph') {
         const internal = parseCidr(`${initiatorIp}/${subnetPrefix(initiator, initiatorIp)}`);
         const fallback = internal ? formatCidr(internal) : null;
@@ -615,9 +633,16 @@ async function setupCluster(
     }
     const joined = await Promise.allSettled(joins);
     for (const r of joined) if (r.status === 'rejected') throw r.reason;
-    const lxd = lxdCluster(world, initiator) as ClusterState;
     try {
-      await joinLxd(world, host, lxd, issueLxdToken(world, lxd, plan.name), plan.address);
+      const token = await issueLxdJoinToken(world, initiator, plan.name);
+      await joinLxd(
+        world,
+        host,
+        token,
+        plan.address,
+        bootstrap ? [] : joinMemberConfig(world, host, p, plan, active),
+        signal,
+      );
     } catch (error) {
       fail('LXD', error);
     }
@@ -645,7 +670,7 @@ async function setupCluster(
     setReplicationFactor(ceph, smaller.length > 0 ? smaller : [''], size);
   }
   out.println('Configuring cluster-wide devices ...');
-  configureLxd(world, initiator, p, plans, active, ceph, bootstrap);
+  await configureLxd(world, initiator, p, plans, active, ceph, bootstrap);
 }
 
 function subnetPrefix(machine: Machine, ip: string): number {
@@ -654,8 +679,113 @@ function subnetPrefix(machine: Machine, ip: string): number {
   );
 }
 
-/** §3.1-§3.5: cluster config, pools, networks, default profile and per-member volumes. */
-function configureLxd(
+/** MicroCloud's LXD Bootstrap: server config keys then `PUT /1.0/cluster` (mc2 service/lxd.go, §1.3). */
+async function bootstrapLxd(
+  world: World,
+  machine: Machine,
+  ip: string,
+  microcloudVersion: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  updateServerConfig(world, machine, {
+    'core.https_address': '[::]:8443',
+    'cluster.https_address': joinHostPort(ip, LXD_PORT),
+    'user.microcloud': microcloudVersion,
+    'instances.migration.stateful': 'true',
+  });
+  await bootstrapLxdCluster(world, machine, machine.hostname, signal);
+}
+
+/**
+ * MicroCloud's LXD join (mc2 service/lxd_join.go configFromToken): the certificate of the first token
+ * address that answers (a different fingerprint is an error), `PUT /1.0/cluster` with the member config,
+ * then core.https_address on the wildcard.
+ */
+async function joinLxd(
+  world: World,
+  machine: Machine,
+  token: string,
+  ip: string,
+  memberConfig: MemberConfigKey[],
+  signal?: AbortSignal,
+): Promise<void> {
+  let decoded;
+  try {
+    decoded = decodeLxdJoinToken(token);
+  } catch (error) {
+    if (error instanceof LxdError) throw new CloudError(`Invalid cluster join token: ${error.message}`);
+    throw error;
+  }
+  let clusterAddress = '';
+  let certificate = '';
+  for (const address of decoded.addresses) {
+    const member = lxdAt(world, address);
+    if (!member) continue;
+    const served = servedCertificate(world, member);
+    if (served.fingerprint !== decoded.fingerprint) {
+      throw new CloudError(
+        `Certificate fingerprint mismatch between join token and cluster member ${JSON.stringify(address)}`,
+      );
+    }
+    clusterAddress = address;
+    certificate = served.pem;
+    break;
+  }
+  if (certificate === '')
+    throw new CloudError('Unable to connect to any of the cluster members specified in join token');
+  await joinLxdCluster(
+    world,
+    machine,
+    {
+      serverName: machine.hostname,
+      serverAddress: joinHostPort(ip, LXD_PORT),
+      clusterAddress,
+      clusterCertificate: certificate,
+      clusterToken: token,
+      memberConfig,
+    },
+    signal,
+  );
+  listenOnAllAddresses(world, machine);
+}
+
+/** The member_config a joiner of an existing MicroCloud gets instead of pending objects (§3.7). */
+function joinMemberConfig(
+  world: World,
+  host: Machine,
+  p: Preseed,
+  plan: SystemPlan,
+  active: Set<ServiceType>,
+): MemberConfigKey[] {
+  const config: MemberConfigKey[] = [];
+  if (plan.localDisk) {
+    config.push({ entity: 'storage-pool', name: 'local', key: 'source', value: plan.localDisk.path });
+    if (plan.localDisk.wipe)
+      config.push({ entity: 'storage-pool', name: 'local', key: 'source.wipe', value: 'true' });
+  }
+  if (plan.uplink) config.push({ entity: 'network', name: 'UPLINK', key: 'parent', value: plan.uplink });
+  const version = daemonVersionOf(world, host, 'lxd') ?? '';
+  if (active.has('MicroCeph') && p.ceph.cephfs && lxdIsLts521(version))
+    config.push({ entity: 'storage-pool', name: 'remote-fs', key: 'source', value: 'lxd_cephfs' });
+  return config;
+}
+
+/** Runs an LXD API call of MicroCloud's setup; LXD's message becomes MicroCloud's error. */
+async function lxdStep(step: () => Promise<void> | void): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (error instanceof LxdError) throw new CloudError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * §3.1-§3.5 through LXD's API as mc2 setupCluster does it: cluster config, per-member pending pools and
+ * networks (`?target=`), the final cluster-wide objects, the default profile, and each new member's
+ * images/backups volumes with storage.*_volume.
+ */
+async function configureLxd(
   world: World,
   initiator: Machine,
   p: Preseed,
@@ -663,150 +793,147 @@ function configureLxd(
   active: Set<ServiceType>,
   ceph: ClusterState | null,
   bootstrap: boolean,
-): void {
+): Promise<void> {
   const lxd = lxdCluster(world, initiator) as ClusterState;
   const data = lxdData(lxd);
   const lxdVersion = daemonVersionOf(world, initiator, 'lxd') ?? '';
+  const lts = lxdIsLts521(lxdVersion);
   const ovn = active.has('MicroOVN') ? clusterOf(world, initiator, 'microovn') : null;
-  if (ovn && lxdIsLts521(lxdVersion)) {
+  if (ovn && lts) {
     const central = (ovn.ovn?.services ?? []).filter((s) => s.service === 'central').map((s) => s.member);
     const addresses = ovn.members
       .filter((m) => central.includes(m.name))
       .map((m) => `ssl:${splitHostPort(m.address)?.host ?? ''}:6641`);
-    data.config['network.ovn.northbound_connection'] = addresses.join(',');
+    await lxdStep(() =>
+      updateServerConfig(world, initiator, { 'network.ovn.northbound_connection': addresses.join(',') }),
+    );
   }
-  const upsertPool = (
-    name: string,
-    driver: 'zfs' | 'ceph' | 'cephfs',
-    description: string,
-    config: Record<string, string>,
-  ): void => {
-    let pool = data.storagePools.find((sp) => sp.name === name);
-    if (!pool) {
-      pool = { name, driver, description, status: 'Created', config, memberConfig: {} };
-      data.storagePools.push(pool);
-    }
-    for (const plan of plans) pool.memberConfig[plan.name] ??= {};
-  };
   const hasCeph = ceph !== null && (ceph.ceph?.osds.length ?? 0) > 0;
   const hasLocal = plans.some((pl) => pl.localDisk);
-  for (const plan of plans) {
-    if (!plan.localDisk) continue;
-    const problem = createLocalPoolOnDisk(
-      machineOfPlan(world, plan),
-      plan.localDisk.path,
-      plan.localDisk.wipe,
-    );
-    if (problem) throw new CloudError(problem);
-  }
-  if (hasLocal) {
-    upsertPool('local', 'zfs', 'Local storage on ZFS', {});
-    const pool = data.storagePools.find((sp) => sp.name === 'local');
-    for (const plan of plans) {
-      if (!plan.localDisk || !pool) continue;
-      pool.memberConfig[plan.name] = {
-        source: 'local',
-        'volatile.initial_source': plan.localDisk.path,
-        'zfs.pool_name': 'local',
-      };
-      data.volumes.push(
-        { pool: 'local', name: 'images', member: plan.name },
-        { pool: 'local', name: 'backups', member: plan.name },
-      );
-      data.memberConfig[plan.name] = {
-        ...data.memberConfig[plan.name],
-        'storage.images_volume': 'local/images',
-        'storage.backups_volume': 'local/backups',
-      };
-    }
-  }
-  if (hasCeph && ceph) {
-    const cephPools = cephData(ceph);
-    const addCephPool = (name: string): void => {
-      if (!cephPools.pools.some((pool) => pool.name === name)) {
-        cephPools.pools.push({ name, size: cephPools.defaultPoolSize, crushRule: 'replicated_rule' });
-      }
-    };
-    addCephPool('lxd_remote');
-    upsertPool('remote', 'ceph', 'Distributed storage on Ceph', {
-      'ceph.cluster_name': 'ceph',
-      'ceph.osd.pg_num': '32',
-      'ceph.osd.pool_name': 'lxd_remote',
-      'ceph.rbd.du': 'false',
-      'ceph.rbd.features': 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten',
-      'ceph.user.name': 'admin',
-      'volatile.pool.pristine': 'true',
-    });
-    if (p.ceph.cephfs) {
-      addCephPool('lxd_cephfs_meta');
-      addCephPool('lxd_cephfs_data');
-      upsertPool('remote-fs', 'cephfs', 'Distributed file-system storage using CephFS', {
-        'cephfs.create_missing': 'true',
-        'cephfs.meta_pool': 'lxd_cephfs_meta',
-        'cephfs.data_pool': 'lxd_cephfs_data',
-        'cephfs.path': 'lxd_cephfs',
-      });
-    }
-  }
   const uplinks = plans.filter((pl) => pl.uplink);
-  if (ovn && uplinks.length > 0) {
-    let uplink = data.networks.find((n) => n.name === 'UPLINK');
-    if (!uplink) {
+  const useOvn = ovn !== null && uplinks.length > 0;
+  const fan = !useOvn && bootstrap && fanSubnet(initiator) !== null;
+  const pool = (
+    name: string,
+    driver: string,
+    description: string,
+    config: Record<string, string>,
+    target: string | null,
+  ) =>
+    lxdStep(() => {
+      createStoragePool(world, initiator, { name, driver, description, config }, target);
+    });
+  const network = (
+    name: string,
+    type: string,
+    description: string,
+    config: Record<string, string>,
+    target: string | null,
+  ) =>
+    lxdStep(() => {
+      createNetwork(world, initiator, { name, type, description, config }, target);
+    });
+  if (bootstrap) {
+    // Pending definitions, one member after another (UseTarget).
+    for (const plan of plans) {
+      if (hasLocal && plan.localDisk) {
+        const config: Record<string, string> = { source: plan.localDisk.path };
+        if (plan.localDisk.wipe) config['source.wipe'] = 'true';
+        await pool('local', 'zfs', '', config, plan.name);
+      }
+      if (hasCeph) {
+        await pool('remote', 'ceph', '', lts ? { source: 'lxd_remote' } : {}, plan.name);
+        if (p.ceph.cephfs)
+          await pool('remote-fs', 'cephfs', '', lts ? { source: 'lxd_cephfs' } : {}, plan.name);
+      }
+      if (useOvn && plan.uplink) await network('UPLINK', 'physical', '', { parent: plan.uplink }, plan.name);
+      if (fan) await network('lxdfan0', 'bridge', '', {}, plan.name);
+    }
+    if (hasLocal) await pool('local', 'zfs', 'Local storage on ZFS', {}, null);
+    if (hasCeph) {
+      const features = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
+      await pool(
+        'remote',
+        'ceph',
+        'Distributed storage on Ceph',
+        {
+          'ceph.osd.pool_name': 'lxd_remote',
+          'ceph.rbd.du': 'false',
+          ...(lts ? { 'ceph.rbd.features': features } : {}),
+        },
+        null,
+      );
+      if (p.ceph.cephfs) {
+        await pool(
+          'remote-fs',
+          'cephfs',
+          'Distributed file-system storage using CephFS',
+          {
+            'cephfs.create_missing': 'true',
+            'cephfs.meta_pool': 'lxd_cephfs_meta',
+            'cephfs.data_pool': 'lxd_cephfs_data',
+            'cephfs.path': 'lxd_cephfs',
+          },
+          null,
+        );
+      }
+    }
+    if (useOvn) {
       const config: Record<string, string> = {};
       if (p.ovn.ipv4Gateway) config['ipv4.gateway'] = p.ovn.ipv4Gateway;
       if (p.ovn.ipv4Gateway && p.ovn.ipv4Range) config['ipv4.ovn.ranges'] = p.ovn.ipv4Range;
       if (p.ovn.ipv6Gateway) config['ipv6.gateway'] = p.ovn.ipv6Gateway;
       if (p.ovn.dnsServers) config['dns.nameservers'] = p.ovn.dnsServers;
-      uplink = {
-        name: 'UPLINK',
-        type: 'physical',
-        description: 'Uplink for OVN networks',
-        status: 'Created',
-        config,
-        memberConfig: {},
-      };
-      data.networks.push(uplink);
-      data.networks.push({
-        name: 'default',
-        type: 'ovn',
-        description: 'Default OVN network',
-        status: 'Created',
-        config: { network: 'UPLINK' },
-        memberConfig: {},
-      });
-    }
-    for (const plan of uplinks) uplink.memberConfig[plan.name] = { parent: plan.uplink as string };
-  } else if (bootstrap && !data.networks.some((n) => n.name === 'lxdfan0')) {
-    // FAN fallback needs an IPv4 default route on the initiator (§2.2, §3.3).
-    const route = initiator.routes.find(
-      (r) => r.destination === 'default' && r.gateway && familyOf(r.gateway) === 'inet',
-    );
-    const nic = route ? initiator.nics.find((n) => n.name === route.dev) : undefined;
-    const v4 = nic?.addresses.filter((a) => familyOf(a.address) === 'inet' && a.scope === 'global') ?? [];
-    if (v4.length === 1 && v4[0]) {
-      const prefix = v4[0].prefix === 16 || v4[0].prefix === 24 ? v4[0].prefix : 16;
-      data.networks.push({
-        name: 'lxdfan0',
-        type: 'bridge',
-        description: 'Default Ubuntu fan powered bridge',
-        status: 'Created',
-        config: {
+      await network('UPLINK', 'physical', 'Uplink for OVN networks', config, null);
+      await network('default', 'ovn', 'Default OVN network', { network: 'UPLINK' }, null);
+    } else if (fan) {
+      await network(
+        'lxdfan0',
+        'bridge',
+        'Default Ubuntu fan powered bridge',
+        {
           'bridge.mode': 'fan',
-          'fan.underlay_subnet': `${networkOf(v4[0].address, prefix)}/${prefix}`,
+          'fan.underlay_subnet': fanSubnet(initiator) as string,
         },
-        memberConfig: {},
-      });
+        null,
+      );
     }
+    // Default profile: devices MicroCloud adds when missing (§3.4).
+    await lxdStep(() => {
+      const put = profilePut(world, initiator, 'default');
+      const nic =
+        data.networks.find((n) => n.name === 'default') ?? data.networks.find((n) => n.name === 'lxdfan0');
+      if (nic && !put.devices['eth0']) put.devices['eth0'] = { name: 'eth0', network: nic.name, type: 'nic' };
+      const rootPool = hasCeph ? 'remote' : hasLocal ? 'local' : null;
+      if (rootPool && !put.devices['root']) put.devices['root'] = { path: '/', pool: rootPool, type: 'disk' };
+      updateProfile(world, initiator, 'default', put);
+    });
   }
-  const profile = data.profiles['default'] ?? { devices: {} };
-  data.profiles['default'] = profile;
-  const network =
-    data.networks.find((n) => n.name === 'default') ?? data.networks.find((n) => n.name === 'lxdfan0');
-  if (network && !profile.devices['eth0'])
-    profile.devices['eth0'] = { name: 'eth0', network: network.name, type: 'nic' };
-  const rootPool = hasCeph ? 'remote' : hasLocal ? 'local' : null;
-  if (rootPool && !profile.devices['root'])
-    profile.devices['root'] = { path: '/', pool: rootPool, type: 'disk' };
+  // images/backups volumes and storage.*_volume on each member with a local pool (§3.5).
+  for (const plan of plans) {
+    if (!plan.localDisk || !data.storagePools.some((sp) => sp.name === 'local')) continue;
+    const host = machineOfPlan(world, plan);
+    await lxdStep(() => {
+      createCustomVolume(world, host, 'local', 'images', 'filesystem', {});
+      createCustomVolume(world, host, 'local', 'backups', 'filesystem', {});
+      updateServerConfig(world, host, {
+        'storage.backups_volume': 'local/backups',
+        'storage.images_volume': 'local/images',
+      });
+    });
+  }
+}
+
+/** The FAN underlay: the initiator's default-route IPv4 subnet, /16 unless /16 or /24 (§3.3). */
+function fanSubnet(initiator: Machine): string | null {
+  const route = initiator.routes.find(
+    (r) => r.destination === 'default' && r.gateway && familyOf(r.gateway) === 'inet',
+  );
+  const nic = route ? initiator.nics.find((n) => n.name === route.dev) : undefined;
+  const v4 = nic?.addresses.filter((a) => familyOf(a.address) === 'inet' && a.scope === 'global') ?? [];
+  if (v4.length !== 1 || !v4[0]) return null;
+  const prefix = v4[0].prefix === 16 || v4[0].prefix === 24 ? v4[0].prefix : 16;
+  return `${networkOf(v4[0].address, prefix)}/${prefix}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -40,11 +40,15 @@ function presentPrograms(world: World, host: string): string[] {
   return [...names].sort();
 }
 
-/** Calls that consume standard input: `microcloud preseed` (§2) and `lxd init --preseed` (§1.4). */
+/**
+ * Calls that consume standard input: `microcloud preseed` (§2), `lxd init --preseed` (§1.4) and
+ * `lxc profile edit` (the profile YAML when stdin is not a terminal).
+ */
 function consumesStdin(argv: readonly string[]): boolean {
   const words = argv.map((word, index) => (index === 0 ? word.slice(word.lastIndexOf('/') + 1) : word));
-  const [program, subcommand] = words;
+  const [program, subcommand, action] = words;
   if (program === 'microcloud' && subcommand === 'preseed') return true;
+  if (program === 'lxc' && subcommand === 'profile' && action === 'edit') return true;
   return program === 'lxd' && subcommand === 'init' && words.includes('--preseed');
 }
 

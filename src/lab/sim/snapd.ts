@@ -12,7 +12,7 @@ import {
 } from './catalog.js';
 import type { InstalledSnap, Machine, MicroclusterServiceName } from './machine.js';
 import { freshDaemon } from './microcluster.js';
-import type { World } from './world.js';
+import { emptyLxdDatabase, fakeCertificate, type World } from './world.js';
 
 const MICROCLUSTER_SNAPS: readonly MicroclusterServiceName[] = ['microceph', 'microovn', 'microcloud'];
 
@@ -42,7 +42,9 @@ function startDaemon(world: World, machine: Machine, name: string): void {
       clusterId: null,
       serverName: null,
       config: {},
-      standalonePools: [],
+      standalone: emptyLxdDatabase(),
+      certificate: fakeCertificate(world),
+      clientConfigured: [],
       startedAt: world.clock.now(),
     };
   }

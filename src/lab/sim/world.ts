@@ -54,6 +54,15 @@ export interface CephPool {
   name: string;
   size: number;
   crushRule: string;
+  /** LXD's placeholder image (`lxd_<pool>`) is in it: another LXD pool already uses it (driver_ceph.go). */
+  lxdPlaceholder: boolean;
+}
+
+/** A CephFS filesystem (`ceph fs new NAME META DATA`). */
+export interface CephFilesystem {
+  name: string;
+  metaPool: string;
+  dataPool: string;
 }
 
 export interface CephClusterData {
@@ -66,6 +75,7 @@ export interface CephClusterData {
   config: Record<string, string>;
   /** Services per member: mon, mgr, mds (first three members), set at bootstrap/join. */
   services: { member: string; service: string }[];
+  filesystems: CephFilesystem[];
 }
 
 export interface OvnClusterData {
@@ -75,33 +85,80 @@ export interface OvnClusterData {
   encapIp: Record<string, string>;
 }
 
+export type LxdPoolDriver = 'zfs' | 'ceph' | 'cephfs' | 'dir';
+export type LxdObjectStatus = 'Pending' | 'Created' | 'Errored';
+
+/** An LXD storage pool (lxd/db storage_pools + storage_pools_nodes + storage_pools_config). */
 export interface LxdStoragePool {
   name: string;
-  driver: 'zfs' | 'ceph' | 'cephfs' | 'dir';
+  driver: LxdPoolDriver;
   description: string;
-  status: 'Pending' | 'Created';
+  status: LxdObjectStatus;
+  /** Cluster-wide config. */
   config: Record<string, string>;
-  /** Member-specific config (`--target`). */
+  /**
+   * Member-specific config per member the pool is defined on (`--target`); a standalone server's own
+   * entry is `none`, LXD's name for the local node before clustering.
+   */
   memberConfig: Record<string, Record<string, string>>;
+  /** Members where the pool exists locally (its LocalStatus is Created). */
+  createdOn: string[];
 }
 
 export interface LxdNetwork {
+  /** Database ID: OVN object names derive from it (lxd-net<ID>). */
+  id: number;
   name: string;
   type: 'physical' | 'ovn' | 'bridge';
   description: string;
-  status: 'Pending' | 'Created';
+  status: LxdObjectStatus;
   config: Record<string, string>;
   memberConfig: Record<string, Record<string, string>>;
+  /** Members where the network exists locally (its LocalStatus is Created). */
+  createdOn: string[];
 }
 
-/** What MicroCloud leaves in LXD (§3), kept for an `lxc` program added later. */
-export interface LxdClusterData {
+export interface LxdProfile {
+  description: string;
   config: Record<string, string>;
-  memberConfig: Record<string, Record<string, string>>;
+  devices: Record<string, Record<string, string>>;
+}
+
+/** A custom storage volume; `member` is null on remote (Ceph) pools, `none` on a standalone server. */
+export interface LxdVolume {
+  pool: string;
+  name: string;
+  member: string | null;
+  contentType: 'filesystem';
+  description: string;
+  config: Record<string, string>;
+  createdAt: number;
+}
+
+/**
+ * An LXD database: the cluster's (ClusterState.lxd) or a standalone server's own (LxdDaemon.standalone).
+ * Member-local server config (core.https_address, storage.images_volume, ...) lives on each daemon.
+ */
+export interface LxdClusterData {
+  /** Cluster-wide server config (lxd/cluster/config keys and user.*). */
+  config: Record<string, string>;
   storagePools: LxdStoragePool[];
   networks: LxdNetwork[];
-  profiles: Record<string, { devices: Record<string, Record<string, string>> }>;
-  volumes: { pool: string; name: string; member: string }[];
+  profiles: Record<string, LxdProfile>;
+  volumes: LxdVolume[];
+  nextNetworkId: number;
+}
+
+/** What a fresh LXD database holds: the default project's default profile (lxd/db/cluster/open.go). */
+export function emptyLxdDatabase(): LxdClusterData {
+  return {
+    config: {},
+    storagePools: [],
+    networks: [],
+    profiles: { default: { description: 'Default LXD profile', config: {}, devices: {} } },
+    volumes: [],
+    nextNetworkId: 1,
+  };
 }
 
 export interface ClusterState {
@@ -250,7 +307,7 @@ export interface World {
   latency: LatencyTable;
   faults: FaultPlan;
   records: CommandRecord[];
-  /** Extra or replacement programs (e.g. an `lxc` added later), consulted before the built-in ones. */
+  /** Extra or replacement programs, consulted before the built-in ones. */
   programs: Map<string, ProgramEntry>;
 }
 

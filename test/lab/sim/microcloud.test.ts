@@ -292,9 +292,8 @@ describe('microcloud preseed (§1.1-§2.3)', () => {
     assert.equal(unsupported.stderr, '⨯ Error: MicroCeph version "v18.2.4" is not supported\n');
     const lxdInit = createSimLab({ hosts: 1 });
     await installStack(lxdInit, 'micro1');
-    (getMachine(lxdInit, 'micro1').daemons.lxd as { standalonePools: string[] }).standalonePools.push(
-      'default',
-    );
+    // `lxd init` with a storage pool counts as initialised for MicroCloud (isInitialized, §1.1).
+    await ok(lxdInit, 'micro1', 'lxd init --preseed', 'storage_pools:\n- name: default\n  driver: dir\n');
     const already = await sh(lxdInit, 'micro1', 'microcloud preseed', single);
     assert.equal(already.stderr, '⨯ Error: LXD is already initialized\n');
   });

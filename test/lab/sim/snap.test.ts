@@ -204,8 +204,8 @@ describe('snap (§7, §10.1)', () => {
     const wrongDir = await sh(world, 'micro1', '/usr/bin/microceph status');
     assert.equal(wrongDir.exitCode, 127);
     // A command the installed snap really has, but the simulator does not model.
-    const lxc = await sh(world, 'micro1', 'lxc cluster list');
-    assert.equal(lxc.exitCode, 127);
-    assert.equal(lxc.notModelled, true);
+    const ceph = await sh(world, 'micro1', 'microceph.ceph status');
+    assert.equal(ceph.exitCode, 127);
+    assert.equal(ceph.notModelled, true);
   });
 });

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { formatProbeReport } from '../output/probe-report.js';
+import { probe } from '../workflows/probe.js';
+import { startRun } from '../workflows/runtime.js';
+import type { Io } from '../workflows/runtime.js';
+import { EXIT_FAILED, EXIT_OK } from './errors.js';
+import { connectionOptions } from './options.js';
+import type { ConnectionFlags } from './options.js';
+
+export function probeCommand(io: Io, setExit: (code: number) => void): Command {
+  return connectionOptions(new Command('probe'))
+    .description(
+      "report each host's OS, snaps, disks and NICs, and which MicroCloud could use; changes nothing",
+    )
+    .option(
+      '--allow-veth',
+      'offer veth interfaces as OVN uplinks (test labs whose NICs are veth pairs)',
+      false,
+    )
+    .action(async (flags: ConnectionFlags & { allowVeth: boolean }) => {
+      const run = await startRun('probe', flags, io);
+      const addresses = new Map(run.hosts.map((h) => [h.name, run.session.addressOf(h.name)]));
+      const results = await probe(run.session, {
+        addressOf: (host) => addresses.get(host) ?? host,
+        allowVeth: flags.allowVeth,
+      });
+      const ok = await run.finish();
+      const probes = run.hosts.flatMap((h) => results.get(h.name) ?? []);
+      if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ type: 'probe', hosts: probes })}\n`);
+      else io.stdout.write(formatProbeReport(probes));
+      setExit(ok ? EXIT_OK : EXIT_FAILED);
+    });
+}

@@ -1,0 +1,1134 @@
+// `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable,
+// config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
+// create/list/show/get/delete, profile show/edit/get/set/unset and device add/get/set/remove/show/list,
+// query (GET) and version, against the simulated daemon of this host. Output formats are LXD's
+// (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
+// Every other real command is registered and reports itself as not modelled.
+
+import { asciiTable, compactTable, goCsv, goJson, sortRowsNaturally } from '../format.js';
+import {
+  LxdError,
+  daemonVersionOf,
+  isClustered,
+  issueLxdJoinToken,
+  localMemberName,
+  lxdCluster,
+  lxdDaemonOf,
+  lxdDatabase,
+  lxdIsLts521,
+  lxdMemberViews,
+  removeLxdMember,
+  resolveTarget,
+  serverConfigOf,
+  updateServerConfig,
+  bootstrapLxdCluster,
+} from '../lxd.js';
+import {
+  clusterMembersApi,
+  memberApi,
+  networkApi,
+  networksApi,
+  profileApi,
+  resourcesApi,
+  serverApi,
+  storagePoolApi,
+} from '../lxd-api.js';
+import { createNetwork, deleteNetwork } from '../lxd-network.js';
+import { profilePut, updateProfile, type ProfilePut } from '../lxd-profiles.js';
+import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool } from '../lxd-storage.js';
+import type { Machine } from '../machine.js';
+import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
+import type { World } from '../world.js';
+import {
+  decodedString,
+  decodedStringMap,
+  goJsonValue,
+  goYaml,
+  unmarshalStrict,
+  YamlUnmarshalError,
+  type Decoded,
+  type GoType,
+  type GoValue,
+} from '../yaml-v2.js';
+import {
+  CliError,
+  checkArgs,
+  flagBool,
+  flagString,
+  helpText,
+  runCli,
+  unmodelled,
+  type CliApp,
+  type CliCall,
+  type CliCommand,
+} from './lxd-cli.js';
+
+/** The remotes of a fresh lxc config (lxc/config/default.go). */
+const IMAGE_REMOTES = ['images', 'ubuntu', 'ubuntu-daily', 'ubuntu-minimal', 'ubuntu-minimal-daily'];
+
+/** config.ParseRemote: `remote:name`, the local daemon by default. */
+function parseRemote(raw: string): string {
+  const colon = raw.indexOf(':');
+  if (colon < 0) return raw;
+  const remote = raw.slice(0, colon);
+  if (remote === 'local') return raw.slice(colon + 1);
+  if (IMAGE_REMOTES.includes(remote)) throw new NotModelledError(`lxc against the ${remote} image server`);
+  throw new CliError(`The remote "${remote}" doesn't exist`);
+}
+
+const FORMAT_FLAG = { name: 'format', short: 'f', type: 'string' } as const;
+const TARGET_FLAG = { name: 'target', type: 'string' } as const;
+const PROPERTY_FLAG = { name: 'property', short: 'p', type: 'bool' } as const;
+
+/** cli.RenderTable (shared/cmd/table.go). */
+function renderTable(format: string, header: string[], rows: string[][], raw: GoValue): string {
+  switch (format) {
+    case 'table':
+      return asciiTable(header, rows);
+    case 'compact':
+      return compactTable(header, rows);
+    case 'csv':
+      return goCsv(rows);
+    case 'json':
+      return `${goJson(goJsonValue(raw))}\n`;
+    case 'yaml':
+      return goYaml(raw);
+    default:
+      throw new CliError(`Invalid format ${JSON.stringify(format)}`);
+  }
+}
+
+/** `lxc query`'s pretty printer: json.Unmarshal into any (map keys sorted), tab indent, no HTML escaping. */
+function queryJson(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) out[key] = sortKeys((v as Record<string, unknown>)[key]);
+      return out;
+    }
+    return v;
+  };
+  return `${JSON.stringify(sortKeys(value), null, '\t')}\n`;
+}
+
+/** getConfig (lxc/utils.go): `key value` or `key=value...`. */
+function keyValues(args: string[], stdin: string, tty: boolean): Record<string, string> {
+  const fromStdin = (value: string): string => (value === '-' && !tty ? stdin : value);
+  if (args.length === 2 && !(args[0] as string).includes('=')) {
+    return { [args[0] as string]: fromStdin(args[1] as string) };
+  }
+  const values: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq < 0) throw new CliError(`Invalid key=value configuration: ${arg}`);
+    values[arg.slice(0, eq)] = fromStdin(arg.slice(eq + 1));
+  }
+  return values;
+}
+
+const POOL_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.StoragePoolPut',
+  fields: {
+    config: { kind: 'map', goType: 'map[string]string', value: { kind: 'string' } },
+    description: { kind: 'string' },
+  },
+};
+
+const PROFILE_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.ProfilePut',
+  fields: {
+    config: { kind: 'map', goType: 'map[string]string', value: { kind: 'string' } },
+    description: { kind: 'string' },
+    devices: {
+      kind: 'map',
+      goType: 'map[string]map[string]string',
+      value: { kind: 'map', goType: 'map[string]string', value: { kind: 'string' } },
+    },
+  },
+};
+
+const VOLUME_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.StorageVolumePut',
+  fields: {
+    config: { kind: 'map', goType: 'map[string]string', value: { kind: 'string' } },
+    description: { kind: 'string' },
+    restore: { kind: 'string' },
+  },
+};
+
+/** yaml.Unmarshal of what lxc reads from a non-terminal stdin; yaml.v2's errors as lxc prints them. */
+function readStdinYaml(
+  ctx: ProgramContext,
+  type: GoType & { kind: 'struct' },
+  strict: boolean,
+): Record<string, Decoded> | null {
+  if (ctx.tty) throw new NotModelledError('interactive editors and terminal stdin in lxc');
+  try {
+    return unmarshalStrict(ctx.stdin, type, strict);
+  } catch (error) {
+    if (error instanceof YamlUnmarshalError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function buildApp(ctx: ProgramContext, version: string): CliApp {
+  const { world, machine } = ctx;
+
+  /** The machine a `--target` request is served by (only for requests LXD forwards). */
+  const targetMachine = (call: CliCall): { host: Machine; targeted: boolean } => {
+    const target = flagString(call, 'target');
+    if (target === '') return { host: machine, targeted: false };
+    return { host: resolveTarget(world, machine, target), targeted: true };
+  };
+
+  const requireName = (raw: string, missing: string): string => {
+    const name = parseRemote(raw);
+    if (name === '') throw new CliError(missing);
+    return name;
+  };
+
+  const quiet = (call: CliCall): boolean => flagBool(call, 'quiet');
+
+  // --- cluster -------------------------------------------------------------------------------------------
+  const cluster: CliCommand = {
+    name: 'cluster',
+    short: 'Manage cluster members',
+    children: [
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List all the cluster members',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const state = lxdCluster(world, machine);
+          if (!state) throw new CliError("LXD server isn't part of a cluster");
+          const format = flagString(call, 'format') || 'table';
+          const views = lxdMemberViews(world, state);
+          const rows = sortRowsNaturally(
+            views.map((v) => {
+              const member = memberApi(v);
+              return [
+                v.record.name,
+                member['url'] as string,
+                v.roles.join(format === 'csv' ? ',' : '\n'),
+                member['architecture'] as string,
+                'default',
+                '',
+                'ONLINE',
+                'Fully operational',
+              ];
+            }),
+          );
+          const header = [
+            'NAME',
+            'URL',
+            'ROLES',
+            'ARCHITECTURE',
+            'FAILURE DOMAIN',
+            'DESCRIPTION',
+            'STATE',
+            'MESSAGE',
+          ];
+          call.out.print(renderTable(format, header, rows, views.map(memberApi)));
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<member>',
+        short: 'Show details of a cluster member',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = parseRemote(call.args[0] as string);
+          const member = clusterMembersApi(world, machine).find((m) => m['server_name'] === name);
+          if (!member) throw new LxdError('Cluster member not found');
+          call.out.print(goYaml(member));
+        },
+      },
+      {
+        name: 'add',
+        use: '[[<remote>:]<member>]',
+        short: 'Request a join token for adding a cluster member',
+        flags: [{ name: 'name', type: 'string' }],
+        run: async (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = parseRemote(call.args[0] as string);
+          const flagName = flagString(call, 'name');
+          if (name !== '' && flagName !== '' && name !== flagName)
+            throw new CliError('Cluster member name was provided as both a flag and as an argument');
+          const member = name || flagName;
+          if (member === '') throw new NotModelledError('lxc cluster add prompting for the member name');
+          const token = await issueLxdJoinToken(world, machine, member);
+          if (!quiet(call)) call.out.println(`Member ${member} join token:`);
+          call.out.println(token);
+        },
+      },
+      {
+        name: 'remove',
+        aliases: ['rm'],
+        use: '[<remote>:]<member>',
+        short: 'Remove a member from the cluster',
+        flags: [
+          { name: 'force', short: 'f', type: 'bool' },
+          { name: 'yes', type: 'bool' },
+        ],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = parseRemote(call.args[0] as string);
+          if (flagBool(call, 'force')) throw new NotModelledError('lxc cluster remove --force');
+          removeLxdMember(world, machine, name);
+          if (!quiet(call)) call.out.println(`Member ${name} removed`);
+        },
+      },
+      {
+        name: 'enable',
+        use: '[<remote>:] <name>',
+        short: 'Enable clustering on a single non-clustered LXD server',
+        run: async (call) => {
+          checkArgs(call, app, 1, 2);
+          if (call.args.length === 2) parseRemote(call.args[0] as string);
+          const name = call.args.length === 2 ? (call.args[1] as string) : (call.args[0] as string);
+          const config = serverConfigOf(world, machine);
+          if (!config['core.https_address'] && !config['cluster.https_address'])
+            throw new CliError('This LXD server is not available on the network');
+          if (isClustered(machine)) throw new CliError('This LXD server is already clustered');
+          try {
+            await bootstrapLxdCluster(world, machine, name, ctx.signal);
+          } catch (error) {
+            if (error instanceof LxdError)
+              throw new CliError(`Failed to configure cluster: ${error.message}`);
+            throw error;
+          }
+          call.out.println('Clustering enabled');
+        },
+      },
+      unmodelled('info', 'Show useful information about a cluster member'),
+      unmodelled('get', 'Get values for cluster member configuration keys'),
+      unmodelled('set', "Set a cluster member's configuration keys"),
+      unmodelled('unset', "Unset a cluster member's configuration keys"),
+      unmodelled('rename', 'Rename a cluster member', ['mv']),
+      unmodelled('edit', 'Edit cluster member configurations as YAML'),
+      unmodelled('list-tokens', 'List all active cluster member join tokens'),
+      unmodelled('revoke-token', 'Revoke cluster member join token'),
+      unmodelled('update-certificate', 'Update cluster certificate', ['update-cert']),
+      unmodelled('evacuate', 'Evacuate cluster member', ['evac']),
+      unmodelled('restore', 'Restore cluster member'),
+      unmodelled('group', 'Manage cluster groups'),
+      unmodelled('role', 'Manage cluster roles'),
+    ],
+  };
+
+  // --- config --------------------------------------------------------------------------------------------
+  /** Server keys through GET/PUT /1.0 on this member or `--target`'s; instances are not modelled. */
+  const serverTarget = (call: CliCall): Machine => {
+    const target = flagString(call, 'target');
+    if (target === '') return machine;
+    if (!isClustered(machine))
+      throw new CliError('To use --target, the destination remote must be a cluster');
+    return resolveTarget(world, machine, target);
+  };
+  const instanceConfig = (): never => {
+    throw new NotModelledError('instances (lxc config on an instance)');
+  };
+  const configSet = (call: CliCall, args: string[]): void => {
+    const isConfig = (value: string): boolean => (value.split(':').at(-1) ?? '').includes('.');
+    const onlyKeyValue = args.every((a) => a.includes('='));
+    const hasKeyValue = args.some((a) => a.includes('='));
+    const serverForm = onlyKeyValue || isConfig(args[0] as string) || (args.length === 2 && !hasKeyValue);
+    const remote = serverForm ? '' : (args[0] as string);
+    if (remote !== '' && parseRemote(remote) !== '') instanceConfig();
+    const keys = keyValues(remote === '' ? args : args.slice(1), ctx.stdin, ctx.tty);
+    const host = serverTarget(call);
+    updateServerConfig(world, host, keys);
+  };
+  const config: CliCommand = {
+    name: 'config',
+    short: 'Manage instance and server configuration options',
+    children: [
+      {
+        name: 'get',
+        use: '[<remote>:][<instance>] <key>',
+        short: 'Get values for instance or server configuration keys',
+        flags: [{ name: 'expanded', short: 'e', type: 'bool' }, PROPERTY_FLAG, TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, 2);
+          if (call.args.length > 1 && parseRemote(call.args[0] as string) !== '') instanceConfig();
+          if (flagBool(call, 'expanded')) throw new CliError('--expanded cannot be used with a server');
+          const host = serverTarget(call);
+          call.out.println(serverConfigOf(world, host)[call.args.at(-1) as string] ?? '');
+        },
+      },
+      {
+        name: 'set',
+        use: '[<remote>:][<instance>] <key>=<value>...',
+        short: 'Set instance or server configuration keys',
+        flags: [PROPERTY_FLAG, TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, -1);
+          configSet(call, call.args);
+        },
+      },
+      {
+        name: 'unset',
+        use: '[<remote>:][<instance>] <key>',
+        short: 'Unset instance or server configuration keys',
+        flags: [PROPERTY_FLAG, TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, 2);
+          configSet(call, [...call.args, '']);
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:][<instance>[/<snapshot>]]',
+        short: 'Show instance or server configurations',
+        flags: [{ name: 'expanded', short: 'e', type: 'bool' }, TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined && parseRemote(call.args[0]) !== '') instanceConfig();
+          if (flagBool(call, 'expanded')) throw new CliError('--expanded cannot be used with a server');
+          const host = serverTarget(call);
+          const values = new Map<string, GoValue>(Object.entries(serverConfigOf(world, host)));
+          call.out.print(goYaml({ config: values }));
+        },
+      },
+      unmodelled('edit', 'Edit instance or server configurations as YAML'),
+      unmodelled('device', 'Manage devices'),
+      unmodelled('metadata', 'Manage instance metadata files'),
+      unmodelled('template', 'Manage instance file templates'),
+      unmodelled('trust', 'Manage trusted clients'),
+      unmodelled('uefi', 'Manage instance UEFI variables'),
+      { ...unmodelled('profile', 'Manage profiles'), hidden: true },
+    ],
+  };
+
+  // --- storage -------------------------------------------------------------------------------------------
+  const storage: CliCommand = {
+    name: 'storage',
+    short: 'Manage storage pools and volumes',
+    children: [
+      {
+        name: 'create',
+        use: '[<remote>:]<pool> <driver> [key=value...]',
+        short: 'Create storage pools',
+        flags: [TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, -1);
+          const put = ctx.tty ? null : readStdinYaml(ctx, POOL_PUT, false);
+          const name = parseRemote(call.args[0] as string);
+          let poolConfig: Record<string, string>;
+          const stdinConfig = put?.['config'];
+          if (stdinConfig !== undefined && stdinConfig !== null) poolConfig = decodedStringMap(stdinConfig);
+          else {
+            poolConfig = {};
+            for (const arg of call.args.slice(2)) {
+              const eq = arg.indexOf('=');
+              if (eq < 0) throw new CliError(`Bad key=value pair: [${arg}]`);
+              poolConfig[arg.slice(0, eq)] = arg.slice(eq + 1);
+            }
+          }
+          const target = flagString(call, 'target');
+          createStoragePool(
+            world,
+            machine,
+            {
+              name,
+              driver: call.args[1] as string,
+              description: decodedString(put?.['description']),
+              config: poolConfig,
+            },
+            target === '' ? null : target,
+          );
+          if (!quiet(call)) {
+            call.out.println(
+              target === ''
+                ? `Storage pool ${name} created`
+                : `Storage pool ${name} pending on member ${target}`,
+            );
+          }
+        },
+      },
+      {
+        name: 'delete',
+        aliases: ['rm'],
+        use: '[<remote>:]<pool>',
+        short: 'Delete storage pools',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = requireName(call.args[0] as string, 'Missing pool name');
+          deleteStoragePool(world, machine, name);
+          if (!quiet(call)) call.out.println(`Storage pool ${name} deleted`);
+        },
+      },
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List available storage pools',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const clustered = isClustered(machine);
+          const pools = lxdDatabase(world, machine).storagePools.map((p) =>
+            storagePoolApi(world, machine, p, false),
+          );
+          const rows = sortRowsNaturally(
+            pools.map((pool) => {
+              const row = [pool['name'] as string, pool['driver'] as string];
+              if (!clustered)
+                row.push(
+                  ((pool['config'] as Map<string, GoValue>).get('source') as string | undefined) ?? '',
+                );
+              row.push(
+                pool['description'] as string,
+                String((pool['used_by'] as string[]).length),
+                (pool['status'] as string).toUpperCase(),
+              );
+              return row;
+            }),
+          );
+          const header = [
+            'NAME',
+            'DRIVER',
+            ...(clustered ? [] : ['SOURCE']),
+            'DESCRIPTION',
+            'USED BY',
+            'STATE',
+          ];
+          call.out.print(renderTable(flagString(call, 'format') || 'table', header, rows, pools));
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<pool>',
+        short: 'Show storage pool configurations and resources',
+        flags: [{ name: 'resources', type: 'bool' }, TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = requireName(call.args[0] as string, 'Missing pool name');
+          if (flagBool(call, 'resources')) throw new NotModelledError('lxc storage show --resources');
+          const { host, targeted } = targetMachine(call);
+          const pool = storagePoolApi(world, host, requirePool(lxdDatabase(world, host), name), targeted);
+          pool['used_by'] = [...(pool['used_by'] as string[])].sort();
+          call.out.print(goYaml(pool));
+        },
+      },
+      {
+        name: 'get',
+        use: '[<remote>:]<pool> <key>',
+        short: 'Get values for storage pool configuration keys',
+        flags: [TARGET_FLAG, PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          const name = requireName(call.args[0] as string, 'Missing pool name');
+          if (flagBool(call, 'property')) throw new NotModelledError('lxc storage get --property');
+          const { host, targeted } = targetMachine(call);
+          const pool = storagePoolApi(world, host, requirePool(lxdDatabase(world, host), name), targeted);
+          const value = (pool['config'] as Map<string, GoValue>).get(call.args[1] as string);
+          if (value !== undefined) call.out.println(value as string);
+        },
+      },
+      unmodelled('edit', 'Edit storage pool configurations as YAML'),
+      unmodelled('info', 'Show useful information about storage pools'),
+      unmodelled('set', 'Set storage pool configuration keys'),
+      unmodelled('unset', 'Unset storage pool configuration keys'),
+      unmodelled('bucket', 'Manage storage buckets'),
+      {
+        name: 'volume',
+        short: 'Manage storage volumes',
+        children: [
+          {
+            name: 'create',
+            use: '[<remote>:]<pool> <volume> [key=value...]',
+            short: 'Create new custom storage volumes',
+            flags: [TARGET_FLAG, { name: 'type', type: 'string' }],
+            run: (call) => {
+              checkArgs(call, app, 2, -1);
+              const pool = requireName(call.args[0] as string, 'Missing pool name');
+              const put = ctx.tty ? null : readStdinYaml(ctx, VOLUME_PUT, true);
+              const volume = call.args[1] as string;
+              if (volume.includes('/')) throw new NotModelledError('storage volume names with a type prefix');
+              const volumeConfig = decodedStringMap(put?.['config']);
+              for (const arg of call.args.slice(2)) {
+                const eq = arg.indexOf('=');
+                if (eq < 0) throw new CliError(`Bad key=value pair: [${arg}]`);
+                volumeConfig[arg.slice(0, eq)] = arg.slice(eq + 1);
+              }
+              const type = call.parsed.given.includes('type') ? flagString(call, 'type') : 'filesystem';
+              const { host } = targetMachine(call);
+              createCustomVolume(world, host, pool, volume, type, volumeConfig);
+              if (!quiet(call)) call.out.println(`Storage volume ${volume} created`);
+            },
+          },
+          ...[
+            ['attach', 'Attach new custom storage volumes to instances'],
+            ['attach-profile', 'Attach new custom storage volumes to profiles'],
+            ['copy', 'Copy custom storage volumes'],
+            ['delete', 'Delete custom storage volumes'],
+            ['detach', 'Detach custom storage volumes from instances'],
+            ['detach-profile', 'Detach custom storage volumes from profiles'],
+            ['edit', 'Edit storage volume configurations as YAML'],
+            ['export', 'Export custom storage volume'],
+            ['get', 'Get values for storage volume configuration keys'],
+            ['import', 'Import custom storage volumes'],
+            ['info', 'Show storage volume state information'],
+            ['list', 'List storage volumes'],
+            ['move', 'Move custom storage volumes between pools'],
+            ['rename', 'Rename custom storage volumes'],
+            ['set', 'Set storage volume configuration keys'],
+            ['show', 'Show storage volume configurations'],
+            ['snapshot', 'Snapshot storage volumes'],
+            ['restore', 'Restore storage volume snapshots'],
+            ['unset', 'Unset storage volume configuration keys'],
+          ].map(([name, short]) =>
+            unmodelled(
+              name as string,
+              short as string,
+              name === 'delete' ? ['rm'] : name === 'list' ? ['ls'] : name === 'copy' ? ['cp'] : [],
+            ),
+          ),
+        ],
+      },
+    ],
+  };
+
+  // --- network -------------------------------------------------------------------------------------------
+  const network: CliCommand = {
+    name: 'network',
+    short: 'Manage and attach instances to networks',
+    children: [
+      {
+        name: 'create',
+        use: '[<remote>:]<network> [key=value...]',
+        short: 'Create new networks',
+        flags: [TARGET_FLAG, { name: 'type', short: 't', type: 'string' }],
+        run: (call) => {
+          checkArgs(call, app, 1, -1);
+          const name = parseRemote(call.args[0] as string);
+          const networkConfig: Record<string, string> = {};
+          for (const arg of call.args.slice(1)) {
+            const eq = arg.indexOf('=');
+            if (eq < 0) throw new CliError(`Bad key/value pair: ${arg}`);
+            networkConfig[arg.slice(0, eq)] = arg.slice(eq + 1);
+          }
+          const target = flagString(call, 'target');
+          createNetwork(
+            world,
+            machine,
+            { name, type: flagString(call, 'type'), description: '', config: networkConfig },
+            target === '' ? null : target,
+          );
+          if (!quiet(call)) {
+            call.out.println(
+              target === '' ? `Network ${name} created` : `Network ${name} pending on member ${target}`,
+            );
+          }
+        },
+      },
+      {
+        name: 'delete',
+        aliases: ['rm'],
+        use: '[<remote>:]<network>',
+        short: 'Delete networks',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = requireName(call.args[0] as string, 'Missing network name');
+          deleteNetwork(world, machine, name);
+          if (!quiet(call)) call.out.println(`Network ${name} deleted`);
+        },
+      },
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List available networks',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined && parseRemote(call.args[0]) !== '')
+            throw new CliError("Filtering isn't supported yet");
+          const networks = networksApi(world, machine);
+          const rows = sortRowsNaturally(
+            networks
+              .filter((n) => !['loopback', 'unknown'].includes(n['type'] as string))
+              .map((n) => {
+                const networkConfig = n['config'] as Map<string, GoValue>;
+                return [
+                  n['name'] as string,
+                  n['type'] as string,
+                  n['managed'] === true ? 'YES' : 'NO',
+                  (networkConfig.get('ipv4.address') as string | undefined) ?? '',
+                  (networkConfig.get('ipv6.address') as string | undefined) ?? '',
+                  n['description'] as string,
+                  String((n['used_by'] as string[]).length),
+                  (n['status'] as string).toUpperCase(),
+                ];
+              }),
+          );
+          const header = ['NAME', 'TYPE', 'MANAGED', 'IPV4', 'IPV6', 'DESCRIPTION', 'USED BY', 'STATE'];
+          call.out.print(renderTable(flagString(call, 'format') || 'table', header, rows, networks));
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<network>',
+        short: 'Show network configurations',
+        flags: [TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = requireName(call.args[0] as string, 'Missing network name');
+          const { host, targeted } = targetMachine(call);
+          const result = networkApi(world, host, name, targeted);
+          result['used_by'] = [...(result['used_by'] as string[])].sort();
+          call.out.print(goYaml(result));
+        },
+      },
+      {
+        name: 'get',
+        use: '[<remote>:]<network> <key>',
+        short: 'Get values for network configuration keys',
+        flags: [TARGET_FLAG, PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          const name = requireName(call.args[0] as string, 'Missing network name');
+          if (flagBool(call, 'property')) throw new NotModelledError('lxc network get --property');
+          const { host, targeted } = targetMachine(call);
+          const value = (networkApi(world, host, name, targeted)['config'] as Map<string, GoValue>).get(
+            call.args[1] as string,
+          );
+          if (value !== undefined) call.out.println(value as string);
+        },
+      },
+      ...[
+        ['attach', 'Attach network interfaces to instances'],
+        ['attach-profile', 'Attach network interfaces to profiles'],
+        ['detach', 'Detach network interfaces from instances'],
+        ['detach-profile', 'Detach network interfaces from profiles'],
+        ['edit', 'Edit network configurations as YAML'],
+        ['info', 'Get runtime information on networks'],
+        ['list-allocations', 'List network allocations in use'],
+        ['list-leases', 'List DHCP leases'],
+        ['set', 'Set network configuration keys'],
+        ['unset', 'Unset network configuration keys'],
+        ['acl', 'Manage network ACLs'],
+        ['forward', 'Manage network forwards'],
+        ['load-balancer', 'Manage network load balancers'],
+        ['peer', 'Manage network peerings'],
+        ['zone', 'Manage network zones'],
+      ].map(([name, short]) => unmodelled(name as string, short as string)),
+      unmodelled('rename', 'Rename networks', ['mv']),
+    ],
+  };
+
+  // --- profile -------------------------------------------------------------------------------------------
+  const profileName = (call: CliCall): string => requireName(call.args[0] as string, 'Missing profile name');
+  const deviceName = (call: CliCall): string => requireName(call.args[0] as string, 'Missing name');
+  const withProfile = (name: string, change: (put: ProfilePut) => void): void => {
+    const put = profilePut(world, machine, name);
+    change(put);
+    updateProfile(world, machine, name, put);
+  };
+  const profile: CliCommand = {
+    name: 'profile',
+    short: 'Manage profiles',
+    children: [
+      {
+        name: 'show',
+        use: '[<remote>:]<profile>',
+        short: 'Show profile configurations',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          call.out.print(goYaml(profileApi(world, machine, profileName(call))));
+        },
+      },
+      {
+        name: 'edit',
+        use: '[<remote>:]<profile>',
+        short: 'Edit profile configurations as YAML',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = profileName(call);
+          const put = readStdinYaml(ctx, PROFILE_PUT, false) ?? {};
+          const devices: Record<string, Record<string, string>> = {};
+          const raw = put['devices'];
+          if (raw !== null && raw !== undefined && typeof raw === 'object' && !Array.isArray(raw)) {
+            for (const [key, value] of Object.entries(raw)) devices[key] = decodedStringMap(value);
+          }
+          updateProfile(world, machine, name, {
+            description: decodedString(put['description']),
+            config: decodedStringMap(put['config']),
+            devices,
+          });
+        },
+      },
+      {
+        name: 'get',
+        use: '[<remote>:]<profile> <key>',
+        short: 'Get values for profile configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          if (flagBool(call, 'property')) throw new NotModelledError('lxc profile get --property');
+          call.out.println(
+            profilePut(world, machine, profileName(call)).config[call.args[1] as string] ?? '',
+          );
+        },
+      },
+      {
+        name: 'set',
+        use: '[<remote>:]<profile> <key><value>...',
+        short: 'Set profile configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, -1);
+          if (flagBool(call, 'property')) throw new NotModelledError('lxc profile set --property');
+          const name = profileName(call);
+          const keys = keyValues(call.args.slice(1), ctx.stdin, ctx.tty);
+          withProfile(name, (put) => {
+            for (const [key, value] of Object.entries(keys)) {
+              if (value === '') delete put.config[key];
+              else put.config[key] = value;
+            }
+          });
+        },
+      },
+      {
+        name: 'unset',
+        use: '[<remote>:]<profile> <key>',
+        short: 'Unset profile configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          if (flagBool(call, 'property')) throw new NotModelledError('lxc profile unset --property');
+          const name = profileName(call);
+          withProfile(name, (put) => {
+            delete put.config[call.args[1] as string];
+          });
+        },
+      },
+      {
+        name: 'device',
+        short: 'Manage devices',
+        children: [
+          {
+            name: 'add',
+            use: '[<remote>:]<profile> <device> <type> [key=value...]',
+            short: 'Add instance devices',
+            run: (call) => {
+              checkArgs(call, app, 3, -1);
+              const name = deviceName(call);
+              const device = call.args[1] as string;
+              const config: Record<string, string> = { type: call.args[2] as string };
+              for (const prop of call.args.slice(3)) {
+                const eq = prop.indexOf('=');
+                if (eq < 0) throw new CliError(`No value found in ${JSON.stringify(prop)}`);
+                config[prop.slice(0, eq)] = prop.slice(eq + 1);
+              }
+              withProfile(name, (put) => {
+                if (put.devices[device]) throw new CliError('The device already exists');
+                put.devices[device] = config;
+              });
+              if (!quiet(call)) call.out.println(`Device ${device} added to ${name}`);
+            },
+          },
+          {
+            name: 'get',
+            use: '[<remote>:]<profile> <device> <key>',
+            short: 'Get values for device configuration keys',
+            run: (call) => {
+              checkArgs(call, app, 3, 3);
+              const device = profilePut(world, machine, deviceName(call)).devices[call.args[1] as string];
+              if (!device) throw new CliError("Device doesn't exist");
+              call.out.println(device[call.args[2] as string] ?? '');
+            },
+          },
+          {
+            name: 'set',
+            use: '[<remote>:]<profile> <device> <key>=<value>...',
+            short: 'Set device configuration keys',
+            run: (call) => {
+              checkArgs(call, app, 3, -1);
+              const name = deviceName(call);
+              const keys = keyValues(call.args.slice(2), ctx.stdin, ctx.tty);
+              withProfile(name, (put) => {
+                const device = put.devices[call.args[1] as string];
+                if (!device) throw new CliError("Device doesn't exist");
+                Object.assign(device, keys);
+              });
+            },
+          },
+          {
+            name: 'remove',
+            aliases: ['rm'],
+            use: '[<remote>:]<profile> <name>...',
+            short: 'Remove instance devices',
+            run: (call) => {
+              checkArgs(call, app, 2, -1);
+              const name = deviceName(call);
+              withProfile(name, (put) => {
+                for (const device of call.args.slice(1)) {
+                  if (!put.devices[device]) throw new CliError("Device doesn't exist");
+                  delete put.devices[device];
+                }
+              });
+              if (!quiet(call))
+                call.out.println(`Device ${call.args.slice(1).join(', ')} removed from ${name}`);
+            },
+          },
+          {
+            name: 'show',
+            use: '[<remote>:]<profile>',
+            short: 'Show full device configuration',
+            run: (call) => {
+              checkArgs(call, app, 1, 1);
+              const devices = profilePut(world, machine, deviceName(call)).devices;
+              call.out.print(
+                goYaml(new Map(Object.entries(devices).map(([k, v]) => [k, new Map(Object.entries(v))]))),
+              );
+            },
+          },
+          {
+            name: 'list',
+            aliases: ['ls'],
+            use: '[<remote>:]<profile>',
+            short: 'List instance devices',
+            run: (call) => {
+              checkArgs(call, app, 1, 1);
+              const devices = Object.keys(profilePut(world, machine, deviceName(call)).devices).sort();
+              call.out.println(devices.join('\n'));
+            },
+          },
+          unmodelled('override', 'Copy profile inherited devices and override configuration keys'),
+          unmodelled('unset', 'Unset device configuration keys'),
+        ],
+      },
+      unmodelled('add', 'Add profiles to instances'),
+      unmodelled('assign', 'Assign sets of profiles to instances', ['apply']),
+      unmodelled('copy', 'Copy profiles', ['cp']),
+      unmodelled('create', 'Create profiles'),
+      unmodelled('delete', 'Delete profiles', ['rm']),
+      unmodelled('list', 'List profiles', ['ls']),
+      unmodelled('remove', 'Remove profiles from instances'),
+      unmodelled('rename', 'Rename profiles', ['mv']),
+    ],
+  };
+
+  // --- query and version ---------------------------------------------------------------------------------
+  const query: CliCommand = {
+    name: 'query',
+    use: '[<remote>:]<API path>',
+    short: 'Send a raw query to LXD',
+    flags: [
+      { name: 'wait', type: 'bool' },
+      { name: 'raw', type: 'bool' },
+      { name: 'request', short: 'X', type: 'string' },
+      { name: 'data', short: 'd', type: 'string' },
+    ],
+    run: (call) => {
+      checkArgs(call, app, 1, 1);
+      if (flagString(call, 'project') !== '')
+        throw new CliError('--project cannot be used with the query command');
+      const action = call.parsed.given.includes('request') ? flagString(call, 'request') : 'GET';
+      if (!['GET', 'PUT', 'POST', 'PATCH', 'DELETE'].includes(action))
+        throw new CliError(`Action ${JSON.stringify(action)} isn't supported by this tool`);
+      const path = parseRemote(call.args[0] as string);
+      if (!path.startsWith('/')) throw new CliError('Query path must start with /');
+      if (action !== 'GET') throw new NotModelledError(`lxc query -X ${action}`);
+      if (flagBool(call, 'raw')) throw new NotModelledError('lxc query --raw');
+      call.out.println(queryJson(goJsonValue(queryGet(world, machine, path))));
+    },
+  };
+  const versionCommand: CliCommand = {
+    name: 'version',
+    use: '[<remote>:]',
+    short: 'Show local and remote versions',
+    run: (call) => {
+      checkArgs(call, app, 0, 1);
+      if (call.args[0] !== undefined)
+        parseRemote(call.args[0].endsWith(':') ? call.args[0] : `${call.args[0]}:`);
+      call.out.println(`Client version: ${version} LTS`);
+      call.out.println(`Server version: ${version} LTS`);
+    },
+  };
+
+  const root: CliCommand = {
+    name: 'lxc',
+    short: 'Command line client for LXD',
+    children: [
+      cluster,
+      config,
+      network,
+      profile,
+      query,
+      storage,
+      versionCommand,
+      {
+        name: 'help',
+        use: '[command]',
+        short: 'Help about any command',
+        run: (call) => {
+          let command: CliCommand = root;
+          const path: string[] = [];
+          for (const word of call.args) {
+            const child = command.children?.find((c) => c.name === word || (c.aliases ?? []).includes(word));
+            if (!child) break;
+            command = child;
+            path.push(child.name);
+          }
+          call.out.print(helpText(app, command, path));
+        },
+      },
+      unmodelled('alias', 'Manage command aliases'),
+      unmodelled('auth', 'Manage user authorization'),
+      unmodelled('console', 'Attach to instance consoles'),
+      unmodelled('copy', 'Copy instances within or in between LXD servers', ['cp']),
+      unmodelled('delete', 'Delete instances and snapshots', ['rm']),
+      unmodelled('exec', 'Execute commands in instances'),
+      unmodelled('export', 'Export instance backups'),
+      unmodelled('file', 'Manage files in instances'),
+      unmodelled('image', 'Manage images'),
+      unmodelled('import', 'Import instance backups'),
+      unmodelled('info', 'Show instance or server information'),
+      unmodelled('init', 'Create instances from images'),
+      unmodelled('launch', 'Create and start instances from images'),
+      unmodelled('list', 'List instances', ['ls']),
+      { ...unmodelled('manpage', 'Generate manpages for all commands'), hidden: true },
+      unmodelled('monitor', 'Monitor a local or remote LXD server'),
+      unmodelled('move', 'Move instances within or in between LXD servers', ['mv']),
+      unmodelled('operation', 'List, show and delete background operations'),
+      unmodelled('pause', 'Pause instances', ['freeze']),
+      unmodelled('project', 'Manage projects'),
+      unmodelled('publish', 'Publish instances as images'),
+      unmodelled('rebuild', 'Rebuild instances'),
+      unmodelled('remote', 'Manage the list of remote servers'),
+      unmodelled('rename', 'Rename instances and snapshots'),
+      unmodelled('restart', 'Restart instances'),
+      unmodelled('restore', 'Restore instances from snapshots'),
+      unmodelled('snapshot', 'Create instance snapshots'),
+      unmodelled('start', 'Start instances'),
+      unmodelled('stop', 'Stop instances'),
+      unmodelled('warning', 'Manage warnings'),
+      unmodelled('completion', 'Generate the autocompletion script for the specified shell'),
+    ],
+  };
+
+  const app: CliApp = {
+    name: 'lxc',
+    version: `${version} LTS`,
+    root,
+    persistentFlags: [
+      { name: 'version', type: 'bool' },
+      { name: 'help', short: 'h', type: 'bool' },
+      { name: 'force-local', type: 'bool' },
+      { name: 'project', type: 'string' },
+      { name: 'debug', type: 'bool' },
+      { name: 'verbose', short: 'v', type: 'bool' },
+      { name: 'quiet', short: 'q', type: 'bool' },
+      { name: 'sub-commands', type: 'bool' },
+    ],
+    rootFlags: [{ name: 'all', type: 'bool' }],
+    rootArgs: 'legacy',
+    errorMessage: (error) => (error instanceof LxdError ? error.message : null),
+    preRun: (call) => {
+      const project = flagString(call, 'project');
+      if (project !== '' && !(call.command.name === 'query')) {
+        if (project !== 'default') throw new NotModelledError('lxc --project (projects other than default)');
+      }
+      if (flagBool(call, 'debug') || flagBool(call, 'verbose'))
+        throw new NotModelledError('lxc --debug/--verbose logging');
+      firstRunNotice(world, machine, ctx.uid, call);
+    },
+  };
+  return app;
+}
+
+/**
+ * lxc's PreRun on a user's first run (no config.yml yet, lxc/main.go): hints on stderr, `lxd init` only
+ * while the server has no storage (Environment.Storage empty).
+ */
+function firstRunNotice(world: World, machine: Machine, uid: number, call: CliCall): void {
+  const daemon = lxdDaemonOf(machine);
+  if (daemon.clientConfigured.includes(uid)) return;
+  daemon.clientConfigured.push(uid);
+  const member = localMemberName(machine);
+  const storage = lxdDatabase(world, machine).storagePools.some((p) => p.createdOn.includes(member));
+  let flush = false;
+  if (!storage) {
+    call.out.eprintln(
+      'If this is your first time running LXD on this machine, you should also run: lxd init',
+    );
+    flush = true;
+  }
+  if (!['init', 'launch'].includes(call.command.name)) {
+    call.out.eprintln('To start your first container, try: lxc launch ubuntu:24.04');
+    call.out.eprintln('Or for a virtual machine: lxc launch ubuntu:24.04 --vm');
+    flush = true;
+  }
+  if (flush) call.out.eprintln('');
+}
+
+/** GET paths `lxc query` serves from the model. */
+function queryGet(world: World, machine: Machine, path: string): GoValue {
+  const [route = '', search = ''] = path.split('?', 2);
+  const params = new URLSearchParams(search);
+  const recursion = params.get('recursion') === '1';
+  const target = params.get('target');
+  const host = target ? resolveTarget(world, machine, target) : machine;
+  const database = lxdDatabase(world, host);
+  switch (route.replace(/\/$/, '')) {
+    case '/1.0':
+      return serverApi(world, host);
+    case '/1.0/resources':
+      return resourcesApi(host);
+    case '/1.0/cluster/members':
+      return recursion
+        ? clusterMembersApi(world, host)
+        : clusterMembersApi(world, host).map((m) => `/1.0/cluster/members/${m['server_name'] as string}`);
+    case '/1.0/storage-pools':
+      return recursion
+        ? database.storagePools.map((p) => storagePoolApi(world, host, p, target !== null))
+        : database.storagePools.map((p) => `/1.0/storage-pools/${p.name}`);
+    case '/1.0/networks':
+      return recursion
+        ? networksApi(world, host)
+        : networksApi(world, host).map((n) => `/1.0/networks/${n['name'] as string}`);
+    case '/1.0/profiles':
+      return recursion
+        ? Object.keys(database.profiles).map((name) => profileApi(world, host, name))
+        : Object.keys(database.profiles).map((name) => `/1.0/profiles/${name}`);
+  }
+  const pool = /^\/1\.0\/storage-pools\/([^/]+)$/.exec(route);
+  if (pool?.[1])
+    return storagePoolApi(world, host, requirePool(database, decodeURIComponent(pool[1])), target !== null);
+  const net = /^\/1\.0\/networks\/([^/]+)$/.exec(route);
+  if (net?.[1]) return networkApi(world, host, decodeURIComponent(net[1]), target !== null);
+  const prof = /^\/1\.0\/profiles\/([^/]+)$/.exec(route);
+  if (prof?.[1]) return profileApi(world, host, decodeURIComponent(prof[1]));
+  const member = /^\/1\.0\/cluster\/members\/([^/]+)$/.exec(route);
+  if (member?.[1]) {
+    const found = clusterMembersApi(world, host).find(
+      (m) => m['server_name'] === decodeURIComponent(member[1] as string),
+    );
+    if (!found) throw new LxdError('Cluster member not found');
+    return found;
+  }
+  throw new NotModelledError(`lxc query ${route}`);
+}
+
+export async function lxcProgram(ctx: ProgramContext): Promise<ProgramResult> {
+  const out = new Output();
+  const version = daemonVersionOf(ctx.world, ctx.machine, 'lxd') ?? '';
+  if (!lxdIsLts521(version) || version.split('.').length < 3)
+    throw new NotModelledError(`lxc of the lxd ${version} snap (only LXD 5.21 is modelled)`);
+  if (ctx.uid !== 0) throw new NotModelledError('lxc as a non-root user (lxd group membership)');
+  const app = buildApp(ctx, version);
+  const code = await runCli(app, ctx.argv.slice(1), out);
+  return out.done(code);
+}

@@ -1,0 +1,61 @@
+// mc probe: what each host has (OS, snaps, disks, NICs) and what MicroCloud could use, before anything
+// is changed. One round trip per host.
+import { randomBytes } from 'node:crypto';
+import {
+  checkClusterAddress,
+  evaluateDisks,
+  evaluateUplinkInterfaces,
+  parseHostFacts,
+} from '../domain/facts/index.js';
+import type { ClusterAddressCheck, DiskVerdict, HostFacts, InterfaceVerdict } from '../domain/facts/index.js';
+import { gatherScript, splitGathered } from '../domain/probe.js';
+import { runPerHost } from './per-host.js';
+import type { Session } from './session.js';
+
+export interface HostProbe {
+  host: string;
+  facts: HostFacts;
+  disks: DiskVerdict[];
+  uplinks: InterfaceVerdict<string>[];
+  /** How mc reaches the host, checked against the host's own addresses. */
+  managementAddress: ClusterAddressCheck;
+}
+
+export interface ProbeOptions {
+  /** The address mc connects to, per host: the management NIC must not be offered as uplink. */
+  addressOf: (host: string) => string;
+  /** Lab hosts' NICs are veth pairs, which real MicroCloud would not offer. */
+  allowVeth: boolean;
+}
+
+export async function probe(session: Session, options: ProbeOptions): Promise<Map<string, HostProbe>> {
+  const results = new Map<string, HostProbe>();
+  await runPerHost(session, 'probe', 'probe disks and NICs', async (host, connection) => {
+    const { script, nonce } = gatherScript(randomBytes(6).toString('hex'));
+    // Root: lsblk and lxc query see everything only as root.
+    const run = await connection.exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true });
+    const gathered = splitGathered(run.stdout, nonce);
+    if (!gathered.ok) return { failed: gathered.problems.join('; ') };
+    const parsed = parseHostFacts(gathered.outputs);
+    if (!parsed.ok) return { failed: parsed.errors.map((e) => e.message).join('; ') };
+    const facts = parsed.facts;
+    const address = options.addressOf(host);
+    const report: HostProbe = {
+      host,
+      facts,
+      disks: evaluateDisks(facts.blockDevices, facts.diskLinks),
+      uplinks: evaluateUplinkInterfaces(facts.network, {
+        managementAddress: address,
+        allowVeth: options.allowVeth,
+      }),
+      managementAddress: checkClusterAddress(facts.network, address),
+    };
+    results.set(host, report);
+    const cephDisks = report.disks.filter((d) => d.ceph.eligible).length;
+    const uplinks = report.uplinks.filter((u) => u.eligible).map((u) => u.interface.name);
+    return {
+      summary: `${facts.os.prettyName ?? facts.os.id}, ${cephDisks} disk(s) for Ceph, uplink ${uplinks.length > 0 ? uplinks.join(' or ') : 'none'}`,
+    };
+  });
+  return results;
+}
