@@ -7,9 +7,11 @@ import { gatherScript, splitGathered } from '../../src/domain/probe.js';
 
 /** Runs the script with every fact command replaced by `replacement(name)`. */
 function runWith(replacement: (name: string, command: string) => string): { stdout: string; nonce: string } {
-  let { script, nonce } = gatherScript('n0nce');
-  for (const [name, command] of Object.entries(FACT_COMMANDS))
+  const { script: original, nonce } = gatherScript('n0nce');
+  let script = original;
+  for (const [name, command] of Object.entries(FACT_COMMANDS)) {
     script = script.replace(command, replacement(name, command));
+  }
   return { stdout: execaSync('sh', ['-c', script], { reject: false }).stdout, nonce };
 }
 
