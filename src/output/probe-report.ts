@@ -14,8 +14,9 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
     const address = p.managementAddress;
     out.push(
       address.ok
-        ? `  management address ${address.address}/${address.prefixLength} on ${address.interfaceName}`
-        : `  management address: ${address.reasons.map((r) => r.message).join('; ')}`,
+        ? `  reached at ${address.address}/${address.prefixLength} on ${address.interfaceName}`
+        : // Normal behind NAT, a forwarded port or in a lab: the cluster address then comes from the inventory.
+          `  reached at ${p.reachedAt}, which is not one of its own addresses (NAT, a forwarded port or a lab)`,
     );
     out.push(
       ...table(
@@ -32,14 +33,16 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
     out.push(
       ...table(
         ['NIC', 'KIND', 'STATE', 'ADDRESSES', 'UPLINK', 'WHY NOT'],
-        p.uplinks.map((u) => [
-          u.interface.name,
-          u.interface.kind,
-          u.interface.operState,
-          u.interface.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(' ') || '-',
-          u.eligible ? 'yes' : 'no',
-          u.reasons.map((r) => r.message).join('; '),
-        ]),
+        p.uplinks
+          .filter((u) => u.interface.kind !== 'loopback')
+          .map((u) => [
+            u.interface.name,
+            u.interface.kind,
+            u.interface.operState,
+            u.interface.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(' ') || '-',
+            u.eligible ? 'yes' : 'no',
+            u.reasons.map((r) => r.message).join('; '),
+          ]),
       ),
     );
   }

@@ -17,7 +17,9 @@ export interface HostProbe {
   facts: HostFacts;
   disks: DiskVerdict[];
   uplinks: InterfaceVerdict<string>[];
-  /** How mc reaches the host, checked against the host's own addresses. */
+  /** The address mc reached the host on. */
+  reachedAt: string;
+  /** That address checked against the host's own addresses. */
   managementAddress: ClusterAddressCheck;
 }
 
@@ -48,6 +50,7 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
         managementAddress: address,
         allowVeth: options.allowVeth,
       }),
+      reachedAt: address,
       managementAddress: checkClusterAddress(facts.network, address),
     };
     results.set(host, report);

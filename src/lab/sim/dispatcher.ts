@@ -1,6 +1,7 @@
 // The dispatcher: runs argv on a simulated host as a login shell would find it (PATH, /snap/bin, absolute
 // paths), applying injected faults and modelled latency, and recording every command for order checks.
 
+import { catProgram, findProgram, hostnameProgram, nprocProgram, unameProgram } from './programs/system.js';
 import { parse as parseShell } from 'shell-quote';
 
 import { snapCommands } from './catalog.js';
@@ -44,6 +45,11 @@ const BUILTIN_PROGRAMS: Record<string, ProgramEntry> = {
   microcloud: { run: microcloudProgram, snap: 'microcloud', paths: ['/snap/bin/microcloud'] },
   lxc: { run: lxcProgram, snap: 'lxd', paths: ['/snap/bin/lxc'] },
   lxd: { run: lxdProgram, snap: 'lxd', paths: ['/snap/bin/lxd'] },
+  hostname: { run: hostnameProgram, snap: null, paths: ['/usr/bin/hostname', '/bin/hostname'] },
+  uname: { run: unameProgram, snap: null, paths: ['/usr/bin/uname', '/bin/uname'] },
+  nproc: { run: nprocProgram, snap: null, paths: ['/usr/bin/nproc', '/bin/nproc'] },
+  cat: { run: catProgram, snap: null, paths: ['/usr/bin/cat', '/bin/cat'] },
+  find: { run: findProgram, snap: null, paths: ['/usr/bin/find', '/bin/find'] },
 };
 
 type Resolution =

@@ -48,6 +48,8 @@ function consumesStdin(argv: readonly string[]): boolean {
   const words = argv.map((word, index) => (index === 0 ? word.slice(word.lastIndexOf('/') + 1) : word));
   const [program, subcommand, action] = words;
   if (program === 'microcloud' && subcommand === 'preseed') return true;
+  // `cat` with no file (or `-`) copies its stdin, as in `cat <<EOF | ...`.
+  if (program === 'cat') return words.length === 1 || words.includes('-');
   if (program === 'lxc' && subcommand === 'profile' && action === 'edit') return true;
   return program === 'lxd' && subcommand === 'init' && words.includes('--preseed');
 }

@@ -14,7 +14,16 @@ describe('program runner for host labs', () => {
   it('fits the embedded lab’s ProgramRunner and follows what is installed', async () => {
     const world = createSimLab({ hosts: 1 });
     const runner: ProgramRunner = createProgramRunner(world);
-    assert.deepEqual(runner.programs('micro1'), ['ip', 'lsblk', 'snap']);
+    assert.deepEqual(runner.programs('micro1'), [
+      'cat',
+      'find',
+      'hostname',
+      'ip',
+      'lsblk',
+      'nproc',
+      'snap',
+      'uname',
+    ]);
     const call = { uid: 0, signal: new AbortController().signal };
     const denied = await runner.run('micro1', ['snap', 'install', 'lxd'], '', { ...call, uid: 1000 });
     assert.equal(denied.exitCode, 1);

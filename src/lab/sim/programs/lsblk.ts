@@ -27,6 +27,8 @@ interface Node {
   parent: string | null;
   idLink: string | null;
   hctl: string | null;
+  /** The bus a disk (or its partition) sits on, for SUBSYSTEMS; null for loop devices. */
+  subsystemBus: string | null;
   children: Node[];
 }
 
@@ -53,6 +55,7 @@ function partitionNode(disk: BlockDevice, part: Partition): Node {
     parent: disk.name,
     idLink: lxdDeviceId(disk) ? shortestLink(disk.byId.map((id) => `${id}-part${part.number}`)) : null,
     hctl: null,
+    subsystemBus: disk.bus === 'sata' ? 'scsi' : disk.bus,
     children: [],
   };
 }
@@ -85,6 +88,7 @@ function diskNode(disk: BlockDevice, index: number): Node {
     parent: null,
     idLink: shortestLink(disk.byId),
     hctl: disk.bus === 'scsi' ? `0:0:0:${index}` : null,
+    subsystemBus: disk.bus === 'sata' ? 'scsi' : disk.bus,
     children: disk.partitions.map((part) => partitionNode(disk, part)),
   };
 }
@@ -112,6 +116,7 @@ function snapLoops(machine: Machine): Node[] {
     parent: null,
     idLink: null,
     hctl: null,
+    subsystemBus: null,
     children: [],
   }));
 }
@@ -187,7 +192,15 @@ const COLUMNS: Record<string, Column> = {
   'LOG-SEC': { json: 'log-sec', since: '2.37', rightAligned: true, value: () => 512 },
   'PHY-SEC': { json: 'phy-sec', since: '2.37', rightAligned: true, value: () => 512 },
   'ID-LINK': { json: 'id-link', since: '2.39', value: (n) => n.idLink },
+  // The buses udev walks to the device; `block` alone means no hardware behind it.
+  SUBSYSTEMS: { json: 'subsystems', since: '2.37', value: (n) => subsystemsOf(n) },
 };
+
+function subsystemsOf(node: Node): string {
+  if (node.kind === 'loop') return 'block';
+  const bus = node.subsystemBus;
+  return bus === null ? 'block' : `block:${bus}:pci`;
+}
 
 const DEFAULT_COLUMNS = ['NAME', 'MAJ:MIN', 'RM', 'SIZE', 'RO', 'TYPE', 'MOUNTPOINTS'];
 
@@ -230,6 +243,7 @@ export async function lsblkProgram(ctx: ProgramContext): Promise<ProgramResult> 
     { name: 'noheadings', short: 'n', type: 'bool' },
     { name: 'all', short: 'a', type: 'bool' },
     { name: 'fs', short: 'f', type: 'bool' },
+    { name: 'output-all', short: 'O', type: 'bool' },
   ]);
   if (!parsed.ok) {
     const flag =
@@ -246,7 +260,12 @@ export async function lsblkProgram(ctx: ProgramContext): Promise<ProgramResult> 
   const fsColumns = ['NAME', 'FSTYPE', 'FSVER', 'LABEL', 'UUID', 'FSAVAIL', 'FSUSE%', 'MOUNTPOINTS'].filter(
     (c) => c in COLUMNS,
   );
-  let columns = flags['fs'] === true ? fsColumns : DEFAULT_COLUMNS;
+  // -O: every column this util-linux has (the ones the model can fill; unmodelled ones are left out).
+  const everyColumn = Object.keys(COLUMNS).filter((c) =>
+    versionAtLeast(ctx.machine.utilLinuxVersion, COLUMNS[c]?.since ?? '9'),
+  );
+  let columns =
+    flags['output-all'] === true ? everyColumn : flags['fs'] === true ? fsColumns : DEFAULT_COLUMNS;
   const output = typeof flags['output'] === 'string' ? flags['output'] : null;
   if (output !== null) {
     const requested = output.startsWith('+')
