@@ -134,6 +134,13 @@ describe('namespace lab', { concurrency: false }, () => {
       await lab.limitRate('node3', undefined);
       // The host sends ~1 KB during the handshake (key exchange, host key): ~0.4 s at 16 kbit/s.
       assert.ok(slowed > normal + 250, `the cap slows the handshake: ${normal} ms, then ${slowed} ms`);
+
+      // A host whose sshd dies is refused at once, reported with the reason, and the others carry on.
+      await lab.killSshd('node1');
+      const killed = await mc(['run', '-i', hosts, '--connect-retries', '1', '--', 'true']);
+      assert.equal(killed.code, 1);
+      assert.match(killed.stdout, /^\[node1\] UNREACHABLE: .*ECONNREFUSED/m);
+      assert.match(killed.stdout, /^node2 +ok/m);
     } finally {
       await lab.stop();
     }
