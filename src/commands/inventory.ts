@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { inventoryGraph, inventoryList } from '../domain/inventory/index.js';
-import { loadSelectedHosts } from '../workflows/runtime.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_OK } from './errors.js';
 import { inventoryOption } from './options.js';
@@ -16,7 +14,7 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
   const command = new Command('inventory').description(
     'check, list or graph an inventory without connecting',
   );
-  const sub = (name: string, description: string, show: (flags: InventoryFlags) => void): void => {
+  const sub = (name: string, description: string, show: (flags: InventoryFlags) => Promise<void>): void => {
     command.addCommand(
       inventoryOption(new Command(name))
         .description(description)
@@ -24,14 +22,18 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
         .addOption(
           new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
         )
-        .action((flags: InventoryFlags) => {
-          show(flags);
+        .action(async (flags: InventoryFlags) => {
+          await show(flags);
           setExit(EXIT_OK);
         }),
     );
   };
-  sub('check', 'validate the inventory and report every problem at once', (flags) => {
-    const { inventory, hosts } = loadSelectedHosts(flags, io);
+  // Loaded on use: `mc --help` must not pay for the inventory parsers.
+  const load = async (flags: InventoryFlags) =>
+    (await import('../workflows/runtime.js')).loadSelectedHosts(flags, io);
+  const views = () => import('../domain/inventory/index.js');
+  sub('check', 'validate the inventory and report every problem at once', async (flags) => {
+    const { inventory, hosts } = await load(flags);
     const summary = {
       file: inventory.source,
       format: inventory.format,
@@ -47,13 +49,15 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
   sub(
     'list',
     'hosts with their connection settings and variables (JSON, as ansible-inventory --list)',
-    (flags) => {
-      const { inventory } = loadSelectedHosts(flags, io);
+    async (flags) => {
+      const { inventory } = await load(flags);
+      const { inventoryList } = await views();
       io.stdout.write(`${JSON.stringify(inventoryList(inventory), null, flags.output === 'json' ? 0 : 2)}\n`);
     },
   );
-  sub('graph', 'the group tree (as ansible-inventory --graph)', (flags) => {
-    const { inventory } = loadSelectedHosts(flags, io);
+  sub('graph', 'the group tree (as ansible-inventory --graph)', async (flags) => {
+    const { inventory } = await load(flags);
+    const { inventoryGraph, inventoryList } = await views();
     io.stdout.write(
       flags.output === 'json'
         ? `${JSON.stringify(inventoryList(inventory))}\n`

@@ -1,7 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { serveLab } from '../lab/embedded/serve.js';
-import { demo } from '../workflows/demo.js';
-import { labDown, labPaths, labStatus, labUp } from '../workflows/lab.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { positiveInt } from './options.js';
@@ -16,6 +13,8 @@ const positiveNumber = (value: string): number => {
   if (!(n > 0)) throw new InvalidArgumentError('--time-scale must be a positive number');
   return n;
 };
+
+const labWorkflows = () => import('../workflows/lab.js');
 
 /** `mc lab`: simulated MicroCloud hosts on loopback, for the demo and for trying mc without a cloud. */
 export function labCommand(
@@ -36,6 +35,7 @@ export function labCommand(
       .option('--realistic', 'simulate real durations (snap install 20 s, bootstrap 30 s, ...)', false)
       .option('--time-scale <factor>', 'multiply simulated durations by this', positiveNumber, 1)
       .action(async (flags: LabFlags & { hosts: number; realistic: boolean; timeScale: number }) => {
+        const { labPaths, labUp } = await labWorkflows();
         const paths = labPaths(io.cwd, flags.dir, flags.inventoryFile);
         const state = await labUp(paths, {
           hosts: flags.hosts,
@@ -58,6 +58,7 @@ export function labCommand(
     common(new Command('status'))
       .description('show the running lab')
       .action(async (flags: LabFlags) => {
+        const { labPaths, labStatus } = await labWorkflows();
         const status = await labStatus(labPaths(io.cwd, flags.dir, flags.inventoryFile));
         if (status === undefined) {
           io.stdout.write('no lab is running\n');
@@ -78,6 +79,7 @@ export function labCommand(
     common(new Command('down'))
       .description('stop the lab and remove its files')
       .action(async (flags: LabFlags) => {
+        const { labDown, labPaths } = await labWorkflows();
         const stopped = await labDown(labPaths(io.cwd, flags.dir, flags.inventoryFile));
         io.stdout.write(stopped ? 'lab down\n' : 'no lab was running\n');
         setExit(EXIT_OK);
@@ -87,6 +89,7 @@ export function labCommand(
     common(new Command('demo'))
       .description('start a 3-host lab, run the main job against it, show the result, stop the lab')
       .action(async (flags: LabFlags) => {
+        const [{ labPaths }, { demo }] = await Promise.all([labWorkflows(), import('../workflows/demo.js')]);
         const paths = labPaths(io.cwd, flags.dir, flags.inventoryFile);
         const status = await demo(
           paths,
@@ -103,6 +106,10 @@ export function labCommand(
       .option('--realistic', 'simulate real durations', false)
       .option('--time-scale <factor>', 'multiply simulated durations by this', positiveNumber, 1)
       .action(async (flags: LabFlags & { hosts: number; realistic: boolean; timeScale: number }) => {
+        const [{ labPaths }, { serveLab }] = await Promise.all([
+          labWorkflows(),
+          import('../lab/embedded/serve.js'),
+        ]);
         const paths = labPaths(io.cwd, flags.dir, flags.inventoryFile);
         await serveLab({
           dir: paths.dir,

@@ -1,7 +1,4 @@
 import { Command } from 'commander';
-import { formatProbeReport } from '../output/probe-report.js';
-import { probe } from '../workflows/probe.js';
-import { startRun } from '../workflows/runtime.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions } from './options.js';
@@ -18,6 +15,11 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
       false,
     )
     .action(async (flags: ConnectionFlags & { allowVeth: boolean }) => {
+      const [{ startRun }, { probe }, { formatProbeReport }] = await Promise.all([
+        import('../workflows/runtime.js'),
+        import('../workflows/probe.js'),
+        import('../output/probe-report.js'),
+      ]);
       const run = await startRun('probe', flags, io);
       const addresses = new Map(run.hosts.map((h) => [h.name, run.session.addressOf(h.name)]));
       const results = await probe(run.session, {

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { runAdHoc } from '../workflows/run.js';
-import { startRun } from '../workflows/runtime.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions } from './options.js';
@@ -12,6 +10,10 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .argument('<command...>', 'the command, after --, run by the login shell as `ssh host command` would')
     .option('-b, --become', 'run it with sudo', false)
     .action(async (words: string[], flags: ConnectionFlags & { become: boolean }) => {
+      const [{ startRun }, { runAdHoc }] = await Promise.all([
+        import('../workflows/runtime.js'),
+        import('../workflows/run.js'),
+      ]);
       const command = words.join(' ');
       const run = await startRun(`run ${command}`, flags, io);
       const becomeHosts = new Set(run.hosts.filter((h) => flags.become || h.become).map((h) => h.name));
