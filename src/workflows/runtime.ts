@@ -7,6 +7,7 @@ import { InputError } from '../domain/input-error.js';
 import { formatIssue, selectHosts } from '../domain/inventory/index.js';
 import type { HostSpec, Inventory } from '../domain/inventory/types.js';
 import { EventBus } from '../output/events.js';
+import { chooseRenderer } from '../output/choose.js';
 import { formatRecap } from '../output/format.js';
 import { attachJsonRenderer } from '../output/json.js';
 import { attachLogFile, defaultLogPath } from '../output/logfile.js';
@@ -180,12 +181,11 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
     throw err;
   }
 
-  const mode =
-    flags.output === 'auto'
-      ? io.stdout.isTTY === true && io.env.CI === undefined
-        ? 'tty'
-        : 'plain'
-      : flags.output;
+  const mode = chooseRenderer(flags.output, hosts.length, {
+    isTTY: io.stdout.isTTY === true,
+    rows: io.stdout.rows,
+    ci: io.env.CI !== undefined,
+  });
   // A reader that went away (`mc run ... | head`) must not stop the run on the hosts.
   let stdoutOpen = true;
   io.stdout.on('error', () => {
