@@ -1,5 +1,7 @@
-// mc probe's report: per host, every disk and NIC with what MicroCloud could use it for and why not.
+// mc probe's report: per host, the services' states, and every disk and NIC with what MicroCloud could use it
+// for and why not.
 import { formatBytesIec } from '../domain/facts/index.js';
+import type { LxdState, MicroclusterState, ServiceStates } from '../domain/facts/index.js';
 import type { HostProbe } from '../workflows/probe.js';
 
 export function formatProbeReport(probes: readonly HostProbe[]): string {
@@ -7,10 +9,13 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
   for (const p of probes) {
     const f = p.facts;
     const snapd = f.snaps.find((s) => s.name === 'snapd')?.version ?? 'not installed';
+    // The member name the services default to is the host name; show it when it is not the inventory's.
+    const name = f.hostname === null || f.hostname === p.host ? p.host : `${p.host} (hostname ${f.hostname})`;
     out.push(
       '',
-      `${p.host}: ${f.os.prettyName ?? f.os.id}, kernel ${f.kernel.release} ${f.kernel.machine}, ${f.cpuCount} CPUs, ${formatBytesIec(f.memoryBytes)}, snapd ${snapd}`,
+      `${name}: ${f.os.prettyName ?? f.os.id}, kernel ${f.kernel.release} ${f.kernel.machine}, ${f.cpuCount} CPUs, ${formatBytesIec(f.memoryBytes)}, snapd ${snapd}`,
     );
+    out.push(...serviceLines(f.services));
     const address = p.managementAddress;
     out.push(
       address.ok
@@ -53,6 +58,46 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
     `${probes.length} host(s) probed: ${cephTotal} disk(s) usable for Ceph, ${withUplink} host(s) with an OVN uplink candidate`,
   );
   return `${out.join('\n')}\n`;
+}
+
+/** `services: lxd 5.21.3 clustered (3 members), microceph bootstrapped (3), ...`, then one line per failure. */
+export function serviceLines(services: ServiceStates): string[] {
+  const entries: [string, LxdState | MicroclusterState, string][] = [
+    ['lxd', services.lxd, describeLxd(services.lxd)],
+    ['microceph', services.microceph, describeMicrocluster(services.microceph)],
+    ['microovn', services.microovn, describeMicrocluster(services.microovn)],
+    ['microcloud', services.microcloud, describeMicrocluster(services.microcloud)],
+  ];
+  const lines = [`  services: ${entries.map(([name, , text]) => `${name} ${text}`).join(', ')}`];
+  for (const [name, state] of entries) {
+    if (state.state === 'error' || state.state === 'not running')
+      lines.push(`  ${name}: \`${state.command}\`: ${state.message}`);
+  }
+  return lines;
+}
+
+function describeLxd(lxd: LxdState): string {
+  switch (lxd.state) {
+    case 'not initialised':
+      return `${lxd.server.version} not initialised`;
+    case 'initialised':
+      return `${lxd.server.version} initialised, not clustered (storage pools: ${lxd.storagePools.join(', ')})`;
+    case 'clustered': {
+      const unwell = lxd.members.filter((m) => m.status !== 'Online').map((m) => `${m.name} ${m.status}`);
+      const count = `${lxd.members.length} member${lxd.members.length === 1 ? '' : 's'}`;
+      return `${lxd.server.version} clustered (${[count, ...unwell].join('; ')})`;
+    }
+    default:
+      return lxd.state;
+  }
+}
+
+function describeMicrocluster(service: MicroclusterState): string {
+  if (service.state !== 'bootstrapped') return service.state;
+  const unwell = service.members
+    .filter((m) => m.status !== 'ONLINE' || m.role === 'PENDING')
+    .map((m) => `${m.name} ${m.status === 'ONLINE' ? m.role : m.status}`);
+  return `bootstrapped (${[String(service.members.length), ...unwell].join('; ')})`;
 }
 
 function table(header: string[], rows: string[][]): string[] {

@@ -56,14 +56,14 @@ describe('embedded lab hosts', { concurrency: false }, () => {
   let lab: EmbeddedLab;
   let scratch: ReturnType<typeof tempDir>;
   const runner = new ScriptedRunner();
-  const open = (i: number): Promise<Connection> => {
+  const open = (i: number, user = 'lab'): Promise<Connection> => {
     const host = lab.hosts[i]!;
     return Connection.open(
       {
         label: host.name,
         address: host.address,
         port: host.port,
-        user: 'lab',
+        user,
         hostKeyName: host.address,
         identityFiles: [{ path: lab.clientKeyPath, explicit: true }],
         jumps: [],
@@ -99,6 +99,13 @@ describe('embedded lab hosts', { concurrency: false }, () => {
     await conn.exec('sudo -n -- tool as-root', { timeoutMs: 10000 });
     conn.close();
     assert.ok(runner.calls.includes('n1: tool as-root (root)'));
+  });
+
+  it('is root for the simulated programs when the login is root, without sudo', async () => {
+    const conn = await open(1, 'root');
+    await conn.exec('tool as-root-login', { timeoutMs: 10000 });
+    conn.close();
+    assert.ok(runner.calls.includes('n2: tool as-root-login (root)'));
   });
 
   it('gives stdin only to the programs that read it', async () => {

@@ -1,14 +1,20 @@
 // mc probe against the embedded lab: what it reports must be the lab's model, disk by disk, NIC by NIC.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { startEmbeddedLab } from '../../src/lab/embedded/lab.js';
 import type { EmbeddedLab } from '../../src/lab/embedded/lab.js';
 import { labInventory } from '../../src/lab/embedded/serve.js';
-import { createProgramRunner, createSimLab, getMachine, GiB, realClock } from '../../src/lab/sim/index.js';
+import {
+  createProgramRunner,
+  createSimLab,
+  getMachine,
+  GiB,
+  installedSnap,
+  realClock,
+} from '../../src/lab/sim/index.js';
 import type { World } from '../../src/lab/sim/index.js';
 import type { HostProbe } from '../../src/workflows/probe.js';
 import { tempDir } from '../support/system.js';
@@ -27,9 +33,11 @@ describe('mc probe on the embedded lab', { concurrency: false }, () => {
       hosts: ['node1', 'node2'],
       clock: realClock(),
       // node2 has a disk with a filesystem and no partitions, and a small one: both must be refused for Ceph.
+      // Its host name is not its inventory name (the services would take `server2` as its member name).
       machine: (name) =>
         name === 'node2'
           ? {
+              hostname: 'server2',
               dataDisks: [
                 { sizeBytes: 20 * GiB, serial: 'd1' },
                 { sizeBytes: 1 * GiB, serial: 'tiny' },
@@ -48,10 +56,10 @@ describe('mc probe on the embedded lab', { concurrency: false }, () => {
       subnet: 11,
     });
     inventory = join(scratch.path, 'lab.yaml');
-    writeFileSync(
-      inventory,
-      labInventory(lab.hosts, lab.clientKeyPath, lab.knownHostsPath, userInfo().username),
-    );
+    // Log in as a cloud image's user, never as root: mc then becomes root through the lab's sudo, which is
+    // what makes the simulated `lxc` and `microcloud` see root (logged in as root, mc uses no sudo and the
+    // lab's shell runs as its unprivileged login uid).
+    writeFileSync(inventory, labInventory(lab.hosts, lab.clientKeyPath, lab.knownHostsPath, 'ubuntu'));
   });
   after(async () => {
     await lab.stop();
@@ -72,6 +80,14 @@ describe('mc probe on the embedded lab', { concurrency: false }, () => {
     );
     for (const probe of hosts) {
       const machine = getMachine(world, probe.host);
+      assert.equal(probe.facts.hostname, machine.hostname);
+      // Before any install: snapd only.
+      assert.deepEqual(probe.facts.services, {
+        lxd: { state: 'not installed' },
+        microceph: { state: 'not installed' },
+        microovn: { state: 'not installed' },
+        microcloud: { state: 'not installed' },
+      });
       assert.equal(probe.facts.os.prettyName, machine.os.prettyName);
       assert.equal(probe.facts.cpuCount, machine.cpus);
       assert.equal(probe.facts.memoryBytes, Math.floor(machine.memoryBytes / 1024) * 1024);
@@ -132,11 +148,83 @@ describe('mc probe on the embedded lab', { concurrency: false }, () => {
       r.stdout,
       /^node1: Ubuntu 24\.04\.\d LTS, kernel \S+ x86_64, \d+ CPUs, [\d.]+GiB, snapd [\d.]+$/m,
     );
+    assert.match(
+      r.stdout,
+      /^ {2}services: lxd not installed, microceph not installed, microovn not installed, microcloud not installed$/m,
+    );
+    // The host name is shown where it is not the inventory name.
+    assert.match(r.stdout, /^node2 \(hostname server2\): Ubuntu /m);
     assert.match(r.stdout, /^ {2}DISK +SIZE +CEPH +LOCAL +WHY NOT$/m);
     assert.match(r.stdout, /^ {2}enp6s0 +physical +UP +- +yes$/m);
     assert.match(
       r.stdout,
       /^2 host\(s\) probed: \d+ disk\(s\) usable for Ceph, 2 host\(s\) with an OVN uplink candidate$/m,
+    );
+  });
+
+  it('reports LXD installed but not initialised and MicroCeph bootstrapped after they are set up', async () => {
+    const setup = await execa(
+      'node',
+      [
+        MC,
+        'run',
+        '-i',
+        inventory,
+        '-l',
+        'node1',
+        '--',
+        'sudo snap install lxd --channel=5.21/stable && sudo snap install microceph --channel=squid/stable && sudo microceph cluster bootstrap',
+      ],
+      { reject: false, stdin: 'ignore' },
+    );
+    assert.equal(setup.exitCode, 0, setup.stdout + setup.stderr);
+
+    const r = await execa('node', [MC, 'probe', '-i', inventory, '-o', 'json'], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const { hosts } = JSON.parse(r.stdout.trimEnd().split('\n').at(-1) ?? '') as { hosts: HostProbe[] };
+    const [node1, node2] = hosts;
+    assert.equal(node1?.host, 'node1');
+    const services = node1?.facts.services;
+    // The model: LXD 5.21 installed, with no pool and no cluster; one MicroCeph cluster whose member is node1.
+    const machine = getMachine(world, 'node1');
+    const lxd = services?.lxd;
+    assert.ok(lxd?.state === 'not initialised', JSON.stringify(lxd));
+    assert.equal(lxd.server.version, installedSnap(machine, 'lxd')?.version.split('-')[0]);
+    assert.equal(lxd.server.clustered, false);
+    assert.ok(lxd.server.apiExtensions.includes('clustering'));
+    const cephCluster = world.state.clusters[machine.daemons.microceph?.clusterId ?? ''];
+    assert.ok(cephCluster !== undefined);
+    const microceph = services?.microceph;
+    assert.ok(microceph?.state === 'bootstrapped', JSON.stringify(microceph));
+    assert.deepEqual(
+      microceph.members.map((m) => [m.name, m.address, m.status]),
+      cephCluster.members.map((m) => [m.name, m.address, 'ONLINE']),
+    );
+    assert.deepEqual(
+      microceph.members.map((m) => m.name),
+      ['node1'],
+    );
+    assert.deepEqual(services?.microovn, { state: 'not installed' });
+    assert.deepEqual(services?.microcloud, { state: 'not installed' });
+    // node2 was left alone.
+    assert.deepEqual(node2?.facts.services, {
+      lxd: { state: 'not installed' },
+      microceph: { state: 'not installed' },
+      microovn: { state: 'not installed' },
+      microcloud: { state: 'not installed' },
+    });
+
+    const text = await execa('node', [MC, 'probe', '-i', inventory, '-l', 'node1'], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    assert.equal(text.exitCode, 0, text.stdout);
+    assert.match(
+      text.stdout,
+      /^ {2}services: lxd 5\.21\.\d+ not initialised, microceph bootstrapped \(1\), microovn not installed, microcloud not installed$/m,
     );
   });
 });

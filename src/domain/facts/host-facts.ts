@@ -4,6 +4,8 @@
 import { LSBLK_COMMAND, parseLsblk, type BlockDeviceFacts } from './block-devices.js';
 import { DISK_LINKS_COMMAND, parseDiskLinks, type DiskLink } from './disk-links.js';
 import { LXD_RESOURCES_COMMAND, parseLxdResources, type LxdResources } from './lxd-resources.js';
+import { LXD_CLUSTER_MEMBERS_COMMAND, LXD_SERVER_COMMAND, LXD_STORAGE_POOLS_COMMAND } from './lxd-server.js';
+import { MICROCLUSTER_MEMBERS_COMMANDS } from './microcluster-members.js';
 import {
   IP_ADDR_COMMAND,
   IP_ROUTE4_DEFAULT_COMMAND,
@@ -13,13 +15,16 @@ import {
   type NetworkFacts,
 } from './network.js';
 import { FactsParseError } from './parse-error.js';
+import { readLxdState, readMicroclusterState, type ServiceOutcomes, type ServiceStates } from './services.js';
 import { parseSnapList, SNAP_LIST_COMMAND, type InstalledSnap } from './snaps.js';
 import {
   CLOCK_COMMAND,
+  HOSTNAME_COMMAND,
   MEMINFO_COMMAND,
   NPROC_COMMAND,
   OS_RELEASE_COMMAND,
   parseClock,
+  parseHostname,
   parseMemTotal,
   parseNproc,
   parseOsRelease,
@@ -32,8 +37,8 @@ import {
 
 /**
  * The command lines whose stdout each parser expects, run with become (`lxc query` needs root or the lxd
- * group). `lxdResources` only makes sense once LXD is installed; `snaps` fails with status 127 where snapd is
- * missing, which the caller reports rather than parses.
+ * group, `microcloud` refuses anyone but root). `snaps` fails with status 127 where snapd is missing, which
+ * the caller reports rather than parses. The facts in OPTIONAL_FACTS may fail without failing the probe.
  */
 export const FACT_COMMANDS = {
   osRelease: OS_RELEASE_COMMAND,
@@ -48,12 +53,60 @@ export const FACT_COMMANDS = {
   defaultRoutes4: IP_ROUTE4_DEFAULT_COMMAND,
   defaultRoutes6: IP_ROUTE6_DEFAULT_COMMAND,
   lxdResources: LXD_RESOURCES_COMMAND,
+  hostname: HOSTNAME_COMMAND,
+  lxdServer: LXD_SERVER_COMMAND,
+  lxdStoragePools: LXD_STORAGE_POOLS_COMMAND,
+  lxdMembers: LXD_CLUSTER_MEMBERS_COMMAND,
+  microcephMembers: MICROCLUSTER_MEMBERS_COMMANDS.microceph,
+  microovnMembers: MICROCLUSTER_MEMBERS_COMMANDS.microovn,
+  microcloudMembers: MICROCLUSTER_MEMBERS_COMMANDS.microcloud,
 } as const;
 
 export type FactName = keyof typeof FACT_COMMANDS;
 
-/** Each command's stdout. `lxdResources` is left out before LXD is installed. */
-export type FactOutputs = Record<Exclude<FactName, 'lxdResources'>, string> & { lxdResources?: string };
+/**
+ * The service commands: whether they fail, and how, says the service's state, so their exit status and
+ * stderr are kept (as CommandOutcome) instead of only the stdout of a success.
+ */
+export type ServiceFactName = keyof ServiceOutcomes & FactName;
+
+export const SERVICE_FACTS: readonly ServiceFactName[] = [
+  'lxdServer',
+  'lxdStoragePools',
+  'lxdMembers',
+  'microcephMembers',
+  'microovnMembers',
+  'microcloudMembers',
+];
+
+/** Facts a host may lack without failing the probe: LXD's view, the host name and the service commands. */
+export type OptionalFactName = 'lxdResources' | 'hostname' | ServiceFactName;
+
+export const OPTIONAL_FACTS: readonly OptionalFactName[] = ['lxdResources', 'hostname', ...SERVICE_FACTS];
+
+/**
+ * The snap each optional fact's command belongs to: the command runs only where `snap list SNAP` finds it.
+ * Checking the snap rather than the PATH matters on Ubuntu 24.04, whose lxd-installer package puts an `lxc`
+ * on the PATH that installs the LXD snap when root runs it; a probe must change nothing.
+ */
+export const FACT_SNAPS: Readonly<Partial<Record<OptionalFactName, string>>> = {
+  lxdResources: 'lxd',
+  lxdServer: 'lxd',
+  lxdStoragePools: 'lxd',
+  lxdMembers: 'lxd',
+  microcephMembers: 'microceph',
+  microovnMembers: 'microovn',
+  microcloudMembers: 'microcloud',
+};
+
+/**
+ * Each command's stdout; for the service commands, what they did (CommandOutcome). The optional facts may be
+ * missing: `lxdResources` and `hostname` when their command failed, any of them when it was not gathered.
+ */
+export type FactOutputs = Record<Exclude<FactName, OptionalFactName>, string> & {
+  lxdResources?: string;
+  hostname?: string;
+} & ServiceOutcomes;
 
 export interface HostFacts {
   os: OsRelease;
@@ -66,6 +119,9 @@ export interface HostFacts {
   diskLinks: DiskLink[];
   network: NetworkFacts;
   lxdResources: LxdResources | null;
+  /** What `hostname` printed; null when it could not be run. */
+  hostname: string | null;
+  services: ServiceStates;
 }
 
 export type HostFactsResult = { ok: true; facts: HostFacts } | { ok: false; errors: FactsParseError[] };
@@ -97,6 +153,14 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
   const routes6 = attempt(() => parseDefaultRoutes(outputs.defaultRoutes6, 'inet6'));
   const lxdText = outputs.lxdResources;
   const lxdResources = lxdText === undefined ? null : attempt(() => parseLxdResources(lxdText));
+  const hostnameText = outputs.hostname;
+  const hostname = hostnameText === undefined ? null : attempt(() => parseHostname(hostnameText));
+  // Each service on its own, so that every broken output is reported.
+  const known = snaps ?? [];
+  const lxd = attempt(() => readLxdState(known, outputs));
+  const microceph = attempt(() => readMicroclusterState('microceph', known, outputs.microcephMembers));
+  const microovn = attempt(() => readMicroclusterState('microovn', known, outputs.microovnMembers));
+  const microcloud = attempt(() => readMicroclusterState('microcloud', known, outputs.microcloudMembers));
   if (
     os === undefined ||
     kernel === undefined ||
@@ -109,7 +173,12 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
     interfaces === undefined ||
     routes4 === undefined ||
     routes6 === undefined ||
-    lxdResources === undefined
+    lxdResources === undefined ||
+    hostname === undefined ||
+    lxd === undefined ||
+    microceph === undefined ||
+    microovn === undefined ||
+    microcloud === undefined
   ) {
     return { ok: false, errors };
   }
@@ -126,6 +195,8 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
       diskLinks,
       network: { interfaces, defaultRoutes: [...routes4, ...routes6] },
       lxdResources,
+      hostname,
+      services: { lxd, microceph, microovn, microcloud },
     },
   };
 }

@@ -6,11 +6,16 @@ export { formatBytesIec, type Reason, type UseVerdict } from './verdict.js';
 
 export {
   FACT_COMMANDS,
+  FACT_SNAPS,
+  OPTIONAL_FACTS,
+  SERVICE_FACTS,
   parseHostFacts,
   type FactName,
   type FactOutputs,
   type HostFacts,
   type HostFactsResult,
+  type OptionalFactName,
+  type ServiceFactName,
 } from './host-facts.js';
 
 export {
@@ -44,11 +49,13 @@ export {
 export { SNAP_LIST_COMMAND, parseSnapList, findSnap, type InstalledSnap } from './snaps.js';
 export {
   CLOCK_COMMAND,
+  HOSTNAME_COMMAND,
   MEMINFO_COMMAND,
   NPROC_COMMAND,
   OS_RELEASE_COMMAND,
   UNAME_COMMAND,
   parseClock,
+  parseHostname,
   parseMemTotal,
   parseNproc,
   parseOsRelease,
@@ -67,6 +74,33 @@ export {
   type LxdNetworkPort,
   type LxdResources,
 } from './lxd-resources.js';
+export {
+  LXD_CLUSTER_MEMBERS_COMMAND,
+  LXD_SERVER_COMMAND,
+  LXD_STORAGE_POOLS_COMMAND,
+  parseLxdClusterMembers,
+  parseLxdServer,
+  parseLxdStoragePools,
+  type LxdClusterMember,
+  type LxdServerInfo,
+} from './lxd-server.js';
+export {
+  MICROCLUSTER_MEMBERS_COMMANDS,
+  parseMicroclusterMembers,
+  type MicroclusterApp,
+  type MicroclusterMember,
+} from './microcluster-members.js';
+export {
+  failureMessage,
+  readLxdState,
+  readMicroclusterState,
+  type CommandOutcome,
+  type LxdState,
+  type MicroclusterState,
+  type ServiceFailure,
+  type ServiceOutcomes,
+  type ServiceStates,
+} from './services.js';
 
 export {
   cidrContains,

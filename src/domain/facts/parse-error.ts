@@ -12,7 +12,14 @@ export type FactSource =
   | 'nproc'
   | 'uname'
   | 'date'
-  | 'lxd resources';
+  | 'lxd resources'
+  | 'hostname'
+  | 'lxd server'
+  | 'lxd storage pools'
+  | 'lxd cluster list'
+  | 'microceph cluster list'
+  | 'microovn cluster list'
+  | 'microcloud cluster list';
 
 /**
  * Output that does not look like what the command prints. `location` is a JSON path (`$.blockdevices[2].size`)

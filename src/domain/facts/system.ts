@@ -1,4 +1,5 @@
-// Small host facts: /etc/os-release, MemTotal, CPU count, kernel and architecture, and the host's clock.
+// Small host facts: /etc/os-release, MemTotal, CPU count, kernel and architecture, the host's clock and its
+// name.
 
 import { FactsParseError } from './parse-error.js';
 
@@ -7,6 +8,7 @@ export const MEMINFO_COMMAND = 'cat /proc/meminfo';
 export const NPROC_COMMAND = 'nproc';
 export const UNAME_COMMAND = 'uname -r -m';
 export const CLOCK_COMMAND = 'date +%s.%N';
+export const HOSTNAME_COMMAND = 'hostname';
 
 export interface OsRelease {
   /** ID, lower case (`ubuntu`, `debian`); `linux` when absent, as os-release(5) says. */
@@ -143,4 +145,22 @@ export function estimateClockOffset(
 ): { offsetMs: number; uncertaintyMs: number } {
   const midpoint = (sentAtMs + receivedAtMs) / 2;
   return { offsetMs: clock.epochMs - midpoint, uncertaintyMs: Math.abs(receivedAtMs - sentAtMs) / 2 };
+}
+
+/**
+ * The output of `hostname`: the kernel's host name, which MicroCeph, MicroOVN, MicroCloud and LXD take as the
+ * member name by default (§11.2: it should equal the inventory name). Letters, digits, `-`, `_` and `.` (a
+ * host may be set to its FQDN), at most 253 characters, on one line.
+ */
+export function parseHostname(text: string): string {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(trimmed)) {
+    throw new FactsParseError(
+      'hostname',
+      'line 1',
+      'one host name (letters, digits, "-", "_" and ".")',
+      trimmed === '' ? 'empty output' : JSON.stringify(trimmed.slice(0, 60)),
+    );
+  }
+  return trimmed;
 }

@@ -93,7 +93,10 @@ export class EmbeddedHost {
     this.clients.add(client);
     client.on('close', () => this.clients.delete(client));
     client.on('error', () => this.clients.delete(client));
+    // The model's uid follows the login name: root is root, anyone else is the image's ordinary user.
+    let uid = LAB_LOGIN_UID;
     client.on('authentication', (ctx) => {
+      uid = ctx.username === 'root' ? 0 : LAB_LOGIN_UID;
       if (ctx.method !== 'publickey' || !this.isAuthorized(ctx.key.algo, ctx.key.data)) {
         ctx.reject(['publickey']);
         return;
@@ -122,7 +125,7 @@ export class EmbeddedHost {
               SHELL: '/bin/bash',
               LANG: 'C.UTF-8',
               MC_LAB_HOST: this.options.name,
-              MC_LAB_UID: String(LAB_LOGIN_UID),
+              MC_LAB_UID: String(uid),
               MC_LAB_SOCKET: this.options.socketPath,
             },
             stdio: ['pipe', 'pipe', 'pipe'],

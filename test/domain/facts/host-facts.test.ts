@@ -6,10 +6,12 @@ import {
   evaluateDisks,
   evaluateUplinkInterfaces,
   FACT_COMMANDS,
+  FACT_SNAPS,
+  OPTIONAL_FACTS,
   parseHostFacts,
   type FactOutputs,
 } from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
+import { fixture, simOutcomes } from './helpers.js';
 
 /** A 24.04 server's outputs; the small /proc and uname outputs are this machine's real ones. */
 function serverOutputs(): FactOutputs {
@@ -45,6 +47,35 @@ describe('FACT_COMMANDS', () => {
       defaultRoutes4: 'ip -j -4 route show default',
       defaultRoutes6: 'ip -j -6 route show default',
       lxdResources: 'lxc query /1.0/resources',
+      hostname: 'hostname',
+      lxdServer: 'lxc query /1.0',
+      lxdStoragePools: 'lxc query /1.0/storage-pools',
+      lxdMembers: 'lxc cluster list -f json',
+      microcephMembers: 'microceph cluster list -f json',
+      microovnMembers: 'microovn cluster list -f json',
+      microcloudMembers: 'microcloud cluster list -f json',
+    });
+  });
+
+  it('marks the optional facts, and the snap each service command needs', () => {
+    assert.deepEqual(OPTIONAL_FACTS, [
+      'lxdResources',
+      'hostname',
+      'lxdServer',
+      'lxdStoragePools',
+      'lxdMembers',
+      'microcephMembers',
+      'microovnMembers',
+      'microcloudMembers',
+    ]);
+    assert.deepEqual(FACT_SNAPS, {
+      lxdResources: 'lxd',
+      lxdServer: 'lxd',
+      lxdStoragePools: 'lxd',
+      lxdMembers: 'lxd',
+      microcephMembers: 'microceph',
+      microovnMembers: 'microovn',
+      microcloudMembers: 'microcloud',
     });
   });
 });
@@ -98,6 +129,42 @@ describe('parseHostFacts', () => {
     assert.equal(result.facts.lxdResources, null);
   });
 
+  it('reads the host name and the services, and tells an unasked service from a missing one', () => {
+    // The 24.04 server has all four snaps; without their commands' outcomes each is an error naming the command.
+    const bare = parseHostFacts(serverOutputs());
+    assert.ok(bare.ok);
+    assert.equal(bare.facts.hostname, null);
+    assert.deepEqual(bare.facts.services.microcloud, {
+      state: 'error',
+      command: 'microcloud cluster list -f json',
+      message: 'its output was not gathered',
+    });
+    // The simulator's deployed micro1.
+    const { hostname, snaps, ...services } = simOutcomes('deployed');
+    const result = parseHostFacts({
+      ...serverOutputs(),
+      ...services,
+      hostname: hostname?.stdout ?? '',
+      snaps: snaps?.stdout ?? '',
+    });
+    assert.ok(result.ok);
+    assert.equal(result.facts.hostname, 'micro1');
+    const { lxd, microceph, microovn, microcloud } = result.facts.services;
+    assert.deepEqual(
+      [lxd.state, microceph.state, microovn.state, microcloud.state],
+      ['clustered', 'bootstrapped', 'bootstrapped', 'bootstrapped'],
+    );
+    // A fresh host: nothing but snapd.
+    const fresh = parseHostFacts({ ...serverOutputs(), snaps: fixture('sim/fresh/snap-list.txt') });
+    assert.ok(fresh.ok);
+    assert.deepEqual(fresh.facts.services, {
+      lxd: { state: 'not installed' },
+      microceph: { state: 'not installed' },
+      microovn: { state: 'not installed' },
+      microcloud: { state: 'not installed' },
+    });
+  });
+
   it('reports every broken output at once', () => {
     const result = parseHostFacts({
       ...serverOutputs(),
@@ -105,12 +172,24 @@ describe('parseHostFacts', () => {
       blockDevices:
         '{"blockdevices":[{"name":"sda","size":"10G","type":"disk","ro":false,"rm":false,"fstype":null,"mountpoints":[null]}]}',
       lxdResources: '{}',
+      hostname: 'two words',
+      microcephMembers: { exitCode: 0, stdout: '{}', stderr: '' },
+      microovnMembers: { exitCode: 0, stdout: '[]', stderr: '' },
     });
     assert.equal(result.ok, false);
     assert.deepEqual(result.ok ? [] : result.errors.map((error) => [error.source, error.message]), [
       ['nproc', 'nproc: line 1: expected a positive whole number, got "sh: 1: nproc: not found"'],
       ['lsblk', 'lsblk: $.blockdevices[0].size: expected a size in bytes (run lsblk with -b), got "10G"'],
       ['lxd resources', 'lxd resources: $.storage: expected an object, got nothing'],
+      [
+        'hostname',
+        'hostname: line 1: expected one host name (letters, digits, "-", "_" and "."), got "two words"',
+      ],
+      ['microceph cluster list', 'microceph cluster list: $: expected an array of cluster members, got {}'],
+      [
+        'microovn cluster list',
+        'microovn cluster list: $: expected at least one member (this host), got an empty array',
+      ],
     ]);
   });
 });

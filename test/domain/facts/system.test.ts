@@ -6,10 +6,12 @@ import {
   estimateClockOffset,
   FactsParseError,
   findSnap,
+  HOSTNAME_COMMAND,
   MEMINFO_COMMAND,
   NPROC_COMMAND,
   OS_RELEASE_COMMAND,
   parseClock,
+  parseHostname,
   parseMemTotal,
   parseNproc,
   parseOsRelease,
@@ -232,6 +234,25 @@ describe('parseSnapList (§10.1)', () => {
         parseSnapList('Name  Version  Rev  Tracking  Publisher  Notes\n\nlxd  5.21.3  33110  5.21/stable\n'),
       ),
       'snap list: line 3: expected 6 columns (Name Version Rev Tracking Publisher Notes), got 4 in "lxd  5.21.3  33110  5.21/stable"',
+    );
+  });
+});
+
+describe('parseHostname', () => {
+  it('reads what `hostname` prints (simulator, and an FQDN)', () => {
+    assert.equal(HOSTNAME_COMMAND, 'hostname');
+    assert.equal(parseHostname(fixture('sim/fresh/hostname.txt')), 'micro1');
+    assert.equal(parseHostname('node-1.lab.example.com\n'), 'node-1.lab.example.com');
+  });
+
+  it('refuses empty output and anything that is not one name', () => {
+    assert.equal(
+      failure(() => parseHostname('\n')),
+      'hostname: line 1: expected one host name (letters, digits, "-", "_" and "."), got empty output',
+    );
+    assert.equal(
+      failure(() => parseHostname('hostname: command not found\n')),
+      'hostname: line 1: expected one host name (letters, digits, "-", "_" and "."), got "hostname: command not found"',
     );
   });
 });
