@@ -3,7 +3,7 @@
 // a bridge of its own. The snap world is simulated (shims on PATH, served by this process); LXD can be
 // real: Debian's daemon is started inside the host when `snap install lxd` succeeds there (lab.md §2-3).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ProgramOutcome, ProgramRunner } from './embedded/ssh-host.js';
@@ -320,12 +320,4 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-export function namespaceLabAvailable(): { ok: true } | { ok: false; reason: string } {
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'the namespace lab needs root' };
-  for (const binary of ['/usr/sbin/sshd', '/usr/bin/nsenter', '/usr/bin/unshare']) {
-    if (!existsSync(binary)) return { ok: false, reason: `${binary} is missing` };
-  }
-  return { ok: true };
 }

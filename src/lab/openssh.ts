@@ -1,7 +1,7 @@
 // Real OpenSSH sshd processes on loopback addresses (127.0.1.N), one per test host, each with its
 // own host key. No namespaces needed: all of 127.0.0.0/8 is loopback on Linux (lab.md §1a).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { freePort, waitListening } from './ports.js';
@@ -50,13 +50,6 @@ export interface LoopbackOptions {
   hostConfig?: Record<string, string[]>;
   /** Third octet of 127.0.X.N; runs on one machine differ by port, this only spreads addresses. */
   subnet?: number;
-}
-
-/** Whether this machine can run the lab: an sshd binary and root (sshd needs it to switch users). */
-export function canRunOpenSshLab(): { ok: true } | { ok: false; reason: string } {
-  if (!existsSync(SSHD)) return { ok: false, reason: `${SSHD} not found (apt-get install openssh-server)` };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'the OpenSSH lab needs root' };
-  return { ok: true };
 }
 
 export async function startLoopbackLab(options: LoopbackOptions): Promise<LoopbackLab> {

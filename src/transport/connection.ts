@@ -3,13 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
-import type {
-  AnyAuthMethod,
-  AuthenticationType,
-  ClientChannel,
-  ConnectConfig,
-  ServerHostKeyAlgorithm,
-} from 'ssh2';
+import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { Credentials } from './credentials.js';
 import {
   AuthenticationError,
@@ -22,7 +16,7 @@ import {
   classifySocketError,
 } from './errors.js';
 import { LineSplitter } from './lines.js';
-import { preferredHostKeyAlgorithms } from './known-hosts.js';
+import { keyTypeFromBlob, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { ProcessGroupCommand } from './process-group.js';
 import { quoteArg } from './quote.js';
 
@@ -489,7 +483,7 @@ async function handshake(
         }
       : {}),
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-      verifier.verify(endpoint, keyTypeOf(key), key).then(
+      verifier.verify(endpoint, keyTypeFromBlob(key) ?? 'unknown', key).then(
         () => verify(true),
         (err: unknown) => {
           hostKeyError = err instanceof Error ? err : new HostKeyError(String(err));
@@ -564,13 +558,6 @@ function forward(client: SshClient, next: Endpoint, via: Endpoint): Promise<Dupl
   });
 }
 
-/** The algorithm name is the first string of the SSH wire-format key blob. */
-export function keyTypeOf(blob: Buffer): string {
-  if (blob.length < 4) return 'unknown';
-  const length = blob.readUInt32BE(0);
-  return blob.subarray(4, 4 + length).toString('ascii');
-}
-
 function classifyChannelError(err: Error, label: string): Error {
   if (/Channel open failure/i.test(err.message)) {
     return new TransportError(
@@ -591,5 +578,3 @@ function firstLine(text: string): string {
 export function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
-
-export type { AnyAuthMethod };

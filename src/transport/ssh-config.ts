@@ -126,43 +126,6 @@ export function resolveSshConfig(alias: string, ctx: SshConfigContext): Resolved
   return settingsFrom(walk);
 }
 
-/**
- * inventory > ssh_config > mc defaults > OpenSSH defaults, field by field. An inventory value counts only
- * when present (so a port 22 the user did not write must be left out, not filled in); an ssh_config
- * value counts only when a file set it (`resolved.configured`). Prefer passing the inventory's user and
- * port as commandLineOptions too, so the tokens in identity file paths see them.
- */
-export function mergeConnectionSettings(
-  inventory: Partial<ConnectionSettings>,
-  resolved: ResolvedSshConfig,
-  defaults: Partial<ConnectionSettings>,
-): ConnectionSettings {
-  function pick<K extends ConnectionSettingName>(name: K): ConnectionSettings[K] {
-    const written: ConnectionSettings[K] | undefined = inventory[name];
-    if (written !== undefined) return written;
-    if (resolved.configured.has(name)) return resolved[name];
-    const fallback: ConnectionSettings[K] | undefined = defaults[name];
-    return fallback !== undefined ? fallback : resolved[name];
-  }
-  const proxyJump = pick('proxyJump');
-  return {
-    hostName: pick('hostName'),
-    user: pick('user'),
-    port: pick('port'),
-    identityFiles: pick('identityFiles'),
-    identitiesOnly: pick('identitiesOnly'),
-    identityAgent: pick('identityAgent'),
-    proxyJump: proxyJump?.toLowerCase() === 'none' ? undefined : proxyJump,
-    serverAliveInterval: pick('serverAliveInterval'),
-    serverAliveCountMax: pick('serverAliveCountMax'),
-    connectTimeout: pick('connectTimeout'),
-    userKnownHostsFiles: pick('userKnownHostsFiles'),
-    strictHostKeyChecking: pick('strictHostKeyChecking'),
-    hostKeyAlias: pick('hostKeyAlias'),
-    hashKnownHosts: pick('hashKnownHosts'),
-  };
-}
-
 export interface ProxyJumpHop {
   user?: string;
   host: string;

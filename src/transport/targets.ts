@@ -3,7 +3,7 @@
 import type { HostSpec } from '../domain/inventory/types.js';
 import type { ConnectTarget, Endpoint } from './connection.js';
 import type { HostKeyPolicy } from './host-keys.js';
-import { parseProxyJump } from './ssh-config.js';
+import { expandTilde, parseProxyJump } from './ssh-config.js';
 import type { ResolvedSshConfig } from './ssh-config.js';
 
 export interface TargetDefaults {
@@ -89,7 +89,7 @@ export function resolveTarget(
 
   const identityFiles: Endpoint['identityFiles'] = [];
   const addIdentity = (path: string, explicit: boolean): void => {
-    const expanded = expandHome(path, env.homeDir);
+    const expanded = expandTilde(path, env.homeDir, env.localUser);
     if (!identityFiles.some((f) => f.path === expanded)) identityFiles.push({ path: expanded, explicit });
   };
   if (host.keyFile !== undefined) addIdentity(host.keyFile, true);
@@ -110,7 +110,7 @@ export function resolveTarget(
         ? undefined
         : identityAgent === undefined || identityAgent === 'SSH_AUTH_SOCK'
           ? env.agentSocket
-          : expandHome(identityAgent, env.homeDir);
+          : expandTilde(identityAgent, env.homeDir, env.localUser);
 
   const password = host.password ?? env.sshPassword;
   const endpoint: Endpoint = {
@@ -148,9 +148,9 @@ export function resolveTarget(
   const strict = (options.stricthostkeychecking ?? config?.strictHostKeyChecking ?? 'ask').toLowerCase();
   const knownHostsFiles =
     defaults.knownHostsFile !== undefined
-      ? [expandHome(defaults.knownHostsFile, env.homeDir)]
+      ? [expandTilde(defaults.knownHostsFile, env.homeDir, env.localUser)]
       : options.userknownhostsfile !== undefined
-        ? options.userknownhostsfile.split(/\s+/).map((f) => expandHome(f, env.homeDir))
+        ? options.userknownhostsfile.split(/\s+/).map((f) => expandTilde(f, env.homeDir, env.localUser))
         : (config?.userKnownHostsFiles ?? [
             `${env.homeDir}/.ssh/known_hosts`,
             `${env.homeDir}/.ssh/known_hosts2`,
@@ -174,7 +174,7 @@ function jumpEndpoints(value: string, final: Endpoint, env: TargetEnvironment): 
     const address = config?.hostName ?? hop.host;
     const identityFiles: Endpoint['identityFiles'] = [];
     for (const file of config?.identityFiles ?? []) {
-      identityFiles.push({ path: expandHome(file, env.homeDir), explicit: false });
+      identityFiles.push({ path: expandTilde(file, env.homeDir, env.localUser), explicit: false });
     }
     // The target's own keys are offered to the jump host too: one key for a whole lab is common.
     for (const file of final.identityFiles) {
@@ -192,13 +192,9 @@ function jumpEndpoints(value: string, final: Endpoint, env: TargetEnvironment): 
   });
 }
 
-export function expandHome(path: string, homeDir: string): string {
-  if (path === '~') return homeDir;
-  return path.startsWith('~/') ? `${homeDir}${path.slice(1)}` : path;
-}
-
+/** ssh_config's identity files come back expanded, so a plain comparison finds OpenSSH's defaults. */
 function isDefaultIdentity(path: string, homeDir: string): boolean {
-  return DEFAULT_IDENTITIES.some((name) => expandHome(path, homeDir) === `${homeDir}/.ssh/${name}`);
+  return DEFAULT_IDENTITIES.some((name) => path === `${homeDir}/.ssh/${name}`);
 }
 
 function lowerKeys(options: Record<string, string>): Record<string, string | undefined> {

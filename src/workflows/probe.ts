@@ -24,8 +24,6 @@ export interface HostProbe {
 }
 
 export interface ProbeOptions {
-  /** The address mc connects to, per host: the management NIC must not be offered as uplink. */
-  addressOf: (host: string) => string;
   /** Lab hosts' NICs are veth pairs, which real MicroCloud would not offer. */
   allowVeth: boolean;
 }
@@ -41,7 +39,8 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     const parsed = parseHostFacts(gathered.outputs);
     if (!parsed.ok) return { failed: parsed.errors.map((e) => e.message).join('; ') };
     const facts = parsed.facts;
-    const address = options.addressOf(host);
+    // The address mc connects to: the management NIC must not be offered as uplink.
+    const address = session.addressOf(host);
     const report: HostProbe = {
       host,
       facts,

@@ -25,6 +25,7 @@ import { ConnectionPool, DEFAULT_RETRY } from '../transport/pool.js';
 import { resolveSshConfig } from '../transport/ssh-config.js';
 import type { ResolvedSshConfig } from '../transport/ssh-config.js';
 import { resolveTarget } from '../transport/targets.js';
+import type { ResolvedTarget } from '../transport/targets.js';
 import { loadInventory } from './load-inventory.js';
 import { Session } from './session.js';
 
@@ -116,31 +117,41 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
   redactor.add(becomePassword);
 
   const home = io.env.HOME ?? homedir();
-  const sshConfig = sshConfigReader(flags.sshConfig ?? `${home}/.ssh/config`, home, io.env);
+  const sshConfigPath = flags.sshConfig ?? `${home}/.ssh/config`;
+  const sshConfig = sshConfigReader(sshConfigPath, home, io.env);
   const bus = new EventBus(redactor);
   const targets = new Map<string, ConnectTarget>();
   const verifiers = new Map<string, HostKeyVerifier>();
   const verifierByHost = new Map<string, HostKeyVerifier>();
   const warnings: string[] = [];
   for (const host of hosts) {
-    const resolved = resolveTarget(
-      host,
-      {
-        homeDir: home,
-        localUser: io.env.USER ?? userInfo().username,
-        ...(io.env.SSH_AUTH_SOCK === undefined ? {} : { agentSocket: io.env.SSH_AUTH_SOCK }),
-        ...(sshPassword === undefined ? {} : { sshPassword }),
-        ...(becomePassword === undefined ? {} : { becomePassword }),
-        sshConfig,
-      },
-      {
-        connectTimeoutMs: flags.connectTimeout * 1000,
-        keepaliveIntervalMs: 15_000,
-        keepaliveCountMax: 3,
-        acceptNew: flags.acceptNew,
-        ...(flags.knownHosts === undefined ? {} : { knownHostsFile: resolve(io.cwd, flags.knownHosts) }),
-      },
-    );
+    let resolved: ResolvedTarget;
+    try {
+      resolved = resolveTarget(
+        host,
+        {
+          homeDir: home,
+          localUser: io.env.USER ?? userInfo().username,
+          ...(io.env.SSH_AUTH_SOCK === undefined ? {} : { agentSocket: io.env.SSH_AUTH_SOCK }),
+          ...(sshPassword === undefined ? {} : { sshPassword }),
+          ...(becomePassword === undefined ? {} : { becomePassword }),
+          sshConfig,
+        },
+        {
+          connectTimeoutMs: flags.connectTimeout * 1000,
+          keepaliveIntervalMs: 15_000,
+          keepaliveCountMax: 3,
+          acceptNew: flags.acceptNew,
+          ...(flags.knownHosts === undefined ? {} : { knownHostsFile: resolve(io.cwd, flags.knownHosts) }),
+        },
+      );
+    } catch (err) {
+      throw asInputError(
+        err,
+        `${sshConfigPath}: ${host.name}`,
+        'fix that ssh_config line, or run with --ssh-config none',
+      );
+    }
     targets.set(host.name, resolved.target);
     const key = `${resolved.hostKeyPolicy}\0${resolved.knownHostsFiles.join('\0')}`;
     let verifier = verifiers.get(key);
@@ -176,9 +187,7 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
   try {
     await credentials.preload([...targets.values()].flatMap((t) => [t, ...t.jumps]));
   } catch (err) {
-    if (err instanceof ConfigurationError)
-      throw new InputError([`${err.message}${err.hint === undefined ? '' : ` (${err.hint})`}`]);
-    throw err;
+    throw asInputError(err, undefined, undefined);
   }
 
   const mode = chooseRenderer(flags.output, hosts.length, {
@@ -225,7 +234,6 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
     {
       forks: flags.forks,
       commandTimeoutMs: flags.timeout * 1000,
-      retry: { ...DEFAULT_RETRY, attempts: flags.connectRetries },
       ...(becomePassword === undefined ? {} : { becomePassword }),
     },
     new Map([...targets].map(([host, target]) => [host, target.address])),
@@ -308,4 +316,16 @@ function sshConfigReader(
     }
     return resolved;
   };
+}
+
+/**
+ * A ConfigurationError (bad ssh_config, unreadable key) is the user's to fix: one line with where, what
+ * and what next, exit status 2. Anything else is passed on unchanged.
+ */
+function asInputError(err: unknown, where: string | undefined, next: string | undefined): unknown {
+  if (!(err instanceof ConfigurationError)) return err;
+  const hint = err.hint ?? next;
+  return new InputError([
+    `${where === undefined ? '' : `${where}: `}${err.message}${hint === undefined ? '' : ` (${hint})`}`,
+  ]);
 }

@@ -2,12 +2,11 @@
 import type { HostRecap } from '../output/events.js';
 import type { EventBus } from '../output/events.js';
 import { TransportError } from '../transport/errors.js';
-import type { ConnectionPool, RetryPolicy } from '../transport/pool.js';
+import type { ConnectionPool } from '../transport/pool.js';
 
 export interface SessionOptions {
   forks: number;
   commandTimeoutMs: number;
-  retry: RetryPolicy;
   becomePassword?: string;
 }
 

@@ -304,6 +304,18 @@ describe('mc command line', { concurrency: false }, () => {
       assert.match(limit.stderr, /nosuchgroup/);
     });
 
+    it('exits 2 for a broken ssh_config, naming the file, the host and the way out', async () => {
+      const config = join(scratch.path, 'broken_ssh_config');
+      writeFileSync(config, 'Host *\n  IdentitiesOnly maybe\n');
+      const r = await mc(['ping', '-i', 'hosts.yml', '--ssh-config', config]);
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.stderr.trim(),
+        `mc: ${config}: node1: IdentitiesOnly must be yes or no, not "maybe" (fix that ssh_config line, or run with --ssh-config none)`,
+      );
+      assert.equal(connections, 0);
+    });
+
     it('exits 2 for a bad flag, with the usage hint', async () => {
       const r = await mc(['run', '-i', 'hosts.yml', '--forks', 'zero', '--', 'true']);
       assert.equal(r.code, 2);

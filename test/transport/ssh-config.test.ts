@@ -23,7 +23,6 @@ import {
   expandTilde,
   matchesHostPatternList,
   matchesWildcard,
-  mergeConnectionSettings,
   parseProxyJump,
   resolveSshConfig,
 } from '../../src/transport/ssh-config.js';
@@ -586,60 +585,5 @@ describe('pattern helpers', () => {
     assert.equal(expandTilde('~ann/k', '/home/ann', 'ann'), '/home/ann/k');
     assert.equal(expandTilde('/abs/~', '/home/ann', 'ann'), '/abs/~');
     assert.throws(() => expandTilde('~bob/k', '/home/ann', 'ann'), ConfigurationError);
-  });
-});
-
-describe('mergeConnectionSettings', () => {
-  const config = [
-    'Host configured',
-    '  Port 2200',
-    '  User cfguser',
-    '  ServerAliveInterval 15',
-    '  ProxyJump gw',
-    'Host *',
-    '  IdentityFile ~/.ssh/cluster',
-  ].join('\n');
-  const resolve = (alias: string): ResolvedSshConfig =>
-    resolveSshConfig(alias, {
-      configText: config,
-      configPath: '/x',
-      readFile: () => undefined,
-      listDir: () => [],
-      homeDir: '/h',
-      localUser: 'me',
-    });
-  const defaults = {
-    serverAliveInterval: 10,
-    connectTimeout: 20,
-    strictHostKeyChecking: 'accept-new' as const,
-    port: 2022,
-  };
-
-  it('takes inventory values first, even a written port 22', () => {
-    const merged = mergeConnectionSettings({ port: 22, user: 'inv' }, resolve('configured'), defaults);
-    assert.equal(merged.port, 22);
-    assert.equal(merged.user, 'inv');
-  });
-
-  it('then ssh_config values, then mc defaults, then OpenSSH defaults', () => {
-    const merged = mergeConnectionSettings({}, resolve('configured'), defaults);
-    assert.equal(merged.port, 2200, 'ssh_config over the mc default');
-    assert.equal(merged.serverAliveInterval, 15);
-    assert.equal(merged.connectTimeout, 20, 'mc default where ssh_config is silent');
-    assert.equal(merged.strictHostKeyChecking, 'accept-new');
-    assert.equal(merged.serverAliveCountMax, 3, "OpenSSH's default where nobody says anything");
-    assert.deepEqual(merged.identityFiles, ['/h/.ssh/cluster']);
-    assert.equal(merged.proxyJump, 'gw');
-
-    const unconfigured = mergeConnectionSettings({}, resolve('other'), defaults);
-    assert.equal(unconfigured.port, 2022, 'an unwritten port leaves room for the mc default');
-    assert.equal(unconfigured.user, 'me');
-  });
-
-  it('reads an inventory ProxyJump none as no jump', () => {
-    assert.equal(
-      mergeConnectionSettings({ proxyJump: 'none' }, resolve('configured'), defaults).proxyJump,
-      undefined,
-    );
   });
 });

@@ -1,7 +1,20 @@
 // Fixture access for the facts tests (test/fixtures/facts/README.md says where each file comes from).
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { FactsParseError } from '../../../src/domain/facts/index.js';
 
 const root = new URL('../../fixtures/facts/', import.meta.url);
+
+/** The message of the FactsParseError `parse` throws; fails the test if it throws nothing or something else. */
+export function failure(parse: () => unknown): string {
+  try {
+    parse();
+  } catch (error) {
+    assert.ok(error instanceof FactsParseError);
+    return error.message;
+  }
+  assert.fail('expected a FactsParseError');
+}
 
 export function fixture(path: string): string {
   return readFileSync(new URL(path, root), 'utf8');

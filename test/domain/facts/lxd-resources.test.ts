@@ -3,22 +3,16 @@ import { describe, it } from 'node:test';
 
 import {
   evaluateLxdDisks,
-  FactsParseError,
   LXD_RESOURCES_COMMAND,
   microCloudDiskPath,
   parseLxdResources,
   type LxdDisk,
 } from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
+import { failure, fixture } from './helpers.js';
 
-function failure(text: string): string {
-  try {
-    parseLxdResources(text);
-  } catch (error) {
-    assert.ok(error instanceof FactsParseError);
-    return error.message;
-  }
-  assert.fail('expected a FactsParseError');
+/** The parse error for LXD resources text. */
+function resourcesFailure(text: string): string {
+  return failure(() => parseLxdResources(text));
 }
 
 describe('parseLxdResources', () => {
@@ -143,16 +137,16 @@ describe('parseLxdResources', () => {
 
   it('refuses other output', () => {
     assert.match(
-      failure('Error: not authorized'),
+      resourcesFailure('Error: not authorized'),
       /^lxd resources: \$: expected JSON from `lxc query \/1\.0\/resources`, got "Error: not authorized" \(/,
     );
     assert.equal(
-      failure('[]'),
+      resourcesFailure('[]'),
       'lxd resources: $: expected the resources object from `lxc query /1.0/resources`, got []',
     );
-    assert.equal(failure('{"cpu":{}}'), 'lxd resources: $.storage: expected an object, got nothing');
+    assert.equal(resourcesFailure('{"cpu":{}}'), 'lxd resources: $.storage: expected an object, got nothing');
     assert.equal(
-      failure('{"storage":{"disks":[{"id":"sdb","read_only":false,"size":"10G"}]}}'),
+      resourcesFailure('{"storage":{"disks":[{"id":"sdb","read_only":false,"size":"10G"}]}}'),
       'lxd resources: $.storage.disks[0].size: expected an integer of at least 0, got "10G"',
     );
   });

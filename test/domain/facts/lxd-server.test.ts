@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  FactsParseError,
   parseLxdClusterMembers,
   parseLxdServer,
   parseLxdStoragePools,
 } from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
-
-function failure(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    assert.ok(error instanceof FactsParseError);
-    return error.message;
-  }
-  assert.fail('expected a FactsParseError');
-}
+import { failure, fixture } from './helpers.js';
 
 describe('parseLxdServer (`lxc query /1.0`)', () => {
   it('reads the version, API extensions and clustering of a fresh LXD 5.21 (simulator)', () => {

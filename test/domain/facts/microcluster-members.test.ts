@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  FactsParseError,
-  MICROCLUSTER_MEMBERS_COMMANDS,
-  parseMicroclusterMembers,
-} from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
-
-function failure(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    assert.ok(error instanceof FactsParseError);
-    return error.message;
-  }
-  assert.fail('expected a FactsParseError');
-}
+import { MICROCLUSTER_MEMBERS_COMMANDS, parseMicroclusterMembers } from '../../../src/domain/facts/index.js';
+import { failure, fixture } from './helpers.js';
 
 describe('parseMicroclusterMembers (`<app> cluster list -f json`)', () => {
   it('reads the tutorial MicroCeph members of §10.7, stand-by included', () => {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  FactsParseError,
   findInterface,
   IP_ADDR_COMMAND,
   IP_ROUTE4_DEFAULT_COMMAND,
@@ -11,22 +10,12 @@ import {
   parseIpAddr,
   type NetworkInterface,
 } from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
+import { failure, fixture } from './helpers.js';
 
 function nic(interfaces: NetworkInterface[], name: string): NetworkInterface {
   const found = findInterface({ interfaces, defaultRoutes: [] }, name);
   assert.ok(found, `no interface ${name}`);
   return found;
-}
-
-function failure(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    assert.ok(error instanceof FactsParseError);
-    return error.message;
-  }
-  assert.fail('expected a FactsParseError');
 }
 
 describe('parseIpAddr: captured on this machine (iproute2 6.1)', () => {

@@ -4,7 +4,6 @@ import { describe, it } from 'node:test';
 import {
   CLOCK_COMMAND,
   estimateClockOffset,
-  FactsParseError,
   findSnap,
   HOSTNAME_COMMAND,
   MEMINFO_COMMAND,
@@ -20,17 +19,7 @@ import {
   SNAP_LIST_COMMAND,
   UNAME_COMMAND,
 } from '../../../src/domain/facts/index.js';
-import { fixture } from './helpers.js';
-
-function failure(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    assert.ok(error instanceof FactsParseError);
-    return error.message;
-  }
-  assert.fail('expected a FactsParseError');
-}
+import { failure, fixture } from './helpers.js';
 
 describe('commands', () => {
   it('are the documented command lines', () => {
