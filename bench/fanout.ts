@@ -1,183 +1,180 @@
-// Fan-out and sequential-step timings of mc against plain ssh with ControlMaster, on real sshd hosts
-// on loopback. Run as root: `npm run build && node --import tsx bench/fanout.ts [hosts] [runs]`.
-// Reports medians (min-max) in milliseconds. Not part of `npm test`.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { startLoopbackLab } from '../src/lab/openssh.js';
-import { Redactor } from '../src/output/redact.js';
-import { Connection } from '../src/transport/connection.js';
-import { Credentials } from '../src/transport/credentials.js';
-import { KnownHostsVerifier } from '../src/transport/host-keys.js';
+// Fan-out: one trivial command on every host, cold. mc (`mc run -- true`: CLI start-up, inventory,
+// connects and the command), Ansible's ad-hoc `ansible all -m command -a true` (pipelining, forks =
+// hosts, no ControlMaster open yet) and plain ssh with ControlMaster, the lower bound: one ssh per
+// host, all at once, each opening its master and running the command through it. OpenSSH 9.2's
+// default key exchange (sntrup761x25519) costs far more CPU than the curve25519 that mc's ssh2 uses,
+// so ssh is timed both ways and the target holds mc against ssh with the same key exchange.
+import type { BenchContext, BenchPart, Case } from './core.js';
+import type { Tools } from './tools.js';
+import {
+  MC_KEX,
+  controlMasterOptions,
+  parallelRounds,
+  shellQuote,
+  sshOptions,
+  writeScript,
+} from './tools.js';
 
-const hostCount = Number(process.argv[2] ?? 10);
-const runs = Number(process.argv[3] ?? 5);
-const STEPS = 10;
-const MC = new URL('../dist/cli.js', import.meta.url).pathname;
+export const FANOUT_SIZES = [10, 50];
+/** mc's default --forks. */
+const MC_DEFAULT_FORKS = 20;
 
-const readFile = (path: string): Buffer | undefined => {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
+export const fanoutPart: BenchPart = {
+  name: 'fanout',
+  title: 'Fan-out: `true` on every host, cold',
+  labHosts: Math.max(...FANOUT_SIZES),
+  run: async (ctx) => {
+    const lab = ctx.lab!;
+    for (const count of FANOUT_SIZES) {
+      const inventory = lab.inventory(count);
+      const hosts = lab.hosts.slice(0, count);
+      const ssh = (kex?: string): string =>
+        sshOptions(lab.lab.clientKeyPath, lab.lab.knownHostsPath, kex).map(shellQuote).join(' ');
+      const masterScript = (name: string, controlDir: string, kex?: string): string =>
+        writeScript(ctx.tools, name, [
+          `mkdir -p ${controlDir}`,
+          ...parallelRounds(
+            hosts.map(
+              (h, i) => `ssh ${ssh(kex)} ${controlMasterOptions(controlDir, i).join(' ')} ${h.address} true`,
+            ),
+            1,
+          ),
+        ]);
+      const cmDir = ctx.tools.controlDir(`fanout-cm-${count}`);
+      const cmScript = masterScript(`fanout-ssh-cm-${count}`, cmDir, MC_KEX);
+      const cmDefaultDir = ctx.tools.controlDir(`fanout-cm-default-${count}`);
+      const cmDefaultScript = masterScript(`fanout-ssh-cm-default-${count}`, cmDefaultDir);
+      const plainScript = writeScript(
+        ctx.tools,
+        `fanout-ssh-${count}`,
+        parallelRounds(
+          hosts.map((h) => `ssh ${ssh(MC_KEX)} ${h.address} true`),
+          1,
+        ),
+      );
+      let ansible = ctx.tools.ansibleEnv();
+      const names = {
+        mc: `mc run -f ${count} -- true`,
+        mcDefault: `mc run -- true (default --forks ${MC_DEFAULT_FORKS})`,
+        ansible: `ansible all -f ${count} -m command -a true`,
+        cm: `ssh + ControlMaster, ${MC_KEX} (mc's key exchange)`,
+        cmDefault: 'ssh + ControlMaster, OpenSSH default key exchange',
+        plain: `ssh without ControlMaster, ${MC_KEX}`,
+      };
+      const cases: Case[] = [
+        { name: names.mc, fn: () => mcRun(ctx.tools, inventory, count) },
+        ...(count > MC_DEFAULT_FORKS
+          ? [{ name: names.mcDefault, fn: () => mcRun(ctx.tools, inventory, undefined) }]
+          : []),
+        {
+          name: names.ansible,
+          fn: () =>
+            ctx.tools.run(
+              'ansible',
+              ['all', '-i', inventory, '-f', String(count), '-m', 'command', '-a', 'true'],
+              { env: ansible.env },
+            ),
+          after: async () => {
+            await ctx.tools.closeMasters(ansible.controlDir);
+            ansible = ctx.tools.ansibleEnv();
+          },
+        },
+        {
+          name: names.cm,
+          fn: () => ctx.tools.run('bash', [cmScript]),
+          after: () => ctx.tools.closeMasters(cmDir),
+        },
+        {
+          name: names.cmDefault,
+          fn: () => ctx.tools.run('bash', [cmDefaultScript]),
+          after: () => ctx.tools.closeMasters(cmDefaultDir),
+        },
+        { name: names.plain, fn: () => ctx.tools.run('bash', [plainScript]) },
+      ];
+      const results = await ctx.measure(`${count} hosts`, cases);
+      await ctx.tools.closeMasters(ansible.controlDir);
+      const median = (name: string): number => results.get(name)?.median ?? NaN;
+      ctx.compare({
+        name: `fan-out ${count} hosts: mc run / ssh + ControlMaster (same key exchange)`,
+        value: median(names.mc) / median(names.cm),
+        target: { op: '<=', value: 1.3 },
+      });
+      ctx.compare({
+        name: `fan-out ${count} hosts: mc run / ssh + ControlMaster (OpenSSH defaults)`,
+        value: median(names.mc) / median(names.cmDefault),
+      });
+      ctx.compare({
+        name: `fan-out ${count} hosts: mc run / ssh without ControlMaster`,
+        value: median(names.mc) / median(names.plain),
+      });
+      ctx.compare({
+        name: `fan-out ${count} hosts: Ansible / mc run (times faster)`,
+        value: median(names.ansible) / median(names.mc),
+      });
+      await breakdown(ctx, inventory, count);
+      if (count > MC_DEFAULT_FORKS) {
+        ctx.compare({
+          name: `fan-out ${count} hosts: mc default --forks / mc -f ${count}`,
+          value: median(names.mcDefault) / median(names.mc),
+        });
+      }
+    }
+  },
 };
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+function mcRun(tools: Tools, inventory: string, forks: number | undefined): Promise<unknown> {
+  return tools.mc([
+    'run',
+    '-i',
+    inventory,
+    ...(forks === undefined ? [] : ['-f', String(forks)]),
+    '-o',
+    'plain',
+    '--',
+    'true',
+  ]);
 }
 
-function summary(samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  return `${median.toFixed(0)} ms (${(sorted[0] ?? 0).toFixed(0)}-${(sorted.at(-1) ?? 0).toFixed(0)})`;
-}
-
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-bench-'));
-  chmodSync(dir, 0o755);
-  // The lab's own login user has a clean home: root's login files here cost ~90 ms a command (lab.md §1c).
-  const lab = await startLoopbackLab({ count: hostCount, baseDir: dir, subnet: 9 });
-  const user = lab.user;
-  try {
-    const inventory = join(dir, 'hosts.yml');
-    writeFileSync(
-      inventory,
-      `all:\n  vars:\n    ansible_user: ${user}\n    ansible_ssh_private_key_file: ${lab.clientKeyPath}\n  hosts:\n${lab.hosts
-        .map((h) => `    ${h.name}: { ansible_host: ${h.address}, ansible_port: ${h.port} }\n`)
-        .join('')}`,
-    );
-    const sshBase = [
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      `UserKnownHostsFile=${lab.knownHostsPath}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
+/**
+ * Where mc's time goes, from its NDJSON events (each stamped with the time it was emitted), in runs
+ * of their own: start-up (node, modules, inventory, keys: until run-start), connecting every host
+ * (until the last host-connected), the last command (until the last step-done), then the recap,
+ * closing the connections and exiting.
+ */
+async function breakdown(ctx: BenchContext, inventory: string, count: number): Promise<void> {
+  const phases = ['start-up', 'connects', 'last command', 'recap and exit'] as const;
+  const samples = new Map<string, number[]>(phases.map((p) => [p, []]));
+  for (let round = 0; round < ctx.runs; round += 1) {
+    const spawned = Date.now();
+    const { stdout } = await ctx.tools.mc([
+      'run',
       '-i',
-      lab.clientKeyPath,
-      '-l',
-      user,
-    ];
-    const controlPath = (i: number): string => join(dir, `cm-${i}`);
-    const ssh = (i: number, args: string[]): Promise<unknown> => {
-      const host = lab.hosts[i]!;
-      return execa('ssh', [
-        ...sshBase,
-        '-o',
-        `ControlPath=${controlPath(i)}`,
-        '-p',
-        String(host.port),
-        host.address,
-        ...args,
-      ]);
-    };
-    const openMasters = (): Promise<unknown> =>
-      Promise.all(
-        lab.hosts.map((_, i) => ssh(i, ['-o', 'ControlMaster=yes', '-o', 'ControlPersist=60', '-fN'])),
-      );
-    const closeMasters = (): Promise<unknown> =>
-      Promise.all(
-        lab.hosts.map((_, i) =>
-          execa('ssh', ['-o', `ControlPath=${controlPath(i)}`, '-O', 'exit', 'x'], { reject: false }),
-        ),
-      );
-
-    const results: Record<string, number[]> = {
-      'mc run -- true (cold, CLI start-up and connects included)': [],
-      'ssh ControlMaster: open masters + one true per host (cold)': [],
-      [`mc transport: connect + ${STEPS} sequential commands per host`]: [],
-      [`ssh ControlMaster: open masters + ${STEPS} sequential commands per host`]: [],
-      [`ssh ControlMaster: ${STEPS} sequential commands per host (masters already open)`]: [],
-    };
-    const keys = Object.keys(results);
-    for (let run = 0; run < runs; run += 1) {
-      results[keys[0]!]!.push(
-        await timed(() =>
-          execa('node', [
-            MC,
-            'run',
-            '-i',
-            inventory,
-            '--known-hosts',
-            lab.knownHostsPath,
-            '-o',
-            'plain',
-            '--',
-            'true',
-          ]),
-        ),
-      );
-      results[keys[1]!]!.push(
-        await timed(async () => {
-          await openMasters();
-          await Promise.all(lab.hosts.map((_, i) => ssh(i, ['true'])));
-        }),
-      );
-      await closeMasters();
-
-      results[keys[2]!]!.push(
-        await timed(async () => {
-          const verifier = new KnownHostsVerifier({
-            files: [lab.knownHostsPath],
-            policy: 'strict',
-            readFile,
-          });
-          const credentials = new Credentials({ readFile, redactor: new Redactor() });
-          await Promise.all(
-            lab.hosts.map(async (h) => {
-              const conn = await Connection.open(
-                {
-                  label: h.name,
-                  address: h.address,
-                  port: h.port,
-                  user,
-                  hostKeyName: h.address,
-                  identityFiles: [{ path: lab.clientKeyPath, explicit: true }],
-                  jumps: [],
-                  keepaliveIntervalMs: 15000,
-                  keepaliveCountMax: 3,
-                  readyTimeoutMs: 10000,
-                },
-                verifier,
-                credentials,
-              );
-              for (let s = 0; s < STEPS; s += 1) await conn.exec('true', { timeoutMs: 10000 });
-              conn.close();
-            }),
-          );
-        }),
-      );
-      results[keys[3]!]!.push(
-        await timed(async () => {
-          await openMasters();
-          await Promise.all(
-            lab.hosts.map(async (_, i) => {
-              for (let s = 0; s < STEPS; s += 1) await ssh(i, ['true']);
-            }),
-          );
-        }),
-      );
-      results[keys[4]!]!.push(
-        await timed(() =>
-          Promise.all(
-            lab.hosts.map(async (_, i) => {
-              for (let s = 0; s < STEPS; s += 1) await ssh(i, ['true']);
-            }),
-          ),
-        ),
-      );
-      await closeMasters();
-    }
-    console.log(`${hostCount} hosts, ${runs} runs, median (min-max):`);
-    for (const key of keys) console.log(`  ${key}: ${summary(results[key]!)}`);
-  } finally {
-    await lab.stop();
-    rmSync(dir, { recursive: true, force: true });
+      inventory,
+      '-f',
+      String(count),
+      '-o',
+      'json',
+      '--',
+      'true',
+    ]);
+    const exited = Date.now();
+    const events = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; time: number });
+    const last = (type: string): number =>
+      Math.max(...events.filter((e) => e.type === type).map((e) => e.time));
+    const start = last('run-start');
+    const connected = last('host-connected');
+    const done = last('step-done');
+    const values = [start - spawned, connected - start, done - connected, exited - done];
+    phases.forEach((phase, i) => samples.get(phase)!.push(values[i]!));
   }
+  for (const phase of phases)
+    ctx.record(
+      `${count} hosts`,
+      `mc run -f ${count}, where the time goes: ${phase}`,
+      'ms',
+      samples.get(phase)!,
+    );
 }
-
-await main();

@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from './domain/input-error.js';
 import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
+import { deployCommand, planCommand } from './commands/deploy.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import type { Io } from './workflows/runtime.js';
 
 const VERSION = (
@@ -25,6 +27,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(pingCommand(io, setExit));
   program.addCommand(runCommand(io, setExit));
   program.addCommand(probeCommand(io, setExit));
+  program.addCommand(planCommand(io, setExit));
+  program.addCommand(deployCommand(io, setExit));
+  program.addCommand(statusCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.
   const wire = (command: Command): void => {

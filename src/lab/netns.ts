@@ -3,7 +3,7 @@
 // a bridge of its own. The snap world is simulated (shims on PATH, served by this process); LXD can be
 // real: Debian's daemon is started inside the host when `snap install lxd` succeeds there (lab.md §2-3).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ProgramOutcome, ProgramRunner } from './embedded/ssh-host.js';
@@ -192,8 +192,9 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
       const address = addresses.get(name) ?? '';
       const netns = `mc${id}h${i}`;
       const hostDir = join(dir, name);
-      for (const sub of ['sbin', 'run', 'root/.ssh', 'lxd', 'lxdlog', 'cache'])
+      for (const sub of ['sbin', 'run', 'root/.ssh', 'lxd', 'lxdlog', 'cache', 'lock'])
         mkdirSync(join(hostDir, sub), { recursive: true });
+      chmodSync(join(hostDir, 'lock'), 0o1777);
       writeFileSync(join(hostDir, 'hostname'), `${name}\n`);
       writeFileSync(
         join(hostDir, 'hosts'),
@@ -227,6 +228,8 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
         ['lxd', '/var/lib/lxd'],
         ['lxdlog', '/var/log/lxd'],
         ['cache', '/var/cache'],
+        // Each host its own /run/lock, where mc deploy keeps its lock.
+        ['lock', '/run/lock'],
       ]
         .map(([from, to]) => `mount --bind ${join(hostDir, from ?? '')} ${to ?? ''}`)
         .join('\n');

@@ -8,6 +8,9 @@ export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped'
 
 export type McEvent =
   | { type: 'run-start'; command: string; hosts: string[] }
+  /** A named stage of a multi-phase run (deploy): its steps follow until phase-done. */
+  | { type: 'phase-start'; phase: string; title: string; hosts: string[] }
+  | { type: 'phase-done'; phase: string; ok: boolean; changed: number; ms: number }
   | { type: 'host-connecting'; host: string; attempt: number }
   | { type: 'host-connected'; host: string; ms: number }
   | { type: 'host-unreachable'; host: string; reason: string; hint?: string }
@@ -43,6 +46,11 @@ export class EventBus {
   on(listener: Listener): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
+  }
+
+  /** A secret learnt during the run (a join token): masked in every event from now on. */
+  addSecret(secret: string): void {
+    this.redactor.add(secret);
   }
 
   emit(event: McEvent): void {

@@ -15,6 +15,10 @@ export function plainLines(event: TimedEvent): string[] {
   switch (event.type) {
     case 'run-start':
       return [];
+    case 'phase-start':
+      return [`== ${event.title}`];
+    case 'phase-done':
+      return event.ok ? [] : [`== ${event.phase} stopped`];
     case 'host-connecting':
       return event.attempt > 1 ? [`${WHO(event.host)}connecting, attempt ${event.attempt}`] : [];
     case 'host-connected':

@@ -43,3 +43,20 @@ function readHidden(input: NodeJS.ReadStream, output: NodeJS.WriteStream, questi
     input.on('data', onData);
   });
 }
+
+/** A yes/no question on the terminal; anything but y or yes is no. */
+export function askYesNo(
+  input: NodeJS.ReadStream,
+  output: NodeJS.WriteStream,
+  question: string,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    output.write(question);
+    input.resume();
+    input.setEncoding('utf8');
+    input.once('data', (chunk: string) => {
+      input.pause();
+      resolve(/^\s*y(es)?\s*$/i.test(chunk));
+    });
+  });
+}

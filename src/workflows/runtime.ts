@@ -16,6 +16,7 @@ import { attachPlainRenderer } from '../output/plain.js';
 import { terminalPrompter } from '../output/prompt.js';
 import { Redactor } from '../output/redact.js';
 import { attachTtyRenderer } from '../output/tty.js';
+import { attachPhaseTtyRenderer } from '../output/tty-phases.js';
 import type { TtyRenderer } from '../output/tty.js';
 import type { ConnectTarget, HostKeyVerifier } from '../transport/connection.js';
 import { Credentials } from '../transport/credentials.js';
@@ -90,8 +91,21 @@ export function loadSelectedHosts(
   return { inventory, hosts: selection.hosts };
 }
 
-export async function startRun(command: string, flags: RunOptions, io: Io): Promise<Run> {
+export interface StartRunOptions {
+  /** Checks the inventory before anything else happens; throws InputError (exit 2) on a problem. */
+  check?: (inventory: Inventory) => void;
+  /** `phases`: a multi-phase run (deploy) whose live tree groups steps by phase. */
+  layout?: 'hosts' | 'phases';
+}
+
+export async function startRun(
+  command: string,
+  flags: RunOptions,
+  io: Io,
+  runOptions: StartRunOptions = {},
+): Promise<Run> {
   const { inventory, hosts } = loadSelectedHosts(flags, io);
+  runOptions.check?.(inventory);
   const redactor = new Redactor();
   const prompter = terminalPrompter(io.stdin, io.stderr);
 
@@ -206,6 +220,7 @@ export async function startRun(command: string, flags: RunOptions, io: Io): Prom
   let tty: TtyRenderer | undefined;
   if (mode === 'json') attachJsonRenderer(bus, write);
   else if (mode === 'plain') attachPlainRenderer(bus, write);
+  else if (runOptions.layout === 'phases') tty = attachPhaseTtyRenderer(bus, io.stdout);
   else tty = attachTtyRenderer(bus, io.stdout);
   const logPath = flags.logFile ?? defaultLogPath(io.env, new Date(), process.pid);
   const log: LogFile = attachLogFile(

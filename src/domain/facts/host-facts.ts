@@ -4,6 +4,7 @@
 import { LSBLK_COMMAND, parseLsblk, type BlockDeviceFacts } from './block-devices.js';
 import { DISK_LINKS_COMMAND, parseDiskLinks, type DiskLink } from './disk-links.js';
 import { LXD_RESOURCES_COMMAND, parseLxdResources, type LxdResources } from './lxd-resources.js';
+import { LISTENING_PORTS_COMMAND, parseListeningPorts, type ListeningSocket } from './listening-ports.js';
 import { LXD_CLUSTER_MEMBERS_COMMAND, LXD_SERVER_COMMAND, LXD_STORAGE_POOLS_COMMAND } from './lxd-server.js';
 import { MICROCLUSTER_MEMBERS_COMMANDS } from './microcluster-members.js';
 import {
@@ -54,6 +55,7 @@ export const FACT_COMMANDS = {
   defaultRoutes6: IP_ROUTE6_DEFAULT_COMMAND,
   lxdResources: LXD_RESOURCES_COMMAND,
   hostname: HOSTNAME_COMMAND,
+  listeningPorts: LISTENING_PORTS_COMMAND,
   lxdServer: LXD_SERVER_COMMAND,
   lxdStoragePools: LXD_STORAGE_POOLS_COMMAND,
   lxdMembers: LXD_CLUSTER_MEMBERS_COMMAND,
@@ -79,10 +81,18 @@ export const SERVICE_FACTS: readonly ServiceFactName[] = [
   'microcloudMembers',
 ];
 
-/** Facts a host may lack without failing the probe: LXD's view, the host name and the service commands. */
-export type OptionalFactName = 'lxdResources' | 'hostname' | ServiceFactName;
+/**
+ * Facts a host may lack without failing the probe: LXD's view, the host name, the listening ports (a minimal
+ * image may lack iproute2's `ss`) and the service commands.
+ */
+export type OptionalFactName = 'lxdResources' | 'hostname' | 'listeningPorts' | ServiceFactName;
 
-export const OPTIONAL_FACTS: readonly OptionalFactName[] = ['lxdResources', 'hostname', ...SERVICE_FACTS];
+export const OPTIONAL_FACTS: readonly OptionalFactName[] = [
+  'lxdResources',
+  'hostname',
+  'listeningPorts',
+  ...SERVICE_FACTS,
+];
 
 /**
  * The snap each optional fact's command belongs to: the command runs only where `snap list SNAP` finds it.
@@ -101,11 +111,13 @@ export const FACT_SNAPS: Readonly<Partial<Record<OptionalFactName, string>>> = {
 
 /**
  * Each command's stdout; for the service commands, what they did (CommandOutcome). The optional facts may be
- * missing: `lxdResources` and `hostname` when their command failed, any of them when it was not gathered.
+ * missing: `lxdResources`, `hostname` and `listeningPorts` when their command failed, any of them when it was
+ * not gathered.
  */
 export type FactOutputs = Record<Exclude<FactName, OptionalFactName>, string> & {
   lxdResources?: string;
   hostname?: string;
+  listeningPorts?: string;
 } & ServiceOutcomes;
 
 export interface HostFacts {
@@ -121,6 +133,8 @@ export interface HostFacts {
   lxdResources: LxdResources | null;
   /** What `hostname` printed; null when it could not be run. */
   hostname: string | null;
+  /** The listening TCP sockets (`ss -Hltn`); null when `ss` could not be run. */
+  listeningPorts: ListeningSocket[] | null;
   services: ServiceStates;
 }
 
@@ -155,6 +169,8 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
   const lxdResources = lxdText === undefined ? null : attempt(() => parseLxdResources(lxdText));
   const hostnameText = outputs.hostname;
   const hostname = hostnameText === undefined ? null : attempt(() => parseHostname(hostnameText));
+  const portsText = outputs.listeningPorts;
+  const listeningPorts = portsText === undefined ? null : attempt(() => parseListeningPorts(portsText));
   // Each service on its own, so that every broken output is reported.
   const known = snaps ?? [];
   const lxd = attempt(() => readLxdState(known, outputs));
@@ -175,6 +191,7 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
     routes6 === undefined ||
     lxdResources === undefined ||
     hostname === undefined ||
+    listeningPorts === undefined ||
     lxd === undefined ||
     microceph === undefined ||
     microovn === undefined ||
@@ -196,6 +213,7 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
       network: { interfaces, defaultRoutes: [...routes4, ...routes6] },
       lxdResources,
       hostname,
+      listeningPorts,
       services: { lxd, microceph, microovn, microcloud },
     },
   };

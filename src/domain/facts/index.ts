@@ -46,6 +46,13 @@ export {
   type NetworkFacts,
   type NetworkInterface,
 } from './network.js';
+export {
+  LISTENING_PORTS_COMMAND,
+  formatListeningSocket,
+  listenersOn,
+  parseListeningPorts,
+  type ListeningSocket,
+} from './listening-ports.js';
 export { SNAP_LIST_COMMAND, parseSnapList, findSnap, type InstalledSnap } from './snaps.js';
 export {
   CLOCK_COMMAND,

@@ -14,6 +14,7 @@ export type FactSource =
   | 'date'
   | 'lxd resources'
   | 'hostname'
+  | 'ss'
   | 'lxd server'
   | 'lxd storage pools'
   | 'lxd cluster list'

@@ -1,5 +1,6 @@
 // mc's own inventory format: YAML with `defaults`, `groups`, `hosts` and `cluster`, validated with zod.
-import { isMap } from 'yaml';
+import { isMap, isSeq } from 'yaml';
+import type { Node } from 'yaml';
 import * as z from 'zod';
 import { substituteEnvInYaml, type Environment } from './env.js';
 import { portNumber } from './host-patterns.js';
@@ -541,7 +542,46 @@ function buildInventory(
   const inventory: Inventory = { source: source.file, format: 'mc', hosts, groups: groupSpecs };
   if ('cluster' in data) {
     const { node, entry } = nodeAtPath(source, ['cluster'], issues);
-    inventory.cluster = { value: data.cluster, origin: positionOf(source, entry?.keyNode ?? node) };
+    inventory.cluster = {
+      value: data.cluster,
+      origin: positionOf(source, entry?.keyNode ?? node),
+      positions: clusterPositions(source, node, issues),
+    };
   }
   return inventory;
+}
+
+/** Deeper than any cluster section goes; stops a walk through a self-referencing alias. */
+const MAX_CLUSTER_DEPTH = 12;
+
+/**
+ * Where every key and list item under `cluster:` is written, by dotted path relative to `cluster` (list items
+ * by index: `systems.micro1.storage.ceph.0.path`): a map entry at its key, so that the same position serves a
+ * complaint about the key and about its value, a list item at the item. Aliases and `<<` merges are followed
+ * (a merged key points at its definition).
+ */
+function clusterPositions(
+  source: YamlFile,
+  cluster: Node | null,
+  issues: IssueList,
+): Record<string, SourcePosition> {
+  const positions: Record<string, SourcePosition> = {};
+  const walk = (node: Node | null, path: (string | number)[]): void => {
+    if (path.length > MAX_CLUSTER_DEPTH) return;
+    const dotted = (segment: string | number): string => [...path, segment].join('.');
+    if (isMap(node)) {
+      for (const entry of mapEntries(source, node, issues)) {
+        positions[dotted(entry.key)] = positionOf(source, entry.keyNode);
+        walk(entry.value, [...path, entry.key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((_item, index) => {
+        const item = nodeAtPath(source, ['cluster', ...path, index], issues).node;
+        positions[dotted(index)] = positionOf(source, item);
+        walk(item, [...path, index]);
+      });
+    }
+  };
+  walk(cluster, []);
+  return positions;
 }

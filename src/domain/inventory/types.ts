@@ -59,8 +59,12 @@ export interface Inventory {
   format: InventoryFormat;
   hosts: HostSpec[];
   groups: GroupSpec[];
-  /** mc format only: the raw `cluster:` section with its position, validated by the deploy issue. */
-  cluster?: { value: unknown; origin: SourcePosition };
+  /**
+   * mc format only: the raw `cluster:` section with its position, validated by src/domain/cluster. `positions`
+   * holds where each key and list item under it is written, by dotted path relative to `cluster` (see
+   * ClusterSpec.positions).
+   */
+  cluster?: { value: unknown; origin: SourcePosition; positions: Record<string, SourcePosition> };
 }
 
 /** The text of the files that make up an inventory; the loader does the I/O, parsers stay pure. */

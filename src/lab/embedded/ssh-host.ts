@@ -127,6 +127,8 @@ export class EmbeddedHost {
               MC_LAB_HOST: this.options.name,
               MC_LAB_UID: String(uid),
               MC_LAB_SOCKET: this.options.socketPath,
+              // Lab hosts share one filesystem: each keeps its deploy lock (a /run/lock file) in its own dir.
+              MC_LOCK_DIR: this.homeDir,
             },
             stdio: ['pipe', 'pipe', 'pipe'],
           });

@@ -15,7 +15,7 @@ import {
   type BlockDevice,
   type Machine,
 } from './machine.js';
-import { DaemonError } from './microcluster.js';
+import { DaemonError, memberNameOf } from './microcluster.js';
 import { formatCidr, networkOf, parseCidr } from './net.js';
 import { spend, type CephClusterData, type ClusterState, type World } from './world.js';
 
@@ -90,7 +90,7 @@ export function afterCephBootstrap(
   data.config['public_network'] = normalise(publicNetwork);
   data.config['cluster_network'] = normalise(options.clusterNetwork ?? publicNetwork);
   for (const service of CEPH_CONTROL_SERVICES) {
-    data.services.push({ member: machine.hostname, service });
+    data.services.push({ member: memberNameOf(machine, 'microceph'), service });
     enableUnit(machine, `microceph.${service}`);
   }
 }
@@ -100,7 +100,7 @@ export function afterCephJoin(machine: Machine, cluster: ClusterState): void {
   const data = cephData(cluster);
   for (const service of CEPH_CONTROL_SERVICES) {
     if (data.services.filter((s) => s.service === service).length >= 3) continue;
-    data.services.push({ member: machine.hostname, service });
+    data.services.push({ member: memberNameOf(machine, 'microceph'), service });
     enableUnit(machine, `microceph.${service}`);
   }
 }
@@ -160,7 +160,7 @@ async function addOneDisk(
   if (!resolved) return fail(`failed to set stable disk path: invalid disk path: ${requestedPath}`);
   const { disk, partition } = resolved;
   const path = partition ? stablePartitionPath(disk, partition.number) : stableDiskPath(disk);
-  if (data.osds.some((osd) => osd.member === machine.hostname && osd.path === path)) {
+  if (data.osds.some((osd) => osd.member === memberNameOf(machine, 'microceph') && osd.path === path)) {
     return fail('failed to record disk: This "disks" entry already exists');
   }
   const osdNumber = data.nextOsd;
@@ -202,7 +202,7 @@ async function addOneDisk(
   }
   data.osds.push({
     osd: osdNumber,
-    member: machine.hostname,
+    member: memberNameOf(machine, 'microceph'),
     host: machine.name,
     path,
     device: partition ? partition.name : disk.name,
@@ -252,7 +252,8 @@ export function availableDisks(
   cluster: ClusterState | null,
   formatSize: (bytes: number) => string,
 ): AvailableDisk[] {
-  const configured = cluster?.ceph?.osds.filter((osd) => osd.member === machine.hostname) ?? [];
+  const configured =
+    cluster?.ceph?.osds.filter((osd) => osd.member === memberNameOf(machine, 'microceph')) ?? [];
   return machine.blockDevices
     .filter((disk) => disk.type === 'disk')
     .filter((disk) => !disk.readOnly)

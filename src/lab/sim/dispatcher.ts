@@ -5,6 +5,7 @@ import { catProgram, findProgram, hostnameProgram, nprocProgram, unameProgram } 
 import { parse as parseShell } from 'shell-quote';
 
 import { snapCommands } from './catalog.js';
+import { curlProgram } from './programs/curl.js';
 import { ipProgram } from './programs/ip.js';
 import { lsblkProgram } from './programs/lsblk.js';
 import { lxcProgram } from './programs/lxc.js';
@@ -13,6 +14,7 @@ import { microcephProgram } from './programs/microceph.js';
 import { microcloudProgram } from './programs/microcloud.js';
 import { microovnProgram } from './programs/microovn.js';
 import { snapProgram } from './programs/snap.js';
+import { ssProgram } from './programs/ss.js';
 import { NotModelledError, type ProgramResult } from './program.js';
 import { isSnapInstalled } from './snapd.js';
 import type { FaultAction } from './faults.js';
@@ -50,6 +52,8 @@ const BUILTIN_PROGRAMS: Record<string, ProgramEntry> = {
   nproc: { run: nprocProgram, snap: null, paths: ['/usr/bin/nproc', '/bin/nproc'] },
   cat: { run: catProgram, snap: null, paths: ['/usr/bin/cat', '/bin/cat'] },
   find: { run: findProgram, snap: null, paths: ['/usr/bin/find', '/bin/find'] },
+  curl: { run: curlProgram, snap: null, paths: ['/usr/bin/curl', '/bin/curl'] },
+  ss: { run: ssProgram, snap: null, paths: ['/usr/bin/ss', '/bin/ss'] },
 };
 
 type Resolution =

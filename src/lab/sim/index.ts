@@ -35,10 +35,15 @@ export {
   MICROCLUSTER_PORT,
   decodeJoinToken,
   encodeJoinToken,
+  listJoinTokens,
+  memberNameOf,
   memberViews,
+  revokeJoinToken,
   type MemberRole,
   type MemberView,
 } from './microcluster.js';
+export { microclusterApi, type ApiOutcome, type ApiRequest } from './microcluster-api.js';
+export { bindConflict, daemonRunning, tcpListeners, type TcpListener } from './listeners.js';
 export { MIN_OSD_SIZE, availableDisks } from './ceph.js';
 export { cloudStatus, runPreseed } from './microcloud.js';
 export {

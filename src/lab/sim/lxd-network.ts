@@ -669,6 +669,24 @@ function eui64(prefix: string, mac: string): string {
 }
 
 /**
+ * PUT /1.0/networks/NAME without a target changing only the description (networkPut, lxd/networks.go at
+ * lxd-5.21.3): the network must exist and be Created on the cluster ("Cannot update network global config
+ * when not in created state"); its config stays as it is.
+ */
+export function updateNetworkDescription(
+  world: World,
+  machine: Machine,
+  name: string,
+  description: string,
+): void {
+  const network = requireNetwork(lxdDatabase(world, machine), name);
+  if (network.status !== 'Created') {
+    throw new LxdError('Cannot update network global config when not in created state');
+  }
+  network.description = description;
+}
+
+/**
  * DELETE /1.0/networks/NAME: refused while profiles or other networks use it ("The network is currently
  * in use", networkDelete).
  */

@@ -23,9 +23,16 @@ export const MICROCLUSTER_PORT: Record<MicroclusterServiceName, number> = {
   microcloud: 9443,
 };
 
-/** An error whose message is exactly what the daemon returns and the CLI prints after `Error: `. */
+/**
+ * An error whose message is exactly what the daemon returns and the CLI prints after `Error: `. `status` is
+ * the HTTP status its API answers with: LXD's response.SmartError gives 500 unless the error wraps an
+ * api.StatusError (canonical/lxd lxd/response/smart.go), so only the errors that carry one set it.
+ */
 export class DaemonError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly status = 500,
+  ) {
     super(message);
     this.name = 'DaemonError';
   }
@@ -54,8 +61,13 @@ export function requireCluster(
   service: MicroclusterServiceName,
 ): ClusterState {
   const cluster = clusterOf(world, machine, service);
-  if (!cluster) throw new DaemonError(DATABASE_NOT_READY);
+  if (!cluster) throw new DaemonError(DATABASE_NOT_READY, 503);
   return cluster;
+}
+
+/** The member name this host has in the service's cluster: its hostname unless the control API named it. */
+export function memberNameOf(machine: Machine, service: MicroclusterServiceName): string {
+  return machine.daemons[service]?.memberName ?? machine.hostname;
 }
 
 /** A fresh, uninitialised daemon as the snap's install hook leaves it. */
@@ -89,10 +101,18 @@ function listenAddress(machine: Machine, service: MicroclusterServiceName, ip: s
   return hostPort;
 }
 
-/** This host's member record, not yet joined (PENDING) until its bootstrap or join has taken its time. */
-function newMember(machine: Machine, daemon: MicroclusterDaemon, address: string): ClusterMemberRecord {
+/**
+ * This host's member record, not yet joined (PENDING) until its bootstrap or join has taken its time. The
+ * CLIs name the member after the hostname; the control API takes any name (§1.4 caveat).
+ */
+function newMember(
+  machine: Machine,
+  daemon: MicroclusterDaemon,
+  address: string,
+  name: string,
+): ClusterMemberRecord {
   return {
-    name: machine.hostname,
+    name,
     host: machine.name,
     address,
     certificatePem: daemon.serverCertificate.pem,
@@ -127,12 +147,13 @@ export async function bootstrapCluster(
   service: MicroclusterServiceName,
   ip: string,
   signal?: AbortSignal,
+  name = machine.hostname,
 ): Promise<BootstrapResult> {
   const daemon = uninitialisedDaemon(machine, service);
   const hostPort = listenAddress(machine, service, ip);
   // Claim the daemon before waiting so a concurrent second bootstrap sees it initialised.
   const id = nextId(world, service);
-  const member = newMember(machine, daemon, hostPort);
+  const member = newMember(machine, daemon, hostPort, name);
   claimDaemon(daemon, id, member);
   const certificate = fakeCertificate(world);
   const cluster: ClusterState = {
@@ -279,9 +300,11 @@ function clusterListeningAt(
  * `cluster join TOKEN` / JoinCluster. Tries each join address; an unreachable address or a certificate
  * that does not match the token's fingerprint is skipped silently, so a token from another cluster ends as
  * "N join attempts were unsuccessful. Last error: %!w(<nil>)" (mcl control.go joinWithToken). The existing
- * member validates the token: unknown or already used secret -> "CoreTokenRecord not found", expired ->
+ * member validates the token: unknown or already used secret -> "CoreTokenRecord not found" (404), expired ->
  * "Token expired", issued for another name -> "Joining server certificate SAN does not contain join token
- * name" (mcl cluster.go clusterPost).
+ * name" (mcl cluster.go clusterPost). The joiner's certificate names the member (`name`: the hostname for
+ * the CLIs, the control request's name for the API), which is what the token's name is checked against.
+ * The joiner's API answers with the status of the last error it wrapped (404, 409, or 500).
  */
 export async function joinCluster(
   world: World,
@@ -290,6 +313,7 @@ export async function joinCluster(
   token: string,
   ip: string,
   signal?: AbortSignal,
+  name = machine.hostname,
 ): Promise<BootstrapResult> {
   const daemon = uninitialisedDaemon(machine, service);
   const decoded = decodeJoinToken(token);
@@ -297,10 +321,12 @@ export async function joinCluster(
   const hostPort = listenAddress(machine, service, ip);
   const { payload } = decoded;
   let lastError: string | null = null;
+  let lastStatus = 500;
   for (const address of payload.join_addresses) {
     const cluster = clusterListeningAt(world, service, address);
     if (!cluster || cluster.fingerprint !== payload.fingerprint) continue;
     const now = world.clock.now();
+    lastStatus = 500;
     if (cluster.members.some((m) => m.address === hostPort)) {
       lastError = `Remote with address "${hostPort}" exists`;
       continue;
@@ -308,23 +334,25 @@ export async function joinCluster(
     const record = cluster.tokens.find((t) => t.secret === payload.secret);
     if (!record) {
       lastError = 'CoreTokenRecord not found';
+      lastStatus = 404;
       continue;
     }
     if (record.expiresAt !== null && record.expiresAt <= now) {
       lastError = 'Token expired';
       continue;
     }
-    if (record.name !== machine.hostname) {
+    if (record.name !== name) {
       lastError = 'Joining server certificate SAN does not contain join token name';
       continue;
     }
-    if (cluster.members.some((m) => m.name === machine.hostname)) {
+    if (cluster.members.some((m) => m.name === name)) {
       lastError = 'This "core_cluster_members" entry already exists';
+      lastStatus = 409;
       continue;
     }
     // Accepted: the record is consumed and the member exists (PENDING) before dqlite has caught up.
     cluster.tokens = cluster.tokens.filter((t) => t !== record);
-    const member = newMember(machine, daemon, hostPort);
+    const member = newMember(machine, daemon, hostPort, name);
     cluster.members.push(member);
     claimDaemon(daemon, cluster.id, member);
     await spend(world, `${service}.join`, signal);
@@ -334,7 +362,71 @@ export async function joinCluster(
   const last = lastError ?? '%!w(<nil>)';
   throw new DaemonError(
     `${payload.join_addresses.length} join attempts were unsuccessful. Last error: ${last}`,
+    lastError === null ? 500 : lastStatus,
   );
+}
+
+export interface JoinTokenListing {
+  name: string;
+  token: string;
+  expiresAt: number | null;
+}
+
+/**
+ * GET /core/1.0/tokens (mcl internal/rest/resources/tokens.go tokensGet): the records not yet expired, in
+ * the database's order (`ORDER BY secret`), each as a token with the current members as join addresses.
+ */
+export function listJoinTokens(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+): JoinTokenListing[] {
+  const cluster = requireCluster(world, machine, service);
+  const now = world.clock.now();
+  return cluster.tokens
+    .filter((t) => t.expiresAt === null || t.expiresAt > now)
+    .sort((a, b) => (a.secret < b.secret ? -1 : a.secret > b.secret ? 1 : 0))
+    .map((t) => ({
+      name: t.name,
+      token: encodeJoinToken({
+        secret: t.secret,
+        fingerprint: cluster.fingerprint,
+        join_addresses: cluster.members.map((m) => m.address),
+      }),
+      expiresAt: t.expiresAt,
+    }));
+}
+
+/**
+ * DELETE /core/1.0/tokens/{name} (tokenDelete -> DeleteCoreTokenRecord): removes the record with that name,
+ * expired or not; none -> 404 "CoreTokenRecord not found" (mcl cluster/token_records.mapper.go).
+ */
+export function revokeJoinToken(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+  name: string,
+): void {
+  const cluster = requireCluster(world, machine, service);
+  const before = cluster.tokens.length;
+  cluster.tokens = cluster.tokens.filter((t) => t.name !== name);
+  if (cluster.tokens.length === before) throw new DaemonError('CoreTokenRecord not found', 404);
+}
+
+/**
+ * What the control endpoint's reverter does when an initialisation fails after the daemon started its
+ * cluster (mcl internal/rest/resources/control.go: resetClusterMember, then the daemon re-executes): the
+ * local state is wiped and the daemon comes back uninitialised with a new server certificate. A cluster
+ * this member bootstrapped alone goes with it; members it joined elsewhere stay recorded there.
+ */
+export function resetDaemon(world: World, machine: Machine, service: MicroclusterServiceName): void {
+  const daemon = machine.daemons[service];
+  if (!daemon) return;
+  const cluster = daemon.clusterId ? world.state.clusters[daemon.clusterId] : undefined;
+  if (cluster && cluster.members.length === 1 && cluster.members[0]?.host === machine.name) {
+    delete world.state.clusters[cluster.id];
+  }
+  machine.daemons[service] = freshDaemon(world);
 }
 
 export type MemberRole = 'voter' | 'stand-by' | 'spare' | 'PENDING';

@@ -1,6 +1,7 @@
 // The MicroOVN model (24.03): which OVN services each member runs after bootstrap and join (§10.8).
 
 import type { Machine } from './machine.js';
+import { memberNameOf } from './microcluster.js';
 import type { ClusterState, OvnClusterData } from './world.js';
 
 export function ovnData(cluster: ClusterState): OvnClusterData {
@@ -20,18 +21,16 @@ function enable(machine: Machine, unit: string): void {
  */
 export function afterOvnMemberAdded(machine: Machine, cluster: ClusterState, encapIp: string | null): void {
   const data = ovnData(cluster);
+  const member = memberNameOf(machine, 'microovn');
   const centralCount = data.services.filter((s) => s.service === 'central').length;
   if (centralCount < 3) {
-    data.services.push({ member: machine.hostname, service: 'central' });
+    data.services.push({ member, service: 'central' });
     for (const unit of CENTRAL_UNITS) enable(machine, unit);
   }
-  data.services.push(
-    { member: machine.hostname, service: 'chassis' },
-    { member: machine.hostname, service: 'switch' },
-  );
+  data.services.push({ member, service: 'chassis' }, { member, service: 'switch' });
   enable(machine, 'microovn.chassis');
   enable(machine, 'microovn.switch');
-  if (encapIp) data.encapIp[machine.hostname] = encapIp;
+  if (encapIp) data.encapIp[member] = encapIp;
 }
 
 export function ovnServicesOn(cluster: ClusterState, member: string): string[] {

@@ -2,6 +2,7 @@
 // stdin, and running one call through the dispatcher. Structurally matches src/lab/embedded's ProgramRunner.
 
 import { snapCommands } from './catalog.js';
+import { curlReadsStdin } from './programs/curl.js';
 import { builtinProgramNames, lookupProgram, runProgram, type RunOptions } from './dispatcher.js';
 import { getMachine, type World } from './world.js';
 
@@ -41,16 +42,22 @@ function presentPrograms(world: World, host: string): string[] {
 }
 
 /**
- * Calls that consume standard input: `microcloud preseed` (§2), `lxd init --preseed` (§1.4) and
- * `lxc profile edit` (the profile YAML when stdin is not a terminal).
+ * Calls that consume standard input: `microcloud preseed` (§2), `lxd init --preseed` (§1.4), the `lxc`
+ * commands that read a YAML document when stdin is not a terminal (`profile edit`, `storage create`,
+ * `storage volume create`; lxc/profile.go, lxc/storage.go, lxc/storage_volume.go at lxd-5.21.3), and
+ * `curl --data-binary @-` / `-d @-`. (`lxc network create` does not read stdin in any 5.21 release.)
  */
 function consumesStdin(argv: readonly string[]): boolean {
   const words = argv.map((word, index) => (index === 0 ? word.slice(word.lastIndexOf('/') + 1) : word));
-  const [program, subcommand, action] = words;
+  const [program, subcommand, action, object] = words;
   if (program === 'microcloud' && subcommand === 'preseed') return true;
   // `cat` with no file (or `-`) copies its stdin, as in `cat <<EOF | ...`.
   if (program === 'cat') return words.length === 1 || words.includes('-');
+  if (program === 'curl') return curlReadsStdin(words);
   if (program === 'lxc' && subcommand === 'profile' && action === 'edit') return true;
+  if (program === 'lxc' && subcommand === 'storage') {
+    return action === 'create' || (action === 'volume' && object === 'create');
+  }
   return program === 'lxd' && subcommand === 'init' && words.includes('--preseed');
 }
 

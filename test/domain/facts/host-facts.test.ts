@@ -48,6 +48,7 @@ describe('FACT_COMMANDS', () => {
       defaultRoutes6: 'ip -j -6 route show default',
       lxdResources: 'lxc query /1.0/resources',
       hostname: 'hostname',
+      listeningPorts: 'ss -Hltn',
       lxdServer: 'lxc query /1.0',
       lxdStoragePools: 'lxc query /1.0/storage-pools',
       lxdMembers: 'lxc cluster list -f json',
@@ -61,6 +62,7 @@ describe('FACT_COMMANDS', () => {
     assert.deepEqual(OPTIONAL_FACTS, [
       'lxdResources',
       'hostname',
+      'listeningPorts',
       'lxdServer',
       'lxdStoragePools',
       'lxdMembers',
@@ -100,6 +102,16 @@ describe('parseHostFacts', () => {
       ],
     );
     assert.equal(facts.lxdResources?.disks.length, 7);
+    assert.equal(facts.listeningPorts, null, 'not gathered');
+  });
+
+  it('reads the listening ports when `ss` ran', () => {
+    const result = parseHostFacts({ ...serverOutputs(), listeningPorts: fixture('captured/ss-Hltn.txt') });
+    assert.ok(result.ok);
+    assert.deepEqual(
+      result.facts.listeningPorts?.map((socket) => socket.port),
+      [2024, 6641, 53, 7443, 9443, 6642, 8443],
+    );
   });
 
   it('feeds the rules directly', () => {
@@ -173,6 +185,7 @@ describe('parseHostFacts', () => {
         '{"blockdevices":[{"name":"sda","size":"10G","type":"disk","ro":false,"rm":false,"fstype":null,"mountpoints":[null]}]}',
       lxdResources: '{}',
       hostname: 'two words',
+      listeningPorts: 'State Recv-Q Send-Q Local Address:Port Peer Address:Port',
       microcephMembers: { exitCode: 0, stdout: '{}', stderr: '' },
       microovnMembers: { exitCode: 0, stdout: '[]', stderr: '' },
     });
@@ -184,6 +197,10 @@ describe('parseHostFacts', () => {
       [
         'hostname',
         'hostname: line 1: expected one host name (letters, digits, "-", "_" and "."), got "two words"',
+      ],
+      [
+        'ss',
+        'ss: line 1: expected `LISTEN RECV-Q SEND-Q LOCAL:PORT PEER:PORT` from `ss -Hltn`, got "State Recv-Q Send-Q Local Address:Port Peer Address:Port"',
       ],
       ['microceph cluster list', 'microceph cluster list: $: expected an array of cluster members, got {}'],
       [

@@ -85,10 +85,18 @@ describe('mc format: features', () => {
     ]);
   });
 
-  it('keeps the cluster section raw, with the position of its key', () => {
+  it('keeps the cluster section raw, with the position of its key and of everything under it', () => {
+    const at = (line: number, col: number) => ({ file: 'mc-full.yaml', line, col });
     assert.deepEqual(inventory.cluster, {
       value: { name: 'lab', members: ['node1', 'node2', 'node3'] },
-      origin: { file: 'mc-full.yaml', line: 50, col: 1 },
+      origin: at(50, 1),
+      positions: {
+        name: at(51, 3),
+        members: at(52, 3),
+        'members.0': at(52, 13),
+        'members.1': at(52, 20),
+        'members.2': at(52, 27),
+      },
     });
   });
 

@@ -16,12 +16,14 @@ describe('program runner for host labs', () => {
     const runner: ProgramRunner = createProgramRunner(world);
     assert.deepEqual(runner.programs('micro1'), [
       'cat',
+      'curl',
       'find',
       'hostname',
       'ip',
       'lsblk',
       'nproc',
       'snap',
+      'ss',
       'uname',
     ]);
     const call = { uid: 0, signal: new AbortController().signal };

@@ -33,7 +33,7 @@ import {
   serverApi,
   storagePoolApi,
 } from '../lxd-api.js';
-import { createNetwork, deleteNetwork } from '../lxd-network.js';
+import { createNetwork, deleteNetwork, updateNetworkDescription } from '../lxd-network.js';
 import { profilePut, updateProfile, type ProfilePut } from '../lxd-profiles.js';
 import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool } from '../lxd-storage.js';
 import type { Machine } from '../machine.js';
@@ -706,6 +706,34 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
           if (value !== undefined) call.out.println(value as string);
         },
       },
+      {
+        // lxc/network.go cmdNetworkSet at lxd-5.21.3: GET the network, refuse an unmanaged one, then PUT it
+        // back changed. Modelled: --property description (a NetworkPut field, matched case-insensitively by
+        // mapstructure; keys that are no field are ignored). `lxc network create` reads no stdin in 5.21, so
+        // this is how a description is set with the 5.21 client.
+        name: 'set',
+        use: '[<remote>:]<network> <key>=<value>...',
+        short: 'Set network configuration keys',
+        flags: [TARGET_FLAG, PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, -1);
+          if (!flagBool(call, 'property')) throw new NotModelledError('lxc network set of config keys');
+          if (flagString(call, 'target') !== '') throw new NotModelledError('lxc network set --target');
+          const name = requireName(call.args[0] as string, 'Missing network name');
+          if (networkApi(world, machine, name, false)['managed'] !== true) {
+            throw new CliError('Only managed networks can be modified');
+          }
+          const keys = keyValues(call.args.slice(1), ctx.stdin, ctx.tty);
+          let description: string | null = null;
+          for (const [key, value] of Object.entries(keys)) {
+            if (key.toLowerCase() === 'description') description = value;
+            else if (key.toLowerCase() === 'config')
+              throw new NotModelledError('lxc network set --property config');
+          }
+          const current = networkApi(world, machine, name, false)['description'] as string;
+          updateNetworkDescription(world, machine, name, description ?? current);
+        },
+      },
       ...[
         ['attach', 'Attach network interfaces to instances'],
         ['attach-profile', 'Attach network interfaces to profiles'],
@@ -715,7 +743,6 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
         ['info', 'Get runtime information on networks'],
         ['list-allocations', 'List network allocations in use'],
         ['list-leases', 'List DHCP leases'],
-        ['set', 'Set network configuration keys'],
         ['unset', 'Unset network configuration keys'],
         ['acl', 'Manage network ACLs'],
         ['forward', 'Manage network forwards'],

@@ -1,0 +1,136 @@
+// mc deploy and mc plan: one workflow, with or without the phases that change anything.
+import { Command } from 'commander';
+import type { ClusterSpec } from '../domain/cluster/types.js';
+import { InputError } from '../domain/input-error.js';
+import type { Io } from '../workflows/runtime.js';
+import { EXIT_FAILED, EXIT_INPUT, EXIT_OK } from './errors.js';
+import { connectionOptions, type ConnectionFlags } from './options.js';
+
+interface DeployFlags extends ConnectionFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  forceUnlock?: boolean;
+  allowVeth?: boolean;
+}
+
+async function runDeploy(
+  io: Io,
+  setExit: (code: number) => void,
+  flags: DeployFlags,
+  planOnly: boolean,
+): Promise<void> {
+  const [{ startRun }, { deploy }, spec, validate, report] = await Promise.all([
+    import('../workflows/runtime.js'),
+    import('../workflows/deploy/index.js'),
+    import('../domain/cluster/spec.js'),
+    import('../domain/cluster/validate.js'),
+    import('../output/plan-report.js'),
+  ]);
+  if (flags.limit !== undefined) {
+    throw new InputError([
+      `--limit: mc ${planOnly ? 'plan' : 'deploy'} works on every host of the cluster; remove --limit`,
+    ]);
+  }
+  let clusterSpec: ClusterSpec | undefined;
+  const run = await startRun(planOnly ? 'plan' : 'deploy', flags, io, {
+    layout: 'phases',
+    // The cluster section is checked before any host is contacted.
+    check: (inventory) => {
+      const parsed = spec.parseClusterSpec(inventory);
+      if (!parsed.ok) throw new InputError(parsed.issues.map(validate.formatDeployIssue));
+      clusterSpec = parsed.spec;
+    },
+  });
+  const cluster = clusterSpec as ClusterSpec;
+  const json = flags.output === 'json';
+  const outcome = await deploy(run.session, {
+    inventory: run.inventory,
+    spec: cluster,
+    dryRun: planOnly || flags.dryRun === true,
+    forceUnlock: flags.forceUnlock === true,
+    allowVeth: flags.allowVeth === true,
+    confirmWipe: async (disks) => {
+      if (flags.yes === true) return true;
+      const list = disks.map((d) => `${d.host}:${d.path}`).join(', ');
+      const prompter = io.stdin.isTTY === true && io.stderr.isTTY === true;
+      if (!prompter) {
+        run.session.bus.emit({
+          type: 'warning',
+          message: `the inventory asks to wipe ${list}; confirm with --yes (no terminal to ask on)`,
+        });
+        return false;
+      }
+      const { askYesNo } = await import('../output/prompt.js');
+      return askYesNo(io.stdin, io.stderr, `Wipe ${list}? Everything on them is lost. [y/N] `);
+    },
+    design: (facts) =>
+      validate.designCluster(run.inventory, cluster, facts, { allowVeth: flags.allowVeth === true }),
+  });
+  const ok = await run.finish();
+  const write = (text: string): void => {
+    io.stdout.write(text);
+  };
+  switch (outcome.kind) {
+    case 'unreachable':
+      io.stderr.write('mc: cannot plan without facts from every host; fix the hosts above and run again\n');
+      setExit(EXIT_FAILED);
+      return;
+    case 'invalid':
+      for (const issue of outcome.issues) io.stderr.write(`mc: ${validate.formatDeployIssue(issue)}\n`);
+      io.stderr.write(`mc: ${outcome.issues.length} problem(s) found; nothing was changed on any host\n`);
+      setExit(EXIT_INPUT);
+      return;
+    case 'planned':
+      write(json ? `${JSON.stringify(report.planAsData(outcome.plan))}\n` : report.formatPlan(outcome.plan));
+      setExit(ok ? EXIT_OK : EXIT_FAILED);
+      return;
+    case 'declined':
+      io.stderr.write('mc: nothing was changed: the wipe was not confirmed (answer y, or run with --yes)\n');
+      setExit(EXIT_INPUT);
+      return;
+    case 'failed':
+      io.stderr.write('mc: deploy stopped; see the failed step above, fix it and run mc deploy again\n');
+      setExit(EXIT_FAILED);
+      return;
+    case 'no-changes':
+    case 'deployed': {
+      const changed = outcome.kind === 'deployed' ? outcome.changed : 0;
+      if (json) {
+        write(`${JSON.stringify({ type: 'deploy', changed, verify: outcome.verify })}\n`);
+      } else {
+        write(
+          changed === 0
+            ? 'No changes: the cluster already matches the inventory.\n'
+            : `Deployed: ${changed} change(s).\n`,
+        );
+        if (outcome.verify.ok) {
+          write(`Verified: ${outcome.verify.checks} checks passed. MicroCloud is ready.\n`);
+          write(
+            'Next: mc status -i <inventory>; on a member: lxc cluster list, lxc launch ubuntu:24.04 c1\n',
+          );
+        } else {
+          for (const problem of outcome.verify.problems) write(`verify: ${problem}\n`);
+        }
+      }
+      setExit(ok && outcome.verify.ok ? EXIT_OK : EXIT_FAILED);
+      return;
+    }
+  }
+}
+
+export function deployCommand(io: Io, setExit: (code: number) => void): Command {
+  return connectionOptions(new Command('deploy'))
+    .description('deploy the MicroCloud the inventory describes: install, bootstrap, join, configure LXD')
+    .option('--dry-run', 'stop after the plan: print what would change, change nothing')
+    .option('-y, --yes', 'wipe the disks the inventory marks with wipe: true without asking')
+    .option('--force-unlock', "take the deploy lock even if another deploy's heartbeat is fresh")
+    .option('--allow-veth', 'accept veth interfaces as OVN uplinks (test labs whose NICs are veth pairs)')
+    .action(async (flags: DeployFlags) => runDeploy(io, setExit, flags, false));
+}
+
+export function planCommand(io: Io, setExit: (code: number) => void): Command {
+  return connectionOptions(new Command('plan'))
+    .description('print, per host, exactly what mc deploy would change; changes nothing')
+    .option('--allow-veth', 'accept veth interfaces as OVN uplinks (test labs whose NICs are veth pairs)')
+    .action(async (flags: DeployFlags) => runDeploy(io, setExit, flags, true));
+}

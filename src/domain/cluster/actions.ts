@@ -1,0 +1,100 @@
+// The changes a deploy can make, as data: the planner decides which are needed, the deploy phases execute
+// them, `mc plan` prints them. Each action is one idempotent step on one host.
+
+import type { DiskChoice, OptionalService, SnapName } from './types.js';
+
+export type MicroclusterService = OptionalService;
+
+/** LXD member_config entry for a member joining an existing cluster (§3.7). */
+export interface MemberConfigEntry {
+  entity: 'storage-pool' | 'network';
+  name: string;
+  key: string;
+  value: string;
+}
+
+export type Action =
+  | { kind: 'snap-install'; snap: SnapName; channel: string }
+  | { kind: 'snap-refresh'; snap: SnapName; channel: string }
+  | { kind: 'snap-hold'; snaps: SnapName[] }
+  /** Through the daemon's control socket: MicroOVN 24.03 and MicroCloud have no CLI with an address (§1.4). */
+  | {
+      kind: 'microcluster-bootstrap';
+      service: 'microcloud' | 'microovn';
+      address: string;
+      config: Record<string, string>;
+    }
+  | { kind: 'microceph-bootstrap'; address: string; publicNetwork: string; clusterNetwork: string }
+  | { kind: 'lxd-bootstrap'; address: string; config: Record<string, string> }
+  /** A token issued on `anchor`, then the join on the step's host, token on stdin. */
+  | {
+      kind: 'microcluster-join';
+      service: MicroclusterService;
+      anchor: string;
+      address: string;
+      config: Record<string, string>;
+    }
+  | { kind: 'lxd-join'; anchor: string; address: string; memberConfig: MemberConfigEntry[] }
+  | { kind: 'ceph-disk-add'; disk: DiskChoice }
+  /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
+  | { kind: 'ceph-replication'; osds: number }
+  | { kind: 'lxd-config'; key: string; value: string; target?: string }
+  | {
+      kind: 'lxd-storage-create';
+      pool: string;
+      driver: string;
+      description: string;
+      config: Record<string, string>;
+      target?: string;
+    }
+  | {
+      kind: 'lxd-network-create';
+      network: string;
+      type: string;
+      description: string;
+      config: Record<string, string>;
+      target?: string;
+    }
+  | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
+  | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string };
+
+const kv = (config: Record<string, string>): string =>
+  Object.entries(config)
+    .map(([k, v]) => ` ${k}=${v}`)
+    .join('');
+
+/** One line saying what the action changes, for `mc plan` and the live task titles. */
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'snap-install':
+      return `install ${action.snap} (${action.channel}, cohort +)`;
+    case 'snap-refresh':
+      return `refresh ${action.snap} to ${action.channel} (cohort +)`;
+    case 'snap-hold':
+      return `hold ${action.snaps.join(', ')} (no automatic refresh)`;
+    case 'microcluster-bootstrap':
+      return `bootstrap ${action.service} on ${action.address}`;
+    case 'microceph-bootstrap':
+      return `bootstrap microceph on ${action.address} (public ${action.publicNetwork}, cluster ${action.clusterNetwork})`;
+    case 'lxd-bootstrap':
+      return `bootstrap the LXD cluster on ${action.address}${kv(action.config)}`;
+    case 'microcluster-join':
+      return `join ${action.service} as ${action.address} (token from ${action.anchor})`;
+    case 'lxd-join':
+      return `join LXD as ${action.address} (token from ${action.anchor})${action.memberConfig.map((e) => ` ${e.name}.${e.key}=${e.value}`).join('')}`;
+    case 'ceph-disk-add':
+      return `add OSD ${action.disk.path}${action.disk.wipe ? ' (wipe)' : ''}${action.disk.encrypt ? ' (encrypt)' : ''}`;
+    case 'ceph-replication':
+      return `set Ceph replication to ${Math.min(action.osds, 3)} (${action.osds} OSDs)`;
+    case 'lxd-config':
+      return `set ${action.key}=${action.value}${action.target === undefined ? '' : ` on ${action.target}`}`;
+    case 'lxd-storage-create':
+      return `${action.target === undefined ? 'create' : `define on ${action.target}`} storage pool ${action.pool} (${action.driver})${kv(action.config)}`;
+    case 'lxd-network-create':
+      return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
+    case 'lxd-profile-device':
+      return `add device ${action.device} to profile default:${kv(action.config)}`;
+    case 'lxd-volume-create':
+      return `create volume ${action.pool}/${action.volume} on ${action.target}`;
+  }
+}

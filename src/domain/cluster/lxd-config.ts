@@ -1,0 +1,307 @@
+// LXD as MicroCloud leaves it (§3): server keys, per-member pending pools and networks, then the cluster-wide
+// pools (CephFS after Ceph), UPLINK then `default`, the default profile and the images/backups volumes. Only
+// what is missing is planned, and only keys the server's API extensions allow.
+
+import type { Action } from './actions.js';
+import type { ConfigureContext, PlanStep } from './plan.js';
+import type { ClusterState, LxdClusterState } from './state.js';
+import type { ClusterDesign } from './types.js';
+
+/** The rbd features MicroCloud sets where LXD lacks storage_ceph_use_rbd_defaults (§3.1). */
+export const CEPH_RBD_FEATURES = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
+
+const HTTPS_ANY = '[::]:8443';
+
+export function lxdPoolDescriptions(): Record<string, string> {
+  return {
+    local: 'Local storage on ZFS',
+    remote: 'Distributed storage on Ceph',
+    'remote-fs': 'Distributed file-system storage using CephFS',
+  };
+}
+
+export function planLxdConfiguration(
+  design: ClusterDesign,
+  state: ClusterState,
+  context: ConfigureContext,
+  anchor: string,
+): PlanStep[] {
+  const lxd: LxdClusterState = state.lxd ?? {
+    serverConfig: {},
+    apiExtensions: [...context.apiExtensions],
+    pools: [],
+    networks: [],
+    profileDevices: {},
+    memberConfig: {},
+  };
+  const has = (extension: string): boolean => context.apiExtensions.includes(extension);
+  const steps: PlanStep[] = [];
+  const add = (id: string, action: Action, done: boolean): void => {
+    steps.push({ id: `configure:${id}`, host: anchor, action, done });
+  };
+
+  // Server and cluster keys (§3.1).
+  for (const [member, config] of Object.entries(lxd.memberConfig)) {
+    if (config['core.https_address'] !== HTTPS_ANY) {
+      add(
+        `https:${member}`,
+        { kind: 'lxd-config', key: 'core.https_address', value: HTTPS_ANY, target: member },
+        false,
+      );
+    }
+  }
+  if (has('instances_migration_stateful')) {
+    add(
+      'migration-stateful',
+      { kind: 'lxd-config', key: 'instances.migration.stateful', value: 'true' },
+      lxd.serverConfig['instances.migration.stateful'] === 'true',
+    );
+  }
+  if (design.services.microcloud && context.microcloudVersion !== null) {
+    add(
+      'user-microcloud',
+      { kind: 'lxd-config', key: 'user.microcloud', value: context.microcloudVersion },
+      lxd.serverConfig['user.microcloud'] === context.microcloudVersion,
+    );
+  }
+  if (design.services.microovn && design.uplink !== null && !has('ovn_dynamic_northbound_connection')) {
+    // One entry per member running OVN's central databases; before MicroOVN runs, its first three members.
+    const central = state.ovnCentral ?? design.members.slice(0, 3).map((m) => m.host);
+    const value = design.members
+      .filter((m) => central.includes(m.host))
+      .map((m) => `ssl:${m.address.value.includes(':') ? `[${m.address.value}]` : m.address.value}:6641`)
+      .join(',');
+    add(
+      'ovn-northbound',
+      { kind: 'lxd-config', key: 'network.ovn.northbound_connection', value },
+      lxd.serverConfig['network.ovn.northbound_connection'] === value,
+    );
+  }
+
+  const pool = (name: string) => lxd.pools.find((p) => p.name === name);
+  const network = (name: string) => lxd.networks.find((n) => n.name === name);
+  const definedOn = (entry: { locations: string[]; status: string } | undefined, member: string): boolean =>
+    entry !== undefined && (entry.status === 'Created' || entry.locations.includes(member));
+  const descriptions = lxdPoolDescriptions();
+
+  const localMembers = design.members.filter((m) => m.localDisk !== null);
+  const osds = design.members.reduce((n, m) => n + m.cephDisks.length, 0);
+  const ceph = design.services.microceph && design.ceph !== null && osds > 0;
+  const cephfs = ceph && design.ceph?.cephfs === true;
+  const uplink = design.uplink;
+  const fan = uplink === null ? design.fan : null;
+
+  // Per-member definitions (§3.2), member by member as MicroCloud does.
+  for (const member of design.members) {
+    const target = member.host;
+    if (member.localDisk !== null) {
+      const config: Record<string, string> = { source: member.localDisk.value.path };
+      if (member.localDisk.value.wipe) config['source.wipe'] = 'true';
+      add(
+        `pending:local:${target}`,
+        {
+          kind: 'lxd-storage-create',
+          pool: 'local',
+          driver: 'zfs',
+          description: descriptions.local ?? '',
+          config,
+          target,
+        },
+        definedOn(pool('local'), target),
+      );
+    }
+    if (ceph) {
+      add(
+        `pending:remote:${target}`,
+        {
+          kind: 'lxd-storage-create',
+          pool: 'remote',
+          driver: 'ceph',
+          description: descriptions.remote ?? '',
+          config: has('storage_remote_drop_source') ? {} : { source: 'lxd_remote' },
+          target,
+        },
+        definedOn(pool('remote'), target),
+      );
+    }
+    if (cephfs) {
+      add(
+        `pending:remote-fs:${target}`,
+        {
+          kind: 'lxd-storage-create',
+          pool: 'remote-fs',
+          driver: 'cephfs',
+          description: descriptions['remote-fs'] ?? '',
+          config: has('storage_remote_drop_source') ? {} : { source: 'lxd_cephfs' },
+          target,
+        },
+        definedOn(pool('remote-fs'), target),
+      );
+    }
+    if (uplink !== null && member.uplinkInterface !== null) {
+      add(
+        `pending:UPLINK:${target}`,
+        {
+          kind: 'lxd-network-create',
+          network: 'UPLINK',
+          type: 'physical',
+          description: 'Uplink for OVN networks',
+          config: { parent: member.uplinkInterface.value },
+          target,
+        },
+        definedOn(network('UPLINK'), target),
+      );
+    }
+    if (fan !== null) {
+      add(
+        `pending:lxdfan0:${target}`,
+        {
+          kind: 'lxd-network-create',
+          network: 'lxdfan0',
+          type: 'bridge',
+          description: 'Default Ubuntu fan powered bridge',
+          config: {},
+          target,
+        },
+        definedOn(network('lxdfan0'), target),
+      );
+    }
+  }
+
+  // Cluster-wide objects (§3.3): pools, CephFS after Ceph, then UPLINK and `default`.
+  const created = (entry: { status: string } | undefined): boolean => entry?.status === 'Created';
+  if (localMembers.length > 0) {
+    add(
+      'pool:local',
+      {
+        kind: 'lxd-storage-create',
+        pool: 'local',
+        driver: 'zfs',
+        description: descriptions.local ?? '',
+        config: {},
+      },
+      created(pool('local')),
+    );
+  }
+  if (ceph) {
+    const config: Record<string, string> = { 'ceph.osd.pool_name': 'lxd_remote', 'ceph.rbd.du': 'false' };
+    if (!has('storage_ceph_use_rbd_defaults')) config['ceph.rbd.features'] = CEPH_RBD_FEATURES;
+    add(
+      'pool:remote',
+      {
+        kind: 'lxd-storage-create',
+        pool: 'remote',
+        driver: 'ceph',
+        description: descriptions.remote ?? '',
+        config,
+      },
+      created(pool('remote')),
+    );
+  }
+  if (cephfs) {
+    add(
+      'pool:remote-fs',
+      {
+        kind: 'lxd-storage-create',
+        pool: 'remote-fs',
+        driver: 'cephfs',
+        description: descriptions['remote-fs'] ?? '',
+        config: {
+          'cephfs.create_missing': 'true',
+          'cephfs.meta_pool': 'lxd_cephfs_meta',
+          'cephfs.data_pool': 'lxd_cephfs_data',
+          'cephfs.path': 'lxd_cephfs',
+        },
+      },
+      created(pool('remote-fs')),
+    );
+  }
+  let nicNetwork: string | null = null;
+  if (uplink !== null) {
+    const config: Record<string, string> = {};
+    if (uplink.ipv4Gateway !== undefined) config['ipv4.gateway'] = uplink.ipv4Gateway;
+    if (uplink.ipv4Gateway !== undefined && uplink.ipv4Range !== undefined)
+      config['ipv4.ovn.ranges'] = uplink.ipv4Range;
+    if (uplink.ipv6Gateway !== undefined) config['ipv6.gateway'] = uplink.ipv6Gateway;
+    if (uplink.dnsServers.length > 0) config['dns.nameservers'] = uplink.dnsServers.join(',');
+    add(
+      'network:UPLINK',
+      {
+        kind: 'lxd-network-create',
+        network: 'UPLINK',
+        type: 'physical',
+        description: 'Uplink for OVN networks',
+        config,
+      },
+      created(network('UPLINK')),
+    );
+    add(
+      'network:default',
+      {
+        kind: 'lxd-network-create',
+        network: 'default',
+        type: 'ovn',
+        description: 'Default OVN network',
+        config: { network: 'UPLINK' },
+      },
+      created(network('default')),
+    );
+    nicNetwork = 'default';
+  } else if (fan !== null) {
+    add(
+      'network:lxdfan0',
+      {
+        kind: 'lxd-network-create',
+        network: 'lxdfan0',
+        type: 'bridge',
+        description: 'Default Ubuntu fan powered bridge',
+        config: { 'bridge.mode': 'fan', 'fan.underlay_subnet': fan.underlaySubnet },
+      },
+      created(network('lxdfan0')),
+    );
+    nicNetwork = 'lxdfan0';
+  }
+
+  // Default profile (§3.4): add what is missing, keep what is there.
+  if (nicNetwork !== null) {
+    add(
+      'profile:eth0',
+      {
+        kind: 'lxd-profile-device',
+        device: 'eth0',
+        config: { name: 'eth0', network: nicNetwork, type: 'nic' },
+      },
+      lxd.profileDevices['eth0'] !== undefined,
+    );
+  }
+  const rootPool = ceph ? 'remote' : localMembers.length > 0 ? 'local' : null;
+  if (rootPool !== null) {
+    add(
+      'profile:root',
+      { kind: 'lxd-profile-device', device: 'root', config: { path: '/', pool: rootPool, type: 'disk' } },
+      lxd.profileDevices['root'] !== undefined,
+    );
+  }
+
+  // Per-member images and backups volumes on `local` (§3.5).
+  const usedBy = pool('local')?.usedBy ?? [];
+  for (const member of localMembers) {
+    const target = member.host;
+    for (const volume of ['images', 'backups']) {
+      add(
+        `volume:${volume}:${target}`,
+        { kind: 'lxd-volume-create', pool: 'local', volume, target },
+        usedBy.includes(`/1.0/storage-pools/local/volumes/custom/${volume}?target=${target}`),
+      );
+    }
+    for (const volume of ['backups', 'images']) {
+      const key = `storage.${volume}_volume`;
+      add(
+        `${key}:${target}`,
+        { kind: 'lxd-config', key, value: `local/${volume}`, target },
+        lxd.memberConfig[target]?.[key] === `local/${volume}`,
+      );
+    }
+  }
+  return steps;
+}

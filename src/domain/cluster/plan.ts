@@ -1,0 +1,381 @@
+// The deploy plan: from the design, each host's facts and the running cluster's state, the ordered steps
+// MicroCloud's setupCluster would take (§1.3), each marked done when its effect is already there. Pure: the
+// same inputs give the same plan; a converged cluster gives a plan with nothing to do.
+
+import type { HostFacts } from '../facts/index.js';
+import type { Action, MemberConfigEntry } from './actions.js';
+import { planLxdConfiguration } from './lxd-config.js';
+import type { ClusterState } from './state.js';
+import {
+  SNAP_INSTALL_ORDER,
+  type ClusterDesign,
+  type MemberDesign,
+  type OptionalService,
+  type SnapName,
+} from './types.js';
+
+export type PhaseId = 'install' | 'bootstrap' | 'join' | 'storage' | 'configure';
+
+export interface PlanStep {
+  /** Unique in the plan, stable across runs: `join:micro2:microceph`. */
+  id: string;
+  /** The host the step runs on. */
+  host: string;
+  action: Action;
+  done: boolean;
+}
+
+/** Lanes run side by side; the steps of a lane one after another. */
+export interface PlanStage {
+  lanes: PlanStep[][];
+}
+
+export interface PlanPhase {
+  id: PhaseId;
+  title: string;
+  stages: PlanStage[];
+}
+
+export interface Plan {
+  design: ClusterDesign;
+  /** Per service, the member tokens are issued on and that bootstraps it when no host has it yet. */
+  anchors: Record<SnapName, string>;
+  phases: PlanPhase[];
+}
+
+export const MICROCLUSTER_PORTS: Record<OptionalService, number> = {
+  microceph: 7443,
+  microovn: 6443,
+  microcloud: 9443,
+};
+export const LXD_PORT = 8443;
+
+export interface PlanInput {
+  design: ClusterDesign;
+  facts: ReadonlyMap<string, HostFacts>;
+  /** The cluster as read on its anchors; EMPTY_CLUSTER_STATE before anything is bootstrapped. */
+  state: ClusterState;
+}
+
+export function enabledSnaps(design: ClusterDesign): SnapName[] {
+  return SNAP_INSTALL_ORDER.filter((snap) => snap === 'lxd' || design.services[snap]);
+}
+
+/** Whether `host` is a member of `service`'s cluster, by its own account. */
+export function isMember(facts: HostFacts | undefined, service: SnapName, host: string): boolean {
+  if (facts === undefined) return false;
+  if (service === 'lxd') {
+    const lxd = facts.services.lxd;
+    return lxd.state === 'clustered' && lxd.members.some((m) => m.name === host);
+  }
+  const state = facts.services[service];
+  return state.state === 'bootstrapped' && state.members.some((m) => m.name === host);
+}
+
+/** Hosts in bootstrap order: the initiator first, then the others in inventory order. */
+export function orderedMembers(design: ClusterDesign): MemberDesign[] {
+  const first = design.members.filter((m) => m.host === design.initiator);
+  return [...first, ...design.members.filter((m) => m.host !== design.initiator)];
+}
+
+function anchorsOf(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>): Record<SnapName, string> {
+  const ordered = orderedMembers(design);
+  const anchor = (service: SnapName): string =>
+    ordered.find((m) => isMember(facts.get(m.host), service, m.host))?.host ?? design.initiator;
+  return {
+    lxd: anchor('lxd'),
+    microceph: anchor('microceph'),
+    microovn: anchor('microovn'),
+    microcloud: anchor('microcloud'),
+  };
+}
+
+function installPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>): PlanPhase {
+  const lanes = design.members.map((member) => {
+    const hostFacts = facts.get(member.host);
+    const lane: PlanStep[] = [];
+    const toHold: SnapName[] = [];
+    for (const snap of enabledSnaps(design)) {
+      const channel = design.channels[snap];
+      const installed = hostFacts?.snaps.find((s) => s.name === snap);
+      if (installed === undefined) {
+        lane.push({
+          id: `install:${member.host}:${snap}`,
+          host: member.host,
+          action: { kind: 'snap-install', snap, channel },
+          done: false,
+        });
+      } else if (installed.tracking !== channel || !installed.inCohort) {
+        lane.push({
+          id: `install:${member.host}:${snap}`,
+          host: member.host,
+          action: { kind: 'snap-refresh', snap, channel },
+          done: false,
+        });
+      } else {
+        lane.push({
+          id: `install:${member.host}:${snap}`,
+          host: member.host,
+          action: { kind: 'snap-install', snap, channel },
+          done: true,
+        });
+      }
+      if (installed?.held !== true) toHold.push(snap);
+    }
+    lane.push({
+      id: `install:${member.host}:hold`,
+      host: member.host,
+      action: { kind: 'snap-hold', snaps: toHold.length > 0 ? toHold : enabledSnaps(design) },
+      done: toHold.length === 0,
+    });
+    return lane;
+  });
+  return { id: 'install', title: 'Install and hold the snaps', stages: [{ lanes }] };
+}
+
+function addressOf(member: MemberDesign): string {
+  return member.address.value.includes(':') ? `[${member.address.value}]` : member.address.value;
+}
+
+function bootstrapPhase(
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+  anchors: Record<SnapName, string>,
+): PlanPhase {
+  const member = (host: string): MemberDesign => design.members.find((m) => m.host === host) as MemberDesign;
+  const noneHas = (service: SnapName): boolean =>
+    !design.members.some((m) => isMember(facts.get(m.host), service, m.host));
+  const step = (service: SnapName, action: Action): PlanStep => ({
+    id: `bootstrap:${anchors[service]}:${service}`,
+    host: anchors[service],
+    action,
+    done: !noneHas(service),
+  });
+  const stages: PlanStage[] = [];
+  if (design.services.microcloud) {
+    const at = member(anchors.microcloud);
+    stages.push({
+      lanes: [
+        [
+          step('microcloud', {
+            kind: 'microcluster-bootstrap',
+            service: 'microcloud',
+            address: `${addressOf(at)}:${MICROCLUSTER_PORTS.microcloud}`,
+            config: {},
+          }),
+        ],
+      ],
+    });
+  }
+  const middle: PlanStep[][] = [];
+  if (design.services.microceph && design.ceph !== null) {
+    const at = member(anchors.microceph);
+    middle.push([
+      step('microceph', {
+        kind: 'microceph-bootstrap',
+        address: at.address.value,
+        publicNetwork: design.ceph.publicNetwork,
+        clusterNetwork: design.ceph.internalNetwork,
+      }),
+    ]);
+  }
+  if (design.services.microovn) {
+    const at = member(anchors.microovn);
+    middle.push([
+      step('microovn', {
+        kind: 'microcluster-bootstrap',
+        service: 'microovn',
+        address: `${addressOf(at)}:${MICROCLUSTER_PORTS.microovn}`,
+        config: at.underlayIp === null ? {} : { 'ovn-encap-ip': at.underlayIp },
+      }),
+    ]);
+  }
+  if (middle.length > 0) stages.push({ lanes: middle });
+  const lxdAt = member(anchors.lxd);
+  stages.push({
+    lanes: [
+      [
+        step('lxd', {
+          kind: 'lxd-bootstrap',
+          address: `${addressOf(lxdAt)}:${LXD_PORT}`,
+          config: {
+            'core.https_address': `[::]:${LXD_PORT}`,
+            'cluster.https_address': `${addressOf(lxdAt)}:${LXD_PORT}`,
+          },
+        }),
+      ],
+    ],
+  });
+  return { id: 'bootstrap', title: `Bootstrap the first member`, stages };
+}
+
+/** §3.7: what a member joining an LXD cluster that already has MicroCloud's pools and networks must bring. */
+export function joinMemberConfig(member: MemberDesign, state: ClusterState): MemberConfigEntry[] {
+  const entries: MemberConfigEntry[] = [];
+  const lxd = state.lxd;
+  if (lxd === null) return entries;
+  const created = (name: string): boolean => lxd.pools.some((p) => p.name === name && p.status === 'Created');
+  if (created('local') && member.localDisk !== null) {
+    entries.push({
+      entity: 'storage-pool',
+      name: 'local',
+      key: 'source',
+      value: member.localDisk.value.path,
+    });
+    if (member.localDisk.value.wipe)
+      entries.push({ entity: 'storage-pool', name: 'local', key: 'source.wipe', value: 'true' });
+  }
+  if (
+    lxd.networks.some((n) => n.name === 'UPLINK' && n.status === 'Created') &&
+    member.uplinkInterface !== null
+  ) {
+    entries.push({ entity: 'network', name: 'UPLINK', key: 'parent', value: member.uplinkInterface.value });
+  }
+  if (created('remote-fs') && !lxd.apiExtensions.includes('storage_remote_drop_source')) {
+    entries.push({ entity: 'storage-pool', name: 'remote-fs', key: 'source', value: 'lxd_cephfs' });
+  }
+  return entries;
+}
+
+function joinPhase(
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+  state: ClusterState,
+  anchors: Record<SnapName, string>,
+): PlanPhase {
+  const stages: PlanStage[] = [];
+  for (const member of orderedMembers(design)) {
+    const host = member.host;
+    const own = facts.get(host);
+    const joining = (service: SnapName): boolean =>
+      anchors[service] !== host && !isMember(own, service, host);
+    const joinStep = (service: OptionalService): PlanStep => ({
+      id: `join:${host}:${service}`,
+      host,
+      action: {
+        kind: 'microcluster-join',
+        service,
+        anchor: anchors[service],
+        address: `${addressOf(member)}:${MICROCLUSTER_PORTS[service]}`,
+        config:
+          service === 'microovn' && member.underlayIp !== null ? { 'ovn-encap-ip': member.underlayIp } : {},
+      },
+      done: !joining(service),
+    });
+    const middle: PlanStep[][] = [];
+    if (design.services.microceph) {
+      const lane = [joinStep('microceph')];
+      // A joiner adds its own OSDs right after its MicroCeph join, inside the same request (§1.3 2c).
+      if (host !== anchors.microceph) {
+        for (const disk of member.cephDisks) {
+          lane.push({
+            id: `join:${host}:osd:${disk.value.path}`,
+            host,
+            action: { kind: 'ceph-disk-add', disk: disk.value },
+            done: state.ceph?.osds.some((o) => o.location === host && o.path === disk.value.path) ?? false,
+          });
+        }
+      }
+      middle.push(lane);
+    }
+    if (design.services.microovn) middle.push([joinStep('microovn')]);
+    if (middle.length > 0) stages.push({ lanes: middle });
+    stages.push({
+      lanes: [
+        [
+          {
+            id: `join:${host}:lxd`,
+            host,
+            action: {
+              kind: 'lxd-join',
+              anchor: anchors.lxd,
+              address: `${addressOf(member)}:${LXD_PORT}`,
+              memberConfig: joinMemberConfig(member, state),
+            },
+            done: !joining('lxd'),
+          },
+        ],
+      ],
+    });
+  }
+  // Stages whose every step is done are dropped so that `mc plan` and the live tree stay short.
+  return {
+    id: 'join',
+    title: 'Join the other members, one at a time',
+    stages: stages.filter((s) => s.lanes.some((l) => l.some((st) => !st.done))),
+  };
+}
+
+function storagePhase(
+  design: ClusterDesign,
+  state: ClusterState,
+  anchors: Record<SnapName, string>,
+): PlanPhase {
+  if (!design.services.microceph || design.ceph === null)
+    return { id: 'storage', title: 'Ceph disks and replication', stages: [] };
+  const anchor = design.members.find((m) => m.host === anchors.microceph) as MemberDesign;
+  const own = anchor.cephDisks.map((disk): PlanStep => ({
+    id: `storage:${anchor.host}:osd:${disk.value.path}`,
+    host: anchor.host,
+    action: { kind: 'ceph-disk-add', disk: disk.value },
+    done: state.ceph?.osds.some((o) => o.location === anchor.host && o.path === disk.value.path) ?? false,
+  }));
+  const osds = design.members.reduce((n, m) => n + m.cephDisks.length, 0);
+  const stages: PlanStage[] = [];
+  if (own.length > 0) stages.push({ lanes: [own] });
+  if (osds > 0) {
+    const size = Math.min(osds, 3);
+    const remoteCreated =
+      state.lxd?.pools.some((p) => p.name === 'remote' && p.status === 'Created') ?? false;
+    const allSized = (state.ceph?.pools ?? []).every((p) => p.size >= size);
+    stages.push({
+      lanes: [
+        [
+          {
+            id: `storage:${anchor.host}:replication`,
+            host: anchor.host,
+            action: { kind: 'ceph-replication', osds },
+            done: remoteCreated && allSized,
+          },
+        ],
+      ],
+    });
+  }
+  return { id: 'storage', title: 'Ceph disks and replication', stages };
+}
+
+export interface ConfigureContext {
+  /** LXD's API extensions; until LXD is installed, those of the channel's release are assumed. */
+  apiExtensions: readonly string[];
+  /** `user.microcloud`: the installed MicroCloud version, when MicroCloud is deployed and installed. */
+  microcloudVersion: string | null;
+}
+
+export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan {
+  const { design, facts, state } = input;
+  const anchors = anchorsOf(design, facts);
+  const configureSteps = planLxdConfiguration(design, state, configure, anchors.lxd);
+  return {
+    design,
+    anchors,
+    phases: [
+      installPhase(design, facts),
+      bootstrapPhase(design, facts, anchors),
+      joinPhase(design, facts, state, anchors),
+      storagePhase(design, state, anchors),
+      {
+        id: 'configure',
+        title: 'Configure LXD',
+        stages: configureSteps.length > 0 ? [{ lanes: [configureSteps] }] : [],
+      },
+    ],
+  };
+}
+
+export function allSteps(plan: Plan): PlanStep[] {
+  return plan.phases.flatMap((p) => p.stages.flatMap((s) => s.lanes.flat()));
+}
+
+export function pendingSteps(plan: Plan): PlanStep[] {
+  return allSteps(plan).filter((s) => !s.done);
+}

@@ -1,0 +1,190 @@
+// The services' snaps and states: channels and versions (§7), LXD's version floor, daemons that cannot be
+// asked, an LXD initialised by hand (§1.1 point 1), and clusters the hosts already belong to (§1.1 point 6).
+
+import { findSnap, type InstalledSnap, type LxdState, type MicroclusterState } from '../facts/index.js';
+import { SERVICE_LABELS, type DesignContext, type HostContext } from './context.js';
+import { listWords } from './issues.js';
+import type { OptionalService, SnapName } from './types.js';
+import { compareMajorMinor, normalizeChannel, parseMajorMinor } from './versions.js';
+
+/** The snaps of the enabled services, LXD first. */
+export function enabledSnaps(ctx: DesignContext): SnapName[] {
+  const optional: OptionalService[] = ['microceph', 'microovn', 'microcloud'];
+  return ['lxd', ...optional.filter((service) => ctx.spec.services[service])];
+}
+
+function stateOf(host: HostContext, snap: SnapName): LxdState | MicroclusterState {
+  return host.facts.services[snap];
+}
+
+/**
+ * §7: 22.04 images ship LXD 5.0 (tracking `5.0/stable/ubuntu-22.04`). While it is not initialised, refreshing
+ * it to the cluster's channel is part of the install, as MicroCloud's docs say; nothing to report.
+ */
+function isPreinstalledLxd(host: HostContext, snap: InstalledSnap): boolean {
+  return (
+    snap.name === 'lxd' &&
+    (snap.tracking ?? '').startsWith('5.0/') &&
+    host.facts.services.lxd.state === 'not initialised'
+  );
+}
+
+function refreshHint(snap: SnapName, channel: string): string {
+  return `sudo snap refresh ${snap} --channel=${channel} --cohort="+"`;
+}
+
+/** Installed snaps on the wrong channel, versions that differ between hosts, LXD below the floor. */
+export function checkSnaps(ctx: DesignContext): void {
+  for (const snap of enabledSnaps(ctx)) {
+    const wanted = ctx.spec.channels[snap];
+    const onChannel: { host: string; installed: InstalledSnap }[] = [];
+    for (const host of ctx.hosts) {
+      const installed = findSnap(host.facts.snaps, snap);
+      if (installed === undefined || isPreinstalledLxd(host, installed)) continue;
+      const tracking =
+        installed.tracking === null ? null : (normalizeChannel(installed.tracking) ?? installed.tracking);
+      if (tracking === wanted) {
+        onChannel.push({ host: host.name, installed });
+        continue;
+      }
+      const position = ctx.writtenAt(`channels.${snap}`);
+      ctx.issues.add(
+        `${snap} is installed from ${tracking === null ? 'no channel (sideloaded)' : tracking}, not ${wanted}`,
+        { ...(position === undefined ? {} : { position }), host: host.name, hint: refreshHint(snap, wanted) },
+      );
+    }
+    const versions = new Set(onChannel.map(({ installed }) => `${installed.version} ${installed.revision}`));
+    if (versions.size > 1) {
+      const list = onChannel.map(
+        ({ host, installed }) => `${host} ${installed.version} (rev ${installed.revision})`,
+      );
+      ctx.issues.add(`${snap} differs between hosts: ${list.join(', ')}`, {
+        hint: `MicroCloud requires identical versions; on every host: ${refreshHint(snap, wanted)}`,
+      });
+    }
+  }
+  checkLxdFloor(ctx);
+}
+
+function checkLxdFloor(ctx: DesignContext): void {
+  const floor = parseMajorMinor(ctx.spec.lxdMinVersion);
+  if (floor === null) return;
+  for (const host of ctx.hosts) {
+    const lxd = host.facts.services.lxd;
+    if (!('server' in lxd)) continue;
+    const installed = findSnap(host.facts.snaps, 'lxd');
+    if (installed !== undefined && isPreinstalledLxd(host, installed)) continue;
+    const version = parseMajorMinor(lxd.server.version);
+    if (version === null || compareMajorMinor(version, floor) >= 0) continue;
+    const position = ctx.writtenAt('lxd_min_version');
+    ctx.issues.add(
+      `LXD ${lxd.server.version} is older than ${ctx.spec.lxdMinVersion}, the oldest mc deploys`,
+      {
+        ...(position === undefined ? {} : { position }),
+        host: host.name,
+        hint: refreshHint('lxd', ctx.spec.channels.lxd),
+      },
+    );
+  }
+}
+
+/** Commands that remove a stale member from a service's cluster, run on a host still in it. */
+const REMOVE_MEMBER: Record<SnapName, (name: string) => string> = {
+  lxd: (name) => `lxc cluster remove ${name} --force`,
+  microceph: (name) => `microceph cluster remove ${name} --force`,
+  microovn: (name) => `microovn cluster remove ${name}`,
+  microcloud: (name) => `microcloud cluster remove ${name} --force`,
+};
+
+/** The members of the service's cluster this host is in, or null when it is in none (or cannot say). */
+function clusterMembers(state: LxdState | MicroclusterState): string[] | null {
+  if (state.state === 'clustered' || state.state === 'bootstrapped') {
+    return state.members.map((member) => member.name);
+  }
+  return null;
+}
+
+function isOutsideAnyCluster(state: LxdState | MicroclusterState): boolean {
+  return ['not installed', 'not initialised', 'initialised', 'not bootstrapped'].includes(state.state);
+}
+
+/**
+ * Daemons that cannot be asked, an LXD set up by hand, and existing clusters: a cluster whose members are all
+ * inventory hosts is fine (mc resumes or grows it); members outside the inventory, hosts in different
+ * clusters of one service, or a member the cluster lists but that left it, are not.
+ */
+export function checkServiceStates(ctx: DesignContext): void {
+  for (const snap of enabledSnaps(ctx)) {
+    const label = SERVICE_LABELS[snap];
+    for (const host of ctx.hosts) {
+      const state = stateOf(host, snap);
+      if (state.state === 'error') {
+        ctx.issues.add(`${label}: \`${state.command}\` failed: ${state.message}`, {
+          host: host.name,
+          hint: `mc cannot tell whether ${label} is set up; fix it on the host, then run again`,
+        });
+      } else if (state.state === 'not running') {
+        ctx.issues.add(`${label} is installed but its daemon is not running: ${state.message}`, {
+          host: host.name,
+          hint: `sudo snap start --enable ${snap}`,
+        });
+      } else if (state.state === 'initialised') {
+        ctx.issues.add(
+          `LXD is already initialized (storage pools: ${state.storagePools.join(', ')}) but not clustered`,
+          {
+            host: host.name,
+            hint: 'MicroCloud sets LXD up itself; undo `lxd init` by deleting its storage pools and networks, or reinstall LXD: sudo snap remove --purge lxd',
+          },
+        );
+      }
+    }
+    checkExistingClusters(ctx, snap);
+  }
+}
+
+function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
+  const label = SERVICE_LABELS[snap];
+  const inventoryHosts = new Set(ctx.spec.systems.map((system) => system.host));
+  const groups = new Map<string, { members: string[]; hosts: string[] }>();
+  for (const host of ctx.hosts) {
+    const members = clusterMembers(stateOf(host, snap));
+    if (members === null) continue;
+    const key = [...members].sort().join('\0');
+    const group = groups.get(key) ?? { members: [...members].sort(), hosts: [] };
+    group.hosts.push(host.name);
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) {
+    const first = group.hosts[0] ?? '';
+    const outside = group.members.filter((member) => !inventoryHosts.has(member));
+    if (outside.length > 0) {
+      ctx.issues.add(
+        `${label} is already clustered with ${listWords(outside)}, which ${outside.length === 1 ? 'is' : 'are'} not in the inventory`,
+        {
+          host: first,
+          hint: `add ${outside.length === 1 ? 'it' : 'them'} to the inventory to grow that cluster, or take ${listWords(group.hosts)} out of it first`,
+        },
+      );
+    }
+    for (const member of group.members) {
+      const memberHost = ctx.host(member);
+      if (memberHost === undefined || group.hosts.includes(member)) continue;
+      if (!isOutsideAnyCluster(stateOf(memberHost, snap))) continue;
+      ctx.issues.add(
+        `${label} on ${first} lists ${member} as a member, but ${member}'s ${label} is not clustered`,
+        {
+          host: member,
+          hint: `remove the stale member, on ${first}: sudo ${REMOVE_MEMBER[snap](member)}`,
+        },
+      );
+    }
+  }
+  if (groups.size > 1) {
+    const described = [...groups.values()].map(
+      (group) => `${listWords(group.hosts)} in a cluster of ${group.members.join(', ')}`,
+    );
+    ctx.issues.add(`Some systems are already part of different ${label} clusters`, {
+      hint: `mc joins hosts to one cluster only; found: ${described.join('; ')}`,
+    });
+  }
+}

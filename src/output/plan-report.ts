@@ -1,0 +1,87 @@
+// `mc plan` and `mc deploy --dry-run`: the design (with every choice mc made and why) and, per phase and
+// host, exactly what would change. Pure text; `planAsData` is the JSON form.
+import { describeAction } from '../domain/cluster/actions.js';
+import { pendingSteps, type Plan } from '../domain/cluster/plan.js';
+import type { Choice, MemberDesign } from '../domain/cluster/types.js';
+import { formatBytesIec } from '../domain/facts/index.js';
+
+const choice = <T>(c: Choice<T>, show: (v: T) => string): string =>
+  c.source === 'inventory' ? show(c.value) : `${show(c.value)} (${c.source}: ${c.reason})`;
+
+function memberLines(member: MemberDesign): string[] {
+  const lines = [`  ${member.host}`, `    address  ${choice(member.address, (v) => v)}`];
+  if (member.localDisk !== null) {
+    lines.push(
+      `    local    ${choice(member.localDisk, (d) => `${d.path} ${formatBytesIec(d.sizeBytes)}${d.wipe ? ' wipe' : ''}`)}`,
+    );
+  }
+  for (const disk of member.cephDisks) {
+    lines.push(
+      `    ceph     ${choice(disk, (d) => `${d.path} ${formatBytesIec(d.sizeBytes)}${d.wipe ? ' wipe' : ''}${d.encrypt ? ' encrypt' : ''}`)}`,
+    );
+  }
+  if (member.uplinkInterface !== null) lines.push(`    uplink   ${choice(member.uplinkInterface, (v) => v)}`);
+  if (member.underlayIp !== null) lines.push(`    underlay ${member.underlayIp}`);
+  return lines;
+}
+
+export function formatPlan(plan: Plan): string {
+  const { design } = plan;
+  const services = [
+    'lxd',
+    ...(['microceph', 'microovn', 'microcloud'] as const).filter((s) => design.services[s]),
+  ];
+  const lines = [
+    `Cluster: ${design.members.length} member(s), initiator ${design.initiator}, services ${services.join(', ')}`,
+  ];
+  for (const member of design.members) lines.push(...memberLines(member));
+  if (design.uplink !== null) {
+    const u = design.uplink;
+    const parts = [
+      u.ipv4Gateway === undefined
+        ? ''
+        : `ipv4 ${u.ipv4Gateway}${u.ipv4Range === undefined ? '' : ` range ${u.ipv4Range}`}`,
+      u.ipv6Gateway === undefined ? '' : `ipv6 ${u.ipv6Gateway}`,
+      u.dnsServers.length === 0 ? '' : `dns ${u.dnsServers.join(',')}`,
+    ].filter((p) => p !== '');
+    lines.push(`  OVN uplink: ${parts.join(', ')}`);
+  } else if (design.fan !== null) {
+    lines.push(`  network: FAN bridge lxdfan0 on ${design.fan.underlaySubnet} (no OVN uplink configured)`);
+  }
+  if (design.ceph !== null) {
+    lines.push(
+      `  Ceph: public ${design.ceph.publicNetwork}, internal ${design.ceph.internalNetwork}${design.ceph.cephfs ? ', CephFS' : ''}`,
+    );
+  }
+  const pending = pendingSteps(plan);
+  lines.push('');
+  if (pending.length === 0) {
+    lines.push('No changes: the cluster already matches the inventory.');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(`Changes (${pending.length}):`);
+  for (const phase of plan.phases) {
+    const steps = phase.stages.flatMap((s) => s.lanes.flat()).filter((s) => !s.done);
+    if (steps.length === 0) continue;
+    lines.push(`  ${phase.title}:`);
+    const width = Math.max(...steps.map((s) => s.host.length));
+    for (const step of steps) lines.push(`    ${step.host.padEnd(width)}  ${describeAction(step.action)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function planAsData(plan: Plan): unknown {
+  return {
+    type: 'plan',
+    design: plan.design,
+    changes: pendingSteps(plan).length,
+    phases: plan.phases.map((phase) => ({
+      id: phase.id,
+      title: phase.title,
+      steps: phase.stages
+        .flatMap((s) => s.lanes.flat())
+        .filter((s) => !s.done)
+        .map((s) => ({ id: s.id, host: s.host, change: describeAction(s.action), action: s.action })),
+    })),
+  };
+}

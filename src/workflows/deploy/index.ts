@@ -1,0 +1,126 @@
+// mc deploy / mc plan: facts → validate → plan → (lock, install, bootstrap, join, storage, configure) → verify.
+// Every phase emits events; nothing here formats output. Nothing changes on any host before validate passes,
+// and a dry run never reaches the phases that change anything.
+import { planDeploy, pendingSteps, type Plan } from '../../domain/cluster/plan.js';
+import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../domain/cluster/types.js';
+import type { HostFacts } from '../../domain/facts/index.js';
+import type { Inventory } from '../../domain/inventory/types.js';
+import { probe } from '../probe.js';
+import type { Session } from '../session.js';
+import { gatherClusterState } from './gather.js';
+import { acquireDeployLock } from './lock.js';
+import { runPhase } from './run-plan.js';
+import { StepError } from './remote.js';
+import { verifyCluster, type VerifyResult } from './verify.js';
+
+/** LXD 5.21's answers to the extension checks of §3.1, assumed until LXD is installed and can be asked. */
+export const LXD_521_EXTENSIONS = [
+  'instances_migration_stateful',
+  'storage_pool_source_wipe',
+  'storage_cephfs_create_missing',
+];
+
+export interface DeployOptions {
+  inventory: Inventory;
+  spec: ClusterSpec;
+  /** Stop after the plan. */
+  dryRun: boolean;
+  forceUnlock: boolean;
+  /** Accept veth NICs as uplinks (labs). */
+  allowVeth: boolean;
+  /** Asked before disks are wiped; false stops the deploy. */
+  confirmWipe: (disks: { host: string; path: string }[]) => Promise<boolean>;
+  design: (
+    facts: ReadonlyMap<string, HostFacts>,
+  ) => { ok: true; design: ClusterDesign } | { ok: false; issues: DeployIssue[] };
+}
+
+export type DeployOutcome =
+  | { kind: 'unreachable' }
+  | { kind: 'invalid'; issues: DeployIssue[] }
+  | { kind: 'planned'; plan: Plan }
+  | { kind: 'no-changes'; plan: Plan; verify: VerifyResult }
+  | { kind: 'declined'; plan: Plan }
+  | { kind: 'failed'; plan: Plan }
+  | { kind: 'deployed'; plan: Plan; verify: VerifyResult; changed: number };
+
+async function gatherFacts(session: Session, allowVeth: boolean): Promise<Map<string, HostFacts> | null> {
+  const probes = await probe(session, { allowVeth });
+  if (!session.ok) return null;
+  return new Map([...probes].map(([host, p]) => [host, p.facts]));
+}
+
+async function makePlan(
+  session: Session,
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+): Promise<Plan> {
+  const snapshot = await gatherClusterState(session, design, facts);
+  return planDeploy(
+    { design, facts, state: snapshot.state },
+    {
+      apiExtensions: snapshot.apiExtensions ?? LXD_521_EXTENSIONS,
+      microcloudVersion: snapshot.microcloudVersion,
+    },
+  );
+}
+
+export async function deploy(session: Session, options: DeployOptions): Promise<DeployOutcome> {
+  const { bus } = session;
+  const all = session.hosts.slice();
+  bus.emit({ type: 'phase-start', phase: 'facts', title: 'Connect and gather facts', hosts: all });
+  let facts = await gatherFacts(session, options.allowVeth);
+  bus.emit({ type: 'phase-done', phase: 'facts', ok: facts !== null, changed: 0, ms: 0 });
+  if (facts === null) return { kind: 'unreachable' };
+
+  const designed = options.design(facts);
+  if (!designed.ok) return { kind: 'invalid', issues: designed.issues };
+  const design = designed.design;
+  for (const warning of design.warnings) bus.emit({ type: 'warning', message: warning });
+
+  let plan = await makePlan(session, design, facts);
+  if (options.dryRun) return { kind: 'planned', plan };
+  if (pendingSteps(plan).length === 0) {
+    return { kind: 'no-changes', plan, verify: await verifyCluster(session, design, facts) };
+  }
+
+  const wipes = pendingSteps(plan).flatMap((step) => {
+    const a = step.action;
+    if (a.kind === 'ceph-disk-add' && a.disk.wipe) return [{ host: step.host, path: a.disk.path }];
+    if (a.kind === 'lxd-storage-create' && a.config['source.wipe'] === 'true' && a.target !== undefined) {
+      return [{ host: a.target, path: a.config['source'] ?? '' }];
+    }
+    return [];
+  });
+  if (wipes.length > 0 && !(await options.confirmWipe(wipes))) return { kind: 'declined', plan };
+
+  const lock = await acquireDeployLock(session, all, options.forceUnlock);
+  let changed = 0;
+  const dmCryptReady = new Set<string>();
+  try {
+    for (const phase of plan.phases) {
+      if (phase.id === 'configure') {
+        // The configure steps depend on what the earlier phases built and on the LXD now installed: re-read.
+        facts = (await gatherFacts(session, options.allowVeth)) ?? facts;
+        if (!session.ok) return { kind: 'failed', plan };
+        plan = await makePlan(session, design, facts);
+        const configure = plan.phases.find((p) => p.id === 'configure');
+        if (configure === undefined) continue;
+        const result = await runPhase(session, configure, dmCryptReady);
+        changed += result.changed;
+        if (!result.ok) return { kind: 'failed', plan };
+        continue;
+      }
+      const result = await runPhase(session, phase, dmCryptReady);
+      changed += result.changed;
+      if (!result.ok) return { kind: 'failed', plan };
+    }
+  } finally {
+    await lock.release();
+  }
+  const fresh = (await gatherFacts(session, options.allowVeth)) ?? facts;
+  const verify = await verifyCluster(session, design, fresh);
+  return { kind: 'deployed', plan, verify, changed };
+}
+
+export { StepError };

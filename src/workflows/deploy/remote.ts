@@ -1,0 +1,87 @@
+// Remote commands as deploy steps run them: as root, with the run's timeout, output streamed into the event
+// stream under the step's name, and a failure that names the command and what it printed.
+import type { Connection, ExecResult } from '../../transport/connection.js';
+import type { Session } from '../session.js';
+
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RemoteOptions {
+  stdin?: string;
+  /** Don't stream the output: it carries a secret (a join token) that is registered once read. */
+  quiet?: boolean;
+  /** Return the result even when the command fails. */
+  allowFailure?: boolean;
+  /** Without sudo: the deploy lock lives in a world-writable directory. */
+  unprivileged?: boolean;
+}
+
+export class Remote {
+  constructor(
+    readonly session: Session,
+    readonly host: string,
+    readonly step: string,
+    private readonly connection: Connection,
+  ) {}
+
+  async run(command: string, options: RemoteOptions = {}): Promise<ExecResult> {
+    const { bus } = this.session;
+    const result = await this.connection.exec(command, {
+      timeoutMs: this.session.options.commandTimeoutMs,
+      become: options.unprivileged !== true,
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.quiet === true
+        ? {}
+        : {
+            onLine: (stream: 'stdout' | 'stderr', text: string) =>
+              bus.emit({ type: 'line', host: this.host, step: this.step, stream, text }),
+          }),
+    });
+    if (result.code !== 0 && options.allowFailure !== true) {
+      const why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
+      const said = lastLines(options.quiet === true ? result.stderr : `${result.stderr}\n${result.stdout}`);
+      throw new StepError(`\`${shortCommand(command)}\` failed (${why})${said === '' ? '' : `: ${said}`}`);
+    }
+    return result;
+  }
+}
+
+/** The last meaningful lines a failed command printed, on one line. */
+export function lastLines(text: string, count = 2): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-count)
+    .join(' / ');
+}
+
+function shortCommand(command: string): string {
+  const line = command.split('\n')[0] ?? command;
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+/** Polls `check` until it returns true, backing off from 100 ms to 2 s, for at most `limitMs`. */
+export async function waitFor(
+  what: string,
+  limitMs: number,
+  check: () => Promise<boolean>,
+  hint?: string,
+): Promise<void> {
+  const started = Date.now();
+  let delay = 100;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() - started > limitMs) {
+      throw new StepError(`timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}`, hint);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 2000);
+  }
+}

@@ -1,0 +1,161 @@
+// mc status: members and health of each service, as `microcloud status` shows them (§6, §10.9): a status
+// line, MicroCloud's warnings, and a row per host with its OSDs, MicroCeph and MicroOVN units and status.
+import { randomBytes } from 'node:crypto';
+import type { HostFacts, MicroclusterState } from '../domain/facts/index.js';
+import { framedScript, splitFramed } from '../domain/framed.js';
+import { probe } from './probe.js';
+import type { Session } from './session.js';
+
+export interface StatusRow {
+  name: string;
+  address: string;
+  osds: number;
+  cephUnits: string[];
+  ovnUnits: string[];
+  status: string;
+  services: Record<'lxd' | 'microceph' | 'microovn' | 'microcloud', string>;
+}
+
+export interface ClusterStatus {
+  level: 'HEALTHY' | 'WARNING' | 'ERROR';
+  warnings: string[];
+  rows: StatusRow[];
+}
+
+function microclusterWord(state: MicroclusterState, host: string): string {
+  if (state.state !== 'bootstrapped') return state.state;
+  const me = state.members.find((m) => m.name === host);
+  return me === undefined ? 'not a member' : `${me.role} ${me.status}`;
+}
+
+/** `- name (ip)` / `  Services: a, b` blocks of `microceph status` and `microovn status`. */
+function unitsByMember(text: string): Map<string, string[]> {
+  const units = new Map<string, string[]>();
+  let member: string | null = null;
+  for (const line of text.split('\n')) {
+    const head = /^- (\S+) \(/.exec(line);
+    if (head) member = head[1] ?? null;
+    const services = /^\s+Services: (.*)$/.exec(line);
+    if (services && member !== null)
+      units.set(
+        member,
+        (services[1] ?? '').split(/,\s*/).filter((s) => s !== ''),
+      );
+  }
+  return units;
+}
+
+export async function clusterStatus(
+  session: Session,
+  options: { allowVeth: boolean },
+): Promise<ClusterStatus | null> {
+  const probes = await probe(session, options);
+  if (probes.size === 0) return null;
+  const facts = new Map<string, HostFacts>([...probes].map(([h, p]) => [h, p.facts]));
+  const hosts = session.hosts.filter((h) => facts.has(h));
+  const cephHost = hosts.find((h) => facts.get(h)?.services.microceph.state === 'bootstrapped');
+  const ovnHost = hosts.find((h) => facts.get(h)?.services.microovn.state === 'bootstrapped');
+  let osds: { location: string }[] = [];
+  let cephUnits = new Map<string, string[]>();
+  let ovnUnits = new Map<string, string[]>();
+  const ask = async (host: string, commands: { name: string; command: string }[]) => {
+    const nonce = randomBytes(6).toString('hex');
+    const run = await (
+      await session.pool.get(host)
+    ).exec(framedScript(commands, nonce), {
+      timeoutMs: session.options.commandTimeoutMs,
+      become: true,
+    });
+    return splitFramed(run.stdout, nonce);
+  };
+  if (cephHost !== undefined) {
+    const out = await ask(cephHost, [
+      { name: 'disks', command: 'microceph disk list --json' },
+      { name: 'status', command: 'microceph status' },
+    ]);
+    try {
+      osds =
+        (JSON.parse(out.get('disks')?.stdout ?? '{}') as { ConfiguredDisks?: { location: string }[] })
+          .ConfiguredDisks ?? [];
+    } catch {
+      osds = [];
+    }
+    cephUnits = unitsByMember(out.get('status')?.stdout ?? '');
+  }
+  if (ovnHost !== undefined) {
+    ovnUnits = unitsByMember(
+      (await ask(ovnHost, [{ name: 'status', command: 'microovn status' }])).get('status')?.stdout ?? '',
+    );
+  }
+  const warnings: string[] = [];
+  let error = false;
+  const rows = hosts.map((host): StatusRow => {
+    const f = facts.get(host) as HostFacts;
+    const lxd = f.services.lxd;
+    const lxdMember = lxd.state === 'clustered' ? lxd.members.find((m) => m.name === host) : undefined;
+    const lxdWord = lxd.state === 'clustered' ? (lxdMember?.status ?? 'not a member') : lxd.state;
+    const address = (lxdMember?.url ?? probes.get(host)?.reachedAt ?? '')
+      .replace(/^https:\/\/|:8443$/g, '')
+      .replace(/^\[|\]$/g, '');
+    const statuses = [lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'];
+    for (const service of ['microceph', 'microovn', 'microcloud'] as const) {
+      const state = f.services[service];
+      if (state.state === 'not installed')
+        warnings.push(
+          `${service === 'microceph' ? 'MicroCeph' : service === 'microovn' ? 'MicroOVN' : 'MicroCloud'} is not found on ${host}`,
+        );
+      if (state.state === 'bootstrapped')
+        statuses.push(state.members.find((m) => m.name === host)?.status ?? 'NOT FOUND');
+    }
+    const status = statuses.every((s) => s === 'ONLINE')
+      ? 'ONLINE'
+      : (statuses.find((s) => s !== 'ONLINE') ?? 'UNKNOWN');
+    if (status !== 'ONLINE') error = true;
+    return {
+      name: host,
+      address,
+      osds: osds.filter((o) => o.location === host).length,
+      cephUnits: cephUnits.get(host) ?? [],
+      ovnUnits: ovnUnits.get(host) ?? [],
+      status,
+      services: {
+        lxd: lxdWord,
+        microceph: microclusterWord(f.services.microceph, host),
+        microovn: microclusterWord(f.services.microovn, host),
+        microcloud: microclusterWord(f.services.microcloud, host),
+      },
+    };
+  });
+  // MicroCloud's warnings (mc2 cmd/microcloud/status.go).
+  if (rows.length < 3)
+    warnings.unshift('Reliability risk: 3 systems are required for effective fault tolerance');
+  if (cephHost !== undefined && osds.length === 0) warnings.push('No MicroCeph OSDs configured');
+  else if (cephHost !== undefined && new Set(osds.map((o) => o.location)).size < 3) {
+    warnings.push('Data loss risk: MicroCeph OSD replication recommends at least 3 disks across 3 systems');
+  }
+  return { level: error ? 'ERROR' : warnings.length > 0 ? 'WARNING' : 'HEALTHY', warnings, rows };
+}
+
+export function formatStatus(status: ClusterStatus): string {
+  const lines = ['', ` Status: ${status.level}`, ''];
+  for (const w of status.warnings) lines.push(` ! ${w}`);
+  if (status.warnings.length > 0) lines.push('');
+  const header = ['Name', 'Address', 'OSDs', 'MicroCeph Units', 'MicroOVN Units', 'LXD', 'Status'];
+  const table = status.rows.map((r) => [
+    r.name,
+    r.address,
+    String(r.osds),
+    r.cephUnits.join(',') || '-',
+    r.ovnUnits.join(',') || '-',
+    r.services.lxd,
+    r.status,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
+  const fmt = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  lines.push(fmt(header), ...table.map(fmt), '');
+  return lines.join('\n');
+}
