@@ -175,8 +175,8 @@ describe('cluster spec: static problems', () => {
     assert.deepEqual(
       issues('  initiator: mirco1', '  systems:', '    micro4: {}', '    web1: {address: x}'),
       [
-        "hosts.yaml:6:3: cluster.initiator: 'mirco1' is not an inventory host (did you mean 'micro1'?) (inventory hosts: micro1, micro2, micro3)",
-        "hosts.yaml:8:5: cluster.systems: 'micro4' is not an inventory host (did you mean 'micro1'?) (inventory hosts: micro1, micro2, micro3)",
+        "hosts.yaml:6:3: cluster.initiator: 'mirco1' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2, micro3)",
+        "hosts.yaml:8:5: cluster.systems: 'micro4' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2, micro3)",
         "hosts.yaml:9:5: cluster.systems: 'web1' is not an inventory host (inventory hosts: micro1, micro2, micro3)",
       ],
     );

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { World } from '../../src/lab/sim/index.js';
 import { FULL, startLab } from '../support/deploy-lab.js';
 
-describe('deploy faults: storage, configure', { concurrency: false }, () => {
+describe('deploy faults: configure', { concurrency: false }, () => {
   const faults: [string, string, (w: World) => void][] = [
     [
       'install',
@@ -46,7 +46,7 @@ describe('deploy faults: storage, configure', { concurrency: false }, () => {
         }),
     ],
   ];
-  const selected = faults.filter(([phase]) => ['storage', 'configure'].includes(phase));
+  const selected = faults.filter(([phase]) => ['configure'].includes(phase));
   for (const [phase, host, inject] of selected) {
     it(`${phase}: names ${host} and the step, then converges`, async () => {
       const lab = await startLab(['micro1', 'micro2', 'micro3']);
