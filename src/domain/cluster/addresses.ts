@@ -11,8 +11,7 @@ import {
   type HostFacts,
 } from '../facts/index.js';
 import type { DesignContext, HostContext } from './context.js';
-import { SERVICE_LABELS } from './context.js';
-import type { Choice, SnapName } from './types.js';
+import { SERVICE_LABELS, type Choice, type SnapName } from './types.js';
 
 export interface MemberAddress {
   choice: Choice<string>;

@@ -78,10 +78,3 @@ export class DesignContext {
     return [...this.#warnings];
   }
 }
-
-export const SERVICE_LABELS = {
-  lxd: 'LXD',
-  microceph: 'MicroCeph',
-  microovn: 'MicroOVN',
-  microcloud: 'MicroCloud',
-} as const;

@@ -3,9 +3,9 @@
 // and the OVN northbound/southbound databases 6641/6642 (MicroOVN's central service), MicroCloud 9443.
 
 import { findSnap, formatListeningSocket, listenersOn, LISTENING_PORTS_COMMAND } from '../facts/index.js';
-import { SERVICE_LABELS, type DesignContext, type HostContext } from './context.js';
+import type { DesignContext, HostContext } from './context.js';
 import { enabledSnaps } from './services.js';
-import type { SnapName } from './types.js';
+import { SERVICE_LABELS, type SnapName } from './types.js';
 
 export const SERVICE_PORTS: readonly { port: number; snap: SnapName }[] = [
   { port: 8443, snap: 'lxd' },

@@ -2,9 +2,9 @@
 // asked, an LXD initialised by hand (§1.1 point 1), and clusters the hosts already belong to (§1.1 point 6).
 
 import { findSnap, type InstalledSnap, type LxdState, type MicroclusterState } from '../facts/index.js';
-import { SERVICE_LABELS, type DesignContext, type HostContext } from './context.js';
+import type { DesignContext, HostContext } from './context.js';
 import { listWords } from './issues.js';
-import type { OptionalService, SnapName } from './types.js';
+import { SERVICE_LABELS, type OptionalService, type SnapName } from './types.js';
 import { compareMajorMinor, normalizeChannel, parseMajorMinor } from './versions.js';
 
 /** The snaps of the enabled services, LXD first. */

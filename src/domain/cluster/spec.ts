@@ -12,6 +12,7 @@ import {
   DEFAULT_CHANNELS,
   DEFAULT_LXD_MIN_VERSION,
   positionIn,
+  SERVICE_LABELS,
   type CephSpec,
   type ClusterSpec,
   type DeployIssue,
@@ -840,12 +841,6 @@ function checkAcross(
     ...writtenUnder((path) => /^systems\.[^.]+\.(?:ovn_uplink_interface|ovn_underlay_ip)$/.test(path)),
   ]);
 }
-
-const SERVICE_LABELS: Record<OptionalService, string> = {
-  microceph: 'MicroCeph',
-  microovn: 'MicroOVN',
-  microcloud: 'MicroCloud',
-};
 
 /**
  * Reads `cluster:` of an inventory. An inventory without the section (or an Ansible inventory) gets every

@@ -11,6 +11,14 @@ export type SnapName = 'lxd' | OptionalService;
 /** Install order used upstream (microcloud.md §7): MicroCeph and MicroOVN before LXD, MicroCloud last. */
 export const SNAP_INSTALL_ORDER: readonly SnapName[] = ['microceph', 'microovn', 'lxd', 'microcloud'];
 
+/** How messages name the services. */
+export const SERVICE_LABELS: Readonly<Record<SnapName, string>> = {
+  lxd: 'LXD',
+  microceph: 'MicroCeph',
+  microovn: 'MicroOVN',
+  microcloud: 'MicroCloud',
+};
+
 /** The MicroCloud 2 LTS set (§7). */
 export const DEFAULT_CHANNELS: Readonly<Record<SnapName, string>> = {
   lxd: '5.21/stable',
