@@ -1,6 +1,7 @@
 // Deploy: `mc deploy` on 3 and 10 hosts with realistic simulated latencies; the total against the
-// critical path, and the time mc adds. A HOOK, to be filled in once `mc deploy` exists: until then
-// the part is listed and skipped. index.ts needs no change; fill in skipReason and run below.
+// critical path, and the time mc adds. A HOOK, filled in by the engineer who owns `mc deploy` once it
+// is complete: until then the part is listed and skipped. index.ts needs no change: fill in run()
+// below and remove skipReason.
 //
 // How to fill it (docs/benchmarks.md, "Deploy"):
 // - Hosts: `startBenchLab(n, ctx.dir, { latency: REALISTIC_LATENCY, timeScale })` from ./lab.js for
@@ -25,6 +26,7 @@ export const deployPart: BenchPart = {
   name: 'deploy',
   title: 'Deploy: 3 and 10 hosts with realistic simulated latencies',
   labHosts: 0,
-  skipReason: () => Promise.resolve('not measured yet: filled in once `mc deploy` exists (bench/deploy.ts)'),
+  skipReason: () =>
+    Promise.resolve('not measured yet: a hook for the mc deploy work to fill in (bench/deploy.ts)'),
   run: () => Promise.reject(new Error('bench/deploy.ts is a hook: fill in run() first')),
 };

@@ -1,0 +1,21 @@
+// Deploy scenarios of the deploy issue on the embedded lab: 4 hosts with Ceph on 3, LXD only, 1 grown to 3.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startLab } from '../support/deploy-lab.js';
+
+describe('mc deploy on the embedded lab: LXD only', { concurrency: false }, () => {
+  it('deploys LXD only, without MicroCeph and MicroOVN', async () => {
+    const lab = await startLab(['micro1', 'micro2', 'micro3']);
+    try {
+      lab.inventory('cluster:\n  services: {microceph: false, microovn: false}\n');
+      const r = await lab.mc('deploy', '--yes');
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stdout, /install (microceph|microovn)/);
+      assert.equal(lab.world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
+      const again = await lab.mc('deploy', '--yes');
+      assert.match(again.stdout, /No changes/);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
