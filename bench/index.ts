@@ -143,12 +143,16 @@ async function main(): Promise<number> {
   const comparisons: Comparison[] = [];
   const notes = new Map<string, string[]>();
   const failed: string[] = [];
+  const setup: string[] = [];
   let info: MachineInfo | undefined;
   try {
     info = await machineInfo();
     process.stderr.write(`${describeMachine(info)}\n`);
     if (args.nice !== undefined) {
-      process.stderr.write(`scheduling: ${readFileSync('/proc/self/autogroup', 'utf8').trim()}\n`);
+      setup.push(
+        `scheduling: ${readFileSync('/proc/self/autogroup', 'utf8').trim()} (the benchmark's own session)`,
+      );
+      process.stderr.write(`${setup.at(-1)}\n`);
     }
     const skips = new Map<BenchPart, string>();
     for (const part of args.parts) {
@@ -163,7 +167,10 @@ async function main(): Promise<number> {
       const ms = await timed(async () => {
         lab = await startBenchLab(labHosts, dir);
       });
-      process.stderr.write(`  lab ${lab!.lab.id} up in ${(ms / 1000).toFixed(1)} s (${lab!.lab.cidr})\n`);
+      setup.push(
+        `hosts: namespace lab ${lab!.lab.id}, ${labHosts} hosts (real sshd each) on ${lab!.lab.cidr}, up in ${(ms / 1000).toFixed(1)} s`,
+      );
+      process.stderr.write(`${setup.at(-1)}\n`);
     }
 
     for (const part of args.parts) {
@@ -195,7 +202,7 @@ async function main(): Promise<number> {
     await cleanup();
   }
 
-  process.stdout.write(`\n${summary(args, info, measurements, comparisons, notes)}\n`);
+  process.stdout.write(`\n${summary(args, info, setup, measurements, comparisons, notes)}\n`);
   if (args.json !== undefined) {
     writeFileSync(
       args.json,
@@ -260,12 +267,14 @@ function describeMachine(info: MachineInfo): string {
 function summary(
   args: Args,
   info: MachineInfo | undefined,
+  setup: string[],
   measurements: Measurement[],
   comparisons: Comparison[],
   notes: Map<string, string[]>,
 ): string {
   const out: string[] = ['# mc benchmark summary', ''];
-  if (info !== undefined) out.push(describeMachine(info), '');
+  if (info !== undefined) out.push(describeMachine(info));
+  out.push(...setup, '');
   out.push(`load average at the end: ${loadAverage()}`, '');
   out.push(`${args.runs} runs per measurement unless noted.`, '');
   for (const part of args.parts) {

@@ -72,16 +72,7 @@ export const memoryPart: BenchPart = {
 async function peakRss(tools: Tools, args: string[]): Promise<{ mb: number; ms: number }> {
   const out = tools.file('time', '.txt');
   const ms = await timed(() =>
-    tools.run('/usr/bin/time', [
-      '-f',
-      '%M',
-      '-o',
-      out,
-      process.execPath,
-      tools.mcBin,
-      ...args,
-      ...tools.mcArgs(),
-    ]),
+    tools.run('/usr/bin/time', ['-f', '%M', '-o', out, process.execPath, tools.mcBin, ...tools.mcArgs(args)]),
   );
   const kb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
   return { mb: kb / 1024, ms };

@@ -27,10 +27,10 @@ export interface Tools {
   mcCheckoutBin: string;
   /** Runs a program; throws with its output when it fails. */
   run(file: string, args: readonly string[], options?: ExecaOptions): Promise<{ stdout: string }>;
-  /** `node <mcBin> ...args`, with a log file of its own in the scratch directory. */
+  /** `node <mcBin> COMMAND ...`, with a log file of its own in the scratch directory. */
   mc(args: readonly string[]): Promise<{ stdout: string }>;
-  /** The arguments `mc` adds: its log file. */
-  mcArgs(): string[];
+  /** mc's arguments with `--log-file FILE` after the command's name (never after a `--`). */
+  mcArgs(args: readonly string[]): string[];
   /** A fresh ANSIBLE_SSH_CONTROL_PATH_DIR and the environment that uses it (cold: no master open). */
   ansibleEnv(): { env: NodeJS.ProcessEnv; controlDir: string };
   /**
@@ -95,7 +95,10 @@ export function createTools(dir: string): Tools {
     }
     return { stdout: String(result.stdout) };
   };
-  const mcArgs = (): string[] => ['--log-file', file('logs/mc', '.log')];
+  const mcArgs = (args: readonly string[]): string[] =>
+    args[0]?.startsWith('-') === false
+      ? [args[0], '--log-file', file('logs/mc', '.log'), ...args.slice(1)]
+      : [...args];
   const controlDirs = new Set<string>();
   const controlDir = (prefix: string): string => {
     const path = file(prefix);
@@ -125,7 +128,7 @@ export function createTools(dir: string): Tools {
     mcCheckoutBin: join(ROOT, 'bin', 'mc.js'),
     run,
     mcArgs,
-    mc: (args) => run(process.execPath, [join(pkg, 'bin', 'mc.js'), ...args, ...mcArgs()]),
+    mc: (args) => run(process.execPath, [join(pkg, 'bin', 'mc.js'), ...mcArgs(args)]),
     ansibleEnv: () => {
       const dir = controlDir('ansible-cp');
       return {
