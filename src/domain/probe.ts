@@ -2,6 +2,7 @@
 // between markers that carry a one-time nonce and the command's exit status. Optional facts also frame their
 // stderr (a service's failure says its state) and run only where their snap is installed. Pure: builds the
 // script and splits its output; the workflow runs it.
+import { splitFramed } from './framed.js';
 import { FACT_COMMANDS, FACT_SNAPS, OPTIONAL_FACTS, SERVICE_FACTS } from './facts/index.js';
 import type {
   CommandOutcome,
@@ -54,13 +55,6 @@ export function gatherScript(nonce: string): GatherScript {
   return { script: lines.join('\n'), nonce };
 }
 
-export interface GatheredFact {
-  stdout: string;
-  exitCode: number;
-  /** Only optional facts keep their stderr; empty for the others. */
-  stderr: string;
-}
-
 export type GatherResult =
   { ok: true; outputs: FactOutputs; failedOptional: FactName[] } | { ok: false; problems: string[] };
 
@@ -70,20 +64,8 @@ export type GatherResult =
  * only when they succeeded.
  */
 export function splitGathered(stdout: string, nonce: string): GatherResult {
-  const marker = `@@MC-${nonce}`;
-  const sections = new Map<string, GatheredFact>();
-  const pattern = new RegExp(`^${marker} BEGIN (\\w+)\\n([\\s\\S]*?)\\n${marker} END \\1 (\\d+)$`, 'gm');
-  for (const match of stdout.matchAll(pattern)) {
-    sections.set(match[1] ?? '', { stdout: match[2] ?? '', exitCode: Number(match[3]), stderr: '' });
-  }
-  const stderrPattern = new RegExp(
-    `^${marker} STDERR (\\w+)\\n([\\s\\S]*?)\\n${marker} END-STDERR \\1$`,
-    'gm',
-  );
-  for (const match of stdout.matchAll(stderrPattern)) {
-    const section = sections.get(match[1] ?? '');
-    if (section !== undefined) section.stderr = match[2] ?? '';
-  }
+  // The same framing as framedScript: one splitter for both.
+  const sections = splitFramed(stdout, nonce);
   const problems: string[] = [];
   const outputs: Partial<Record<FactName, string>> = {};
   const outcomes: Partial<Record<ServiceFactName, CommandOutcome>> = {};

@@ -2,7 +2,7 @@
 // host, exactly what would change. Pure text; `planAsData` is the JSON form.
 import { describeAction } from '../domain/cluster/actions.js';
 import { pendingSteps, type Plan } from '../domain/cluster/plan.js';
-import type { Choice, MemberDesign } from '../domain/cluster/types.js';
+import { snapsOf, type Choice, type MemberDesign } from '../domain/cluster/types.js';
 import { formatBytesIec } from '../domain/facts/index.js';
 
 const choice = <T>(c: Choice<T>, show: (v: T) => string): string =>
@@ -27,10 +27,7 @@ function memberLines(member: MemberDesign): string[] {
 
 export function formatPlan(plan: Plan): string {
   const { design } = plan;
-  const services = [
-    'lxd',
-    ...(['microceph', 'microovn', 'microcloud'] as const).filter((s) => design.services[s]),
-  ];
+  const services = snapsOf(design.services);
   const lines = [
     `Cluster: ${design.members.length} member(s), initiator ${design.initiator}, services ${services.join(', ')}`,
   ];

@@ -4,7 +4,7 @@
 import { Listr } from 'listr2';
 import type { ListrTaskWrapper } from 'listr2';
 import type { EventBus, TimedEvent } from './events.js';
-import type { TtyRenderer } from './tty.js';
+import { flushPendingLines, type TtyRenderer } from './tty.js';
 
 const OUTPUT_INTERVAL_MS = 250;
 const OUTPUT_BAR = 3;
@@ -26,11 +26,7 @@ export function attachPhaseTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream
   const ticker = setInterval(flushOutput, OUTPUT_INTERVAL_MS);
 
   function flushOutput(): void {
-    for (const state of hosts.values()) {
-      if (state.wrapper === undefined) continue;
-      for (const line of state.pending) state.wrapper.output = line;
-      state.pending = [];
-    }
+    flushPendingLines(hosts.values());
   }
 
   function settleAll(): void {

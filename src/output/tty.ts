@@ -101,11 +101,7 @@ export function attachTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream): Tt
   });
 
   function flushOutput(): void {
-    for (const state of hosts.values()) {
-      if (state.wrapper === undefined) continue;
-      for (const line of state.pending) state.wrapper.output = line;
-      state.pending = [];
-    }
+    flushPendingLines(hosts.values());
   }
 
   function hostTask(host: string, wrapper: Wrapper): Promise<void> {
@@ -139,4 +135,15 @@ export function attachTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream): Tt
       }
     },
   };
+}
+
+/** Hands each task the lines gathered since the last redraw (listr2 keeps the last OUTPUT_BAR of them). */
+export function flushPendingLines(
+  states: Iterable<{ wrapper?: { output: string }; pending: string[] }>,
+): void {
+  for (const state of states) {
+    if (state.wrapper === undefined) continue;
+    for (const line of state.pending) state.wrapper.output = line;
+    state.pending = [];
+  }
 }

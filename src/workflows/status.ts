@@ -1,6 +1,7 @@
 // mc status: members and health of each service, as `microcloud status` shows them (§6, §10.9): a status
 // line, MicroCloud's warnings, and a row per host with its OSDs, MicroCeph and MicroOVN units and status.
 import { randomBytes } from 'node:crypto';
+import { servicesByMember } from '../domain/cluster/state.js';
 import type { HostFacts, MicroclusterState } from '../domain/facts/index.js';
 import { framedScript, splitFramed } from '../domain/framed.js';
 import { probe } from './probe.js';
@@ -26,23 +27,6 @@ function microclusterWord(state: MicroclusterState, host: string): string {
   if (state.state !== 'bootstrapped') return state.state;
   const me = state.members.find((m) => m.name === host);
   return me === undefined ? 'not a member' : `${me.role} ${me.status}`;
-}
-
-/** `- name (ip)` / `  Services: a, b` blocks of `microceph status` and `microovn status`. */
-function unitsByMember(text: string): Map<string, string[]> {
-  const units = new Map<string, string[]>();
-  let member: string | null = null;
-  for (const line of text.split('\n')) {
-    const head = /^- (\S+) \(/.exec(line);
-    if (head) member = head[1] ?? null;
-    const services = /^\s+Services: (.*)$/.exec(line);
-    if (services && member !== null)
-      units.set(
-        member,
-        (services[1] ?? '').split(/,\s*/).filter((s) => s !== ''),
-      );
-  }
-  return units;
 }
 
 export async function clusterStatus(
@@ -80,10 +64,10 @@ export async function clusterStatus(
     } catch {
       osds = [];
     }
-    cephUnits = unitsByMember(out.get('status')?.stdout ?? '');
+    cephUnits = servicesByMember(out.get('status')?.stdout ?? '');
   }
   if (ovnHost !== undefined) {
-    ovnUnits = unitsByMember(
+    ovnUnits = servicesByMember(
       (await ask(ovnHost, [{ name: 'status', command: 'microovn status' }])).get('status')?.stdout ?? '',
     );
   }

@@ -51,7 +51,8 @@ export async function startLab(names: string[]): Promise<Lab> {
       const r = await execa('node', [MC, ...args, '-i', file, '-o', 'plain'], {
         reject: false,
         stdin: 'ignore',
-        env: { MC_LOG_DIR: scratch.path },
+        // The run logs go to the scratch directory, removed with the lab.
+        env: { XDG_CACHE_HOME: scratch.path },
       });
       return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },

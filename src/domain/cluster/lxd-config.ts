@@ -5,20 +5,16 @@
 import type { Action } from './actions.js';
 import type { ConfigureContext, PlanStep } from './plan.js';
 import type { ClusterState, LxdClusterState } from './state.js';
-import type { ClusterDesign } from './types.js';
+import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, type ClusterDesign } from './types.js';
 
 /** The rbd features MicroCloud sets where LXD lacks storage_ceph_use_rbd_defaults (§3.1). */
 export const CEPH_RBD_FEATURES = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
 
-const HTTPS_ANY = '[::]:8443';
-
-export function lxdPoolDescriptions(): Record<string, string> {
-  return {
-    local: 'Local storage on ZFS',
-    remote: 'Distributed storage on Ceph',
-    'remote-fs': 'Distributed file-system storage using CephFS',
-  };
-}
+const POOL_DESCRIPTIONS = {
+  local: 'Local storage on ZFS',
+  remote: 'Distributed storage on Ceph',
+  'remote-fs': 'Distributed file-system storage using CephFS',
+} as const;
 
 export function planLxdConfiguration(
   design: ClusterDesign,
@@ -42,10 +38,10 @@ export function planLxdConfiguration(
 
   // Server and cluster keys (§3.1).
   for (const [member, config] of Object.entries(lxd.memberConfig)) {
-    if (config['core.https_address'] !== HTTPS_ANY) {
+    if (config['core.https_address'] !== LXD_HTTPS_ANY) {
       add(
         `https:${member}`,
-        { kind: 'lxd-config', key: 'core.https_address', value: HTTPS_ANY, target: member },
+        { kind: 'lxd-config', key: 'core.https_address', value: LXD_HTTPS_ANY, target: member },
         false,
       );
     }
@@ -69,7 +65,10 @@ export function planLxdConfiguration(
     const central = state.ovnCentral ?? design.members.slice(0, 3).map((m) => m.host);
     const value = design.members
       .filter((m) => central.includes(m.host))
-      .map((m) => `ssl:${m.address.value.includes(':') ? `[${m.address.value}]` : m.address.value}:6641`)
+      .map(
+        (m) =>
+          `ssl:${m.address.value.includes(':') ? `[${m.address.value}]` : m.address.value}:${OVN_NORTHBOUND_PORT}`,
+      )
       .join(',');
     add(
       'ovn-northbound',
@@ -82,7 +81,6 @@ export function planLxdConfiguration(
   const network = (name: string) => lxd.networks.find((n) => n.name === name);
   const definedOn = (entry: { locations: string[]; status: string } | undefined, member: string): boolean =>
     entry !== undefined && (entry.status === 'Created' || entry.locations.includes(member));
-  const descriptions = lxdPoolDescriptions();
 
   const localMembers = design.members.filter((m) => m.localDisk !== null);
   const osds = design.members.reduce((n, m) => n + m.cephDisks.length, 0);
@@ -90,6 +88,11 @@ export function planLxdConfiguration(
   const cephfs = ceph && design.ceph?.cephfs === true;
   const uplink = design.uplink;
   const fan = uplink === null ? design.fan : null;
+  /** The Ceph-backed pools every member defines, with the source LXD 5.21 still wants per member (§3.2). */
+  const remotePools = [
+    ...(ceph ? [{ pool: 'remote', driver: 'ceph', source: 'lxd_remote' } as const] : []),
+    ...(cephfs ? [{ pool: 'remote-fs', driver: 'cephfs', source: 'lxd_cephfs' } as const] : []),
+  ];
 
   // Per-member definitions (§3.2), member by member as MicroCloud does.
   for (const member of design.members) {
@@ -103,39 +106,25 @@ export function planLxdConfiguration(
           kind: 'lxd-storage-create',
           pool: 'local',
           driver: 'zfs',
-          description: descriptions.local ?? '',
+          description: POOL_DESCRIPTIONS.local,
           config,
           target,
         },
         definedOn(pool('local'), target),
       );
     }
-    if (ceph) {
+    for (const remote of remotePools) {
       add(
-        `pending:remote:${target}`,
+        `pending:${remote.pool}:${target}`,
         {
           kind: 'lxd-storage-create',
-          pool: 'remote',
-          driver: 'ceph',
-          description: descriptions.remote ?? '',
-          config: has('storage_remote_drop_source') ? {} : { source: 'lxd_remote' },
+          pool: remote.pool,
+          driver: remote.driver,
+          description: POOL_DESCRIPTIONS[remote.pool],
+          config: has('storage_remote_drop_source') ? {} : { source: remote.source },
           target,
         },
-        definedOn(pool('remote'), target),
-      );
-    }
-    if (cephfs) {
-      add(
-        `pending:remote-fs:${target}`,
-        {
-          kind: 'lxd-storage-create',
-          pool: 'remote-fs',
-          driver: 'cephfs',
-          description: descriptions['remote-fs'] ?? '',
-          config: has('storage_remote_drop_source') ? {} : { source: 'lxd_cephfs' },
-          target,
-        },
-        definedOn(pool('remote-fs'), target),
+        definedOn(pool(remote.pool), target),
       );
     }
     if (uplink !== null && member.uplinkInterface !== null) {
@@ -177,7 +166,7 @@ export function planLxdConfiguration(
         kind: 'lxd-storage-create',
         pool: 'local',
         driver: 'zfs',
-        description: descriptions.local ?? '',
+        description: POOL_DESCRIPTIONS.local,
         config: {},
       },
       created(pool('local')),
@@ -192,7 +181,7 @@ export function planLxdConfiguration(
         kind: 'lxd-storage-create',
         pool: 'remote',
         driver: 'ceph',
-        description: descriptions.remote ?? '',
+        description: POOL_DESCRIPTIONS.remote,
         config,
       },
       created(pool('remote')),
@@ -205,7 +194,7 @@ export function planLxdConfiguration(
         kind: 'lxd-storage-create',
         pool: 'remote-fs',
         driver: 'cephfs',
-        description: descriptions['remote-fs'] ?? '',
+        description: POOL_DESCRIPTIONS['remote-fs'],
         config: {
           'cephfs.create_missing': 'true',
           'cephfs.meta_pool': 'lxd_cephfs_meta',

@@ -7,7 +7,10 @@ import type { Action, MemberConfigEntry } from './actions.js';
 import { planLxdConfiguration } from './lxd-config.js';
 import type { ClusterState } from './state.js';
 import {
+  LXD_HTTPS_ANY,
+  SERVICE_PORT,
   SNAP_INSTALL_ORDER,
+  snapsOf,
   type ClusterDesign,
   type MemberDesign,
   type OptionalService,
@@ -43,13 +46,6 @@ export interface Plan {
   phases: PlanPhase[];
 }
 
-export const MICROCLUSTER_PORTS: Record<OptionalService, number> = {
-  microceph: 7443,
-  microovn: 6443,
-  microcloud: 9443,
-};
-export const LXD_PORT = 8443;
-
 export interface PlanInput {
   design: ClusterDesign;
   facts: ReadonlyMap<string, HostFacts>;
@@ -57,8 +53,10 @@ export interface PlanInput {
   state: ClusterState;
 }
 
+/** The enabled services' snaps in install order. */
 export function enabledSnaps(design: ClusterDesign): SnapName[] {
-  return SNAP_INSTALL_ORDER.filter((snap) => snap === 'lxd' || design.services[snap]);
+  const enabled = snapsOf(design.services);
+  return SNAP_INSTALL_ORDER.filter((snap) => enabled.includes(snap));
 }
 
 /** Whether `host` is a member of `service`'s cluster, by its own account. */
@@ -160,7 +158,7 @@ function bootstrapPhase(
           step('microcloud', {
             kind: 'microcluster-bootstrap',
             service: 'microcloud',
-            address: `${addressOf(at)}:${MICROCLUSTER_PORTS.microcloud}`,
+            address: `${addressOf(at)}:${SERVICE_PORT.microcloud}`,
             config: {},
           }),
         ],
@@ -185,7 +183,7 @@ function bootstrapPhase(
       step('microovn', {
         kind: 'microcluster-bootstrap',
         service: 'microovn',
-        address: `${addressOf(at)}:${MICROCLUSTER_PORTS.microovn}`,
+        address: `${addressOf(at)}:${SERVICE_PORT.microovn}`,
         config: at.underlayIp === null ? {} : { 'ovn-encap-ip': at.underlayIp },
       }),
     ]);
@@ -197,10 +195,10 @@ function bootstrapPhase(
       [
         step('lxd', {
           kind: 'lxd-bootstrap',
-          address: `${addressOf(lxdAt)}:${LXD_PORT}`,
+          address: `${addressOf(lxdAt)}:${SERVICE_PORT.lxd}`,
           config: {
-            'core.https_address': `[::]:${LXD_PORT}`,
-            'cluster.https_address': `${addressOf(lxdAt)}:${LXD_PORT}`,
+            'core.https_address': LXD_HTTPS_ANY,
+            'cluster.https_address': `${addressOf(lxdAt)}:${SERVICE_PORT.lxd}`,
           },
         }),
       ],
@@ -256,7 +254,7 @@ function joinPhase(
         kind: 'microcluster-join',
         service,
         anchor: anchors[service],
-        address: `${addressOf(member)}:${MICROCLUSTER_PORTS[service]}`,
+        address: `${addressOf(member)}:${SERVICE_PORT[service]}`,
         config:
           service === 'microovn' && member.underlayIp !== null ? { 'ovn-encap-ip': member.underlayIp } : {},
       },
@@ -289,7 +287,7 @@ function joinPhase(
             action: {
               kind: 'lxd-join',
               anchor: anchors.lxd,
-              address: `${addressOf(member)}:${LXD_PORT}`,
+              address: `${addressOf(member)}:${SERVICE_PORT.lxd}`,
               memberConfig: joinMemberConfig(member, state),
             },
             done: !joining('lxd'),

@@ -5,15 +5,21 @@
 import { findSnap, formatListeningSocket, listenersOn, LISTENING_PORTS_COMMAND } from '../facts/index.js';
 import type { DesignContext, HostContext } from './context.js';
 import { enabledSnaps } from './services.js';
-import { SERVICE_LABELS, type SnapName } from './types.js';
+import {
+  OVN_NORTHBOUND_PORT,
+  OVN_SOUTHBOUND_PORT,
+  SERVICE_LABELS,
+  SERVICE_PORT,
+  type SnapName,
+} from './types.js';
 
 export const SERVICE_PORTS: readonly { port: number; snap: SnapName }[] = [
-  { port: 8443, snap: 'lxd' },
-  { port: 7443, snap: 'microceph' },
-  { port: 6443, snap: 'microovn' },
-  { port: 6641, snap: 'microovn' },
-  { port: 6642, snap: 'microovn' },
-  { port: 9443, snap: 'microcloud' },
+  { port: SERVICE_PORT.lxd, snap: 'lxd' },
+  { port: SERVICE_PORT.microceph, snap: 'microceph' },
+  { port: SERVICE_PORT.microovn, snap: 'microovn' },
+  { port: OVN_NORTHBOUND_PORT, snap: 'microovn' },
+  { port: OVN_SOUTHBOUND_PORT, snap: 'microovn' },
+  { port: SERVICE_PORT.microcloud, snap: 'microcloud' },
 ];
 
 /**

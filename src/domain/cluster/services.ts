@@ -4,13 +4,12 @@
 import { findSnap, type InstalledSnap, type LxdState, type MicroclusterState } from '../facts/index.js';
 import type { DesignContext, HostContext } from './context.js';
 import { listWords } from './issues.js';
-import { SERVICE_LABELS, type OptionalService, type SnapName } from './types.js';
+import { SERVICE_LABELS, snapsOf, type SnapName } from './types.js';
 import { compareMajorMinor, normalizeChannel, parseMajorMinor } from './versions.js';
 
 /** The snaps of the enabled services, LXD first. */
 export function enabledSnaps(ctx: DesignContext): SnapName[] {
-  const optional: OptionalService[] = ['microceph', 'microovn', 'microcloud'];
-  return ['lxd', ...optional.filter((service) => ctx.spec.services[service])];
+  return snapsOf(ctx.spec.services);
 }
 
 function stateOf(host: HostContext, snap: SnapName): LxdState | MicroclusterState {

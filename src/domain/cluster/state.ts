@@ -3,6 +3,8 @@
 // The planner compares this with the design; a re-run on a converged cluster finds nothing to change.
 
 import { z } from 'zod';
+// Quoting is pure and lives in one module, whichever layer builds the command.
+import { quoteArg } from '../../transport/quote.js';
 import type { FramedCommand, FramedOutput } from '../framed.js';
 
 export interface LxdPoolState {
@@ -63,8 +65,6 @@ export interface ClusterStateQuery {
   microceph: boolean;
   microovn: boolean;
 }
-
-const quoteArg = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** The commands to run (as root) on a member of every service that `query` says is there. */
 export function clusterStateCommands(query: ClusterStateQuery): FramedCommand[] {
@@ -154,19 +154,29 @@ export function parseAsciiTable(text: string): Record<string, string>[] {
   return body.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
 }
 
-/** `microovn status` (§10.8): the members whose Services line lists `central`. */
-export function parseOvnCentral(text: string): string[] {
-  const central: string[] = [];
+/** The `- name (ip)` / `  Services: a, b` blocks of `microceph status` and `microovn status` (§10.7, §10.8). */
+export function servicesByMember(text: string): Map<string, string[]> {
+  const units = new Map<string, string[]>();
   let member: string | null = null;
   for (const line of text.split('\n')) {
     const head = /^- (\S+) \(/.exec(line);
     if (head) member = head[1] ?? null;
     const services = /^\s+Services: (.*)$/.exec(line);
-    if (services && member !== null && (services[1] ?? '').split(/,\s*/).includes('central')) {
-      central.push(member);
+    if (services && member !== null) {
+      units.set(
+        member,
+        (services[1] ?? '').split(/,\s*/).filter((s) => s !== ''),
+      );
     }
   }
-  return central;
+  return units;
+}
+
+/** `microovn status`: the members that run `central`. */
+export function parseOvnCentral(text: string): string[] {
+  return [...servicesByMember(text)]
+    .filter(([, units]) => units.includes('central'))
+    .map(([member]) => member);
 }
 
 export function parseClusterState(

@@ -19,6 +19,27 @@ export const SERVICE_LABELS: Readonly<Record<SnapName, string>> = {
   microcloud: 'MicroCloud',
 };
 
+/** Each service's API port (§0). */
+export const SERVICE_PORT: Readonly<Record<SnapName, number>> = {
+  lxd: 8443,
+  microceph: 7443,
+  microovn: 6443,
+  microcloud: 9443,
+};
+
+/** OVN's databases on MicroOVN's central members (§0). */
+export const OVN_NORTHBOUND_PORT = 6641;
+export const OVN_SOUTHBOUND_PORT = 6642;
+
+/** LXD listens on every address once clustered (§3.1). */
+export const LXD_HTTPS_ANY = `[::]:${SERVICE_PORT.lxd}`;
+
+/** The snaps of the enabled services, LXD first. */
+export function snapsOf(services: Readonly<Record<OptionalService, boolean>>): SnapName[] {
+  const optional: OptionalService[] = ['microceph', 'microovn', 'microcloud'];
+  return ['lxd', ...optional.filter((service) => services[service])];
+}
+
 /** The MicroCloud 2 LTS set (§7). */
 export const DEFAULT_CHANNELS: Readonly<Record<SnapName, string>> = {
   lxd: '5.21/stable',

@@ -1,7 +1,11 @@
 // How each planned action is carried out on its host, as MicroCloud's setupCluster would (§1.3, §1.4, §3).
 // Join tokens are read without streaming, registered as secrets at once, and handed to the joiner on stdin.
+import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import type { Action, MicroclusterService } from '../../domain/cluster/actions.js';
+import { clusterStateCommands, parseClusterState } from '../../domain/cluster/state.js';
+import { LXD_HTTPS_ANY } from '../../domain/cluster/types.js';
+import { framedScript, splitFramed } from '../../domain/framed.js';
 import { shellJoin } from '../../transport/quote.js';
 import { StepError, waitFor, type Remote } from './remote.js';
 
@@ -220,7 +224,7 @@ export async function execute(action: Action, context: ExecuteContext): Promise<
         }),
       });
       // MicroCloud listens on every address once the member has joined (§1.3).
-      await remote.run(shellJoin(['lxc', 'config', 'set', 'core.https_address', '[::]:8443']));
+      await remote.run(shellJoin(['lxc', 'config', 'set', 'core.https_address', LXD_HTTPS_ANY]));
       await waitForMember(anchor, 'lxd', host);
       return;
     }
@@ -258,7 +262,21 @@ export async function execute(action: Action, context: ExecuteContext): Promise<
       const argv = ['lxc', 'network', 'create', action.network, `--type=${action.type}`];
       argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
       if (action.target !== undefined) argv.push('--target', action.target);
-      await remote.run(shellJoin(argv), { stdin: toYaml({ description: action.description }) });
+      await remote.run(shellJoin(argv));
+      // Unlike `lxc storage create`, `lxc network create` reads nothing from stdin (LXD 5.21 lxc/network.go):
+      // the description is set once the network is created cluster-wide.
+      if (action.target === undefined && action.description !== '') {
+        await remote.run(
+          shellJoin([
+            'lxc',
+            'network',
+            'set',
+            action.network,
+            '--property',
+            `description=${action.description}`,
+          ]),
+        );
+      }
       return;
     }
     case 'lxd-profile-device': {
@@ -296,15 +314,16 @@ const REPLICATED_POOLS = ['.mgr', 'lxd_cephfs_data', 'lxd_cephfs_meta', 'lxd_cep
 
 /** §3.6: n = min(OSDs, 3); raise the pools below n, or the default pool size when none is. */
 async function setReplication(remote: Remote): Promise<void> {
-  const disks = await remote.run('microceph disk list --json', { quiet: true });
-  const osds = ((JSON.parse(disks.stdout) as { ConfiguredDisks?: unknown[] }).ConfiguredDisks ?? []).length;
+  const query = { lxdMembers: [], microceph: true, microovn: false };
+  const nonce = randomBytes(6).toString('hex');
+  const read = await remote.run(framedScript(clusterStateCommands(query), nonce), { quiet: true });
+  const ceph = parseClusterState(query, splitFramed(read.stdout, nonce)).ceph;
+  const osds = ceph?.osds.length ?? 0;
   if (osds === 0) return;
   const size = Math.min(osds, 3);
-  const listed = await remote.run('microceph pool list', { quiet: true });
-  const { parseAsciiTable } = await import('../../domain/cluster/state.js');
-  const below = parseAsciiTable(listed.stdout)
-    .filter((row) => REPLICATED_POOLS.includes(row['NAME'] ?? '') && Number(row['SIZE']) < size)
-    .map((row) => row['NAME'] as string);
+  const below = (ceph?.pools ?? [])
+    .filter((pool) => REPLICATED_POOLS.includes(pool.name) && pool.size < size)
+    .map((pool) => pool.name);
   await remote.run(
     shellJoin(['microceph', 'pool', 'set-rf', '--size', String(size), ...(below.length > 0 ? below : [''])]),
   );

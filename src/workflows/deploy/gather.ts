@@ -79,12 +79,12 @@ export async function gatherClusterState(
       }
     }),
   );
-  const anyLxd = design.members
-    .map((m) => facts.get(m.host)?.services.lxd)
-    .find((s) => s !== undefined && 'server' in s);
-  const apiExtensions =
-    state.lxd?.apiExtensions ??
-    (anyLxd !== undefined && 'server' in anyLxd ? anyLxd.server.apiExtensions : null);
+  // Before LXD is clustered, any member whose LXD answers tells which extensions it has.
+  const servers = design.members.flatMap((m) => {
+    const lxd = facts.get(m.host)?.services.lxd;
+    return lxd !== undefined && 'server' in lxd ? [lxd.server] : [];
+  });
+  const apiExtensions = state.lxd?.apiExtensions ?? servers[0]?.apiExtensions ?? null;
   if (microcloudVersion === null && design.services.microcloud) {
     const installed = facts.get(design.initiator)?.snaps.find((s) => s.name === 'microcloud');
     microcloudVersion = installed === undefined ? null : microcloudRelease(installed.version);

@@ -10,7 +10,6 @@ import type { Session } from '../session.js';
 import { gatherClusterState } from './gather.js';
 import { acquireDeployLock } from './lock.js';
 import { runPhase } from './run-plan.js';
-import { StepError } from './remote.js';
 import { verifyCluster, type VerifyResult } from './verify.js';
 
 /** LXD 5.21's answers to the extension checks of §3.1, assumed until LXD is installed and can be asked. */
@@ -122,5 +121,3 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   const verify = await verifyCluster(session, design, fresh);
   return { kind: 'deployed', plan, verify, changed };
 }
-
-export { StepError };

@@ -1,8 +1,8 @@
 // The end state, checked as MicroCloud's own tests check it (§3.8): every member online in every service,
 // and nothing left to do: a fresh plan from fresh facts and state has no pending step.
 import { describeAction } from '../../domain/cluster/actions.js';
-import { pendingSteps, planDeploy } from '../../domain/cluster/plan.js';
-import type { ClusterDesign, SnapName } from '../../domain/cluster/types.js';
+import { allSteps, pendingSteps, planDeploy } from '../../domain/cluster/plan.js';
+import { snapsOf, type ClusterDesign } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Session } from '../session.js';
 import { gatherClusterState } from './gather.js';
@@ -19,10 +19,8 @@ export function membershipProblems(
 ): { checks: number; problems: string[] } {
   const problems: string[] = [];
   let checks = 0;
-  const services: SnapName[] = [
-    'lxd',
-    ...(['microceph', 'microovn'] as const).filter((s) => design.services[s]),
-  ];
+  // The MicroCloud daemon is installed but not clustered by mc (plan.ts): it has no membership to check.
+  const services = snapsOf(design.services).filter((s) => s !== 'microcloud');
   for (const member of design.members) {
     const own = facts.get(member.host);
     for (const service of services) {
@@ -68,7 +66,7 @@ export async function verifyCluster(
   ];
   return {
     ok: problems.length === 0,
-    checks: membership.checks + plan.phases.flatMap((p) => p.stages).length,
+    checks: membership.checks + allSteps(plan).length,
     problems,
   };
 }
