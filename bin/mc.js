@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // In a checkout (src/ present) mc runs the TypeScript sources through tsx, so it never runs a stale
-// build; an installed package ships only dist/ and runs that.
+// build; an installed package ships only dist/ and runs the bundle `npm run build` makes there
+// (scripts/bundle.mjs: one file to load instead of some 60 modules, for a faster start-up).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -10,5 +11,5 @@ if (existsSync(sources)) {
   register();
   await import(new URL('../src/cli.ts', import.meta.url).href);
 } else {
-  await import(new URL('../dist/cli.js', import.meta.url).href);
+  await import(new URL('../dist/bundle/mc.js', import.meta.url).href);
 }

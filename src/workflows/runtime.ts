@@ -4,7 +4,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { InputError } from '../domain/input-error.js';
-import { formatIssue, selectHosts } from '../domain/inventory/index.js';
+// Not the inventory layer's index, which holds every format's reader: load-inventory loads only one.
+import { selectHosts } from '../domain/inventory/host-patterns.js';
+import { formatIssue } from '../domain/inventory/issues.js';
 import type { HostSpec, Inventory } from '../domain/inventory/types.js';
 import { EventBus } from '../output/events.js';
 import { chooseRenderer } from '../output/choose.js';
@@ -15,8 +17,6 @@ import type { LogFile } from '../output/logfile.js';
 import { attachPlainRenderer } from '../output/plain.js';
 import { terminalPrompter } from '../output/prompt.js';
 import { Redactor } from '../output/redact.js';
-import { attachTtyRenderer } from '../output/tty.js';
-import { attachPhaseTtyRenderer } from '../output/tty-phases.js';
 import type { TtyRenderer } from '../output/tty.js';
 import type { ConnectTarget, HostKeyVerifier } from '../transport/connection.js';
 import { Credentials } from '../transport/credentials.js';
@@ -74,14 +74,14 @@ const readOptional = (path: string): Buffer | undefined => {
   }
 };
 
-export function loadSelectedHosts(
+export async function loadSelectedHosts(
   flags: Pick<RunOptions, 'inventory' | 'limit'>,
   io: Io,
-): {
+): Promise<{
   inventory: Inventory;
   hosts: HostSpec[];
-} {
-  const loaded = loadInventory(resolve(io.cwd, flags.inventory), io.env);
+}> {
+  const loaded = await loadInventory(resolve(io.cwd, flags.inventory), io.env);
   if (!loaded.ok) throw new InputError(loaded.issues.map(formatIssue));
   const inventory = loaded.inventory;
   if (flags.limit === undefined) return { inventory, hosts: inventory.hosts };
@@ -104,7 +104,7 @@ export async function startRun(
   io: Io,
   runOptions: StartRunOptions = {},
 ): Promise<Run> {
-  const { inventory, hosts } = loadSelectedHosts(flags, io);
+  const { inventory, hosts } = await loadSelectedHosts(flags, io);
   runOptions.check?.(inventory);
   const redactor = new Redactor();
   const prompter = terminalPrompter(io.stdin, io.stderr);
@@ -220,8 +220,10 @@ export async function startRun(
   let tty: TtyRenderer | undefined;
   if (mode === 'json') attachJsonRenderer(bus, write);
   else if (mode === 'plain') attachPlainRenderer(bus, write);
-  else if (runOptions.layout === 'phases') tty = attachPhaseTtyRenderer(bus, io.stdout);
-  else tty = attachTtyRenderer(bus, io.stdout);
+  // The live trees are loaded only when drawn: listr2 is start-up time a plain or JSON run never uses.
+  else if (runOptions.layout === 'phases')
+    tty = (await import('../output/tty-phases.js')).attachPhaseTtyRenderer(bus, io.stdout);
+  else tty = (await import('../output/tty.js')).attachTtyRenderer(bus, io.stdout);
   const logPath = flags.logFile ?? defaultLogPath(io.env, new Date(), process.pid);
   const log: LogFile = attachLogFile(
     bus,

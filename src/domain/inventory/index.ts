@@ -1,9 +1,10 @@
 // Entry point of the inventory layer: format detection, parsing, and the `inventory` command's views.
-import { isMap, parseDocument } from 'yaml';
+// parseInventory holds every format's reader, zod included; a run loads only the reader its inventory
+// needs (workflows/load-inventory.ts).
 import { parseAnsibleIniInventory } from './ansible-ini.js';
 import { parseAnsibleYamlInventory } from './ansible-yaml.js';
 import type { Environment } from './env.js';
-import { IssueList } from './issues.js';
+import { detectFormat, readInventory, type InventoryReader } from './formats.js';
 import { parseMcInventory } from './mc-format.js';
 import type {
   GroupSpec,
@@ -13,61 +14,28 @@ import type {
   InventoryResult,
   InventorySources,
 } from './types.js';
-import { keyText } from './yaml-source.js';
 
 export type * from './types.js';
 export type { Environment } from './env.js';
 export { substituteEnv } from './env.js';
+export { detectFormat, type InventoryReader } from './formats.js';
 export { expandHostRange, selectHosts, type HostSelection, type RangeExpansion } from './host-patterns.js';
 export { formatIssue } from './issues.js';
 
-const MC_TOP_LEVEL_KEYS = new Set(['hosts', 'defaults', 'cluster', 'groups']);
-
-/**
- * Which reader a file needs. `.ini` is INI. Other files that do not parse as a YAML map are INI too
- * (`[web]` or `node1 ansible_host=...` never do), except `.yml`/`.yaml`/`.json`, which stay YAML so a
- * YAML mistake is reported as one. A YAML map with `hosts`/`defaults`/`cluster`/`groups` at the top
- * and no `all` is mc's format; any other YAML map is an Ansible YAML inventory.
- */
-export function detectFormat(path: string, text: string): InventoryFormat {
-  const extension = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? '';
-  if (extension === 'ini') return 'ansible-ini';
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
-  const root = doc.contents;
-  const isYamlFile = ['yml', 'yaml', 'json'].includes(extension);
-  if (!isYamlFile && (doc.errors.length > 0 || !isMap(root))) return 'ansible-ini';
-  if (!isMap(root)) return 'ansible-yaml';
-  const keys = new Set(root.items.map((pair) => keyText(pair.key)));
-  if (keys.has('all')) return 'ansible-yaml';
-  return [...MC_TOP_LEVEL_KEYS].some((key) => keys.has(key)) ? 'mc' : 'ansible-yaml';
-}
+const READERS: Record<InventoryFormat, InventoryReader> = {
+  mc: parseMcInventory,
+  'ansible-yaml': parseAnsibleYamlInventory,
+  'ansible-ini': parseAnsibleIniInventory,
+};
 
 /**
  * Parses and validates an inventory. `env` is used for `${VAR}` substitution (domain code never
  * reads process.env). Either a complete inventory, or every issue found, sorted by file and position.
  */
 export function parseInventory(sources: InventorySources, env: Environment): InventoryResult {
-  const issues = new IssueList();
-  const { path } = sources.main;
-  const format = detectFormat(path, sources.main.text);
-  const inventory =
-    format === 'mc'
-      ? parseMcInventory(sources, env, issues)
-      : format === 'ansible-yaml'
-        ? parseAnsibleYamlInventory(sources, env, issues)
-        : parseAnsibleIniInventory(sources, env, issues);
-  if (inventory !== undefined && inventory.hosts.length === 0 && issues.size === 0) {
-    issues.add({ file: path, line: 1, col: 1 }, `the inventory defines no hosts (${NO_HOSTS_HINT[format]})`);
-  }
-  if (inventory === undefined || issues.size > 0) return { ok: false, issues: issues.sorted() };
-  return { ok: true, inventory };
+  const format = detectFormat(sources.main.path, sources.main.text);
+  return readInventory(sources, env, format, READERS[format]);
 }
-
-const NO_HOSTS_HINT: Record<InventoryFormat, string> = {
-  mc: 'add them under hosts:',
-  'ansible-yaml': 'add them under all: hosts:',
-  'ansible-ini': 'add one host name per line, under a [group] header or before any',
-};
 
 /** What secrets look like in every view. */
 export const SECRET_MASK = '********';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { formatIssue, inventoryGraph } from '../../../src/domain/inventory/index.js';
 import type { HostSpec, Inventory, InventoryResult } from '../../../src/domain/inventory/types.js';
 import { loadInventory, readInventorySources } from '../../../src/workflows/load-inventory.js';
@@ -9,14 +9,15 @@ import { connection, hostNamed } from './helpers.js';
 const fixtures = fileURLToPath(new URL('../../fixtures/inventory/', import.meta.url));
 const examples = fileURLToPath(new URL('../../../inventories/', import.meta.url));
 
-function loaded(result: InventoryResult): Inventory {
+async function loaded(loading: Promise<InventoryResult>): Promise<Inventory> {
+  const result = await loading;
   if (!result.ok) assert.fail(result.issues.map(formatIssue).join('\n'));
   return result.inventory;
 }
 
 describe('loadInventory', () => {
-  it('reads group_vars and host_vars beside an Ansible inventory, as Ansible does', () => {
-    const inventory = loaded(loadInventory(`${fixtures}ansible-layout/hosts.yml`, {}));
+  it('reads group_vars and host_vars beside an Ansible inventory, as Ansible does', async () => {
+    const inventory = await loaded(loadInventory(`${fixtures}ansible-layout/hosts.yml`, {}));
     // group_vars/web/: 10-base.yml then 20-extra.yaml; hidden files and other extensions are skipped.
     assert.deepEqual(hostNamed(inventory, 'web2').vars, { source: 'file-web-10', http_port: 8080 });
     // An inline host variable beats group_vars files; host_vars/web1 (no extension) is read.
@@ -52,32 +53,32 @@ describe('loadInventory', () => {
     );
   });
 
-  it('ignores group_vars beside an mc inventory, whose settings all live in the file', () => {
-    const inventory = loaded(loadInventory(`${fixtures}mc-layout/hosts.yaml`, {}));
+  it('ignores group_vars beside an mc inventory, whose settings all live in the file', async () => {
+    const inventory = await loaded(loadInventory(`${fixtures}mc-layout/hosts.yaml`, {}));
     assert.deepEqual(
       inventory.hosts.map((host) => [host.name, host.address, host.user]),
       [['node1', '10.0.0.11', undefined]],
     );
   });
 
-  it('reports a missing inventory file as one issue', () => {
+  it('reports a missing inventory file as one issue', async () => {
     const path = `${fixtures}does-not-exist.yaml`;
-    const result = loadInventory(path, {});
+    const result = await loadInventory(path, {});
     assert.equal(result.ok, false);
     assert.deepEqual(!result.ok && result.issues.map(formatIssue), [
       `inventory file not found: ${path} (pass -i with the path to your hosts.yaml)`,
     ]);
   });
 
-  it('reports a directory given instead of a file', () => {
-    const result = loadInventory(`${fixtures}mc-layout`, {});
+  it('reports a directory given instead of a file', async () => {
+    const result = await loadInventory(`${fixtures}mc-layout`, {});
     assert.deepEqual(!result.ok && result.issues.map(formatIssue), [
       `inventory path is a directory: ${fixtures}mc-layout (pass -i with the inventory file itself, e.g. ${fixtures}mc-layout/hosts.yaml)`,
     ]);
   });
 
-  it('passes the environment on for ${VAR} substitution', () => {
-    const inventory = loaded(loadInventory(`${examples}example.yaml`, { MC_SSH_PASSWORD: 'from-env' }));
+  it('passes the environment on for ${VAR} substitution', async () => {
+    const inventory = await loaded(loadInventory(`${examples}example.yaml`, { MC_SSH_PASSWORD: 'from-env' }));
     assert.equal(hostNamed(inventory, 'node1').password, 'from-env');
   });
 });
@@ -94,9 +95,14 @@ describe('the example inventories', () => {
     become: host.become,
     vars: host.vars,
   });
-  const mc = loaded(loadInventory(`${examples}example.yaml`, {}));
-  const yaml = loaded(loadInventory(`${examples}ansible-example.yml`, {}));
-  const ini = loaded(loadInventory(`${examples}ansible-example.ini`, {}));
+  let mc: Inventory;
+  let yaml: Inventory;
+  let ini: Inventory;
+  before(async () => {
+    mc = await loaded(loadInventory(`${examples}example.yaml`, {}));
+    yaml = await loaded(loadInventory(`${examples}ansible-example.yml`, {}));
+    ini = await loaded(loadInventory(`${examples}ansible-example.ini`, {}));
+  });
 
   it('are valid and detected as their formats', () => {
     assert.deepEqual([mc.format, yaml.format, ini.format], ['mc', 'ansible-yaml', 'ansible-ini']);
