@@ -51,10 +51,11 @@ export type Action =
       kind: 'lxd-network-create';
       network: string;
       type: string;
-      description: string;
       config: Record<string, string>;
       target?: string;
     }
+  /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
+  | { kind: 'lxd-network-describe'; network: string; description: string }
   | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
   | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string };
 
@@ -92,6 +93,8 @@ export function describeAction(action: Action): string {
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} storage pool ${action.pool} (${action.driver})${kv(action.config)}`;
     case 'lxd-network-create':
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
+    case 'lxd-network-describe':
+      return `describe network ${action.network}: ${action.description}`;
     case 'lxd-profile-device':
       return `add device ${action.device} to profile default:${kv(action.config)}`;
     case 'lxd-volume-create':

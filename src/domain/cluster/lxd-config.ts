@@ -60,20 +60,30 @@ export function planLxdConfiguration(
       lxd.serverConfig['user.microcloud'] === context.microcloudVersion,
     );
   }
-  if (design.services.microovn && design.uplink !== null && !has('ovn_dynamic_northbound_connection')) {
-    // One entry per member running OVN's central databases; before MicroOVN runs, its first three members.
-    const central = state.ovnCentral ?? design.members.slice(0, 3).map((m) => m.host);
-    const value = design.members
-      .filter((m) => central.includes(m.host))
+  // Set wherever MicroOVN runs, OVN network or not: LXD 5.21 reaches MicroOVN only through it (§3.1).
+  if (design.services.microovn && !has('ovn_dynamic_northbound_connection')) {
+    // One entry per member running OVN's central databases, in MicroOVN's order as MicroCloud lists them.
+    // MicroOVN runs `central` on its first three members: the members still to join count, in join order
+    // (the initiator first, then inventory order), until there are three.
+    const central = [...(state.ovnCentral ?? [])];
+    const joinOrder = [
+      ...design.members.filter((m) => m.host === design.initiator),
+      ...design.members.filter((m) => m.host !== design.initiator),
+    ];
+    for (const m of joinOrder) if (central.length < 3 && !central.includes(m.host)) central.push(m.host);
+    const value = central
+      .flatMap((host) => design.members.filter((m) => m.host === host))
       .map(
         (m) =>
           `ssl:${m.address.value.includes(':') ? `[${m.address.value}]` : m.address.value}:${OVN_NORTHBOUND_PORT}`,
       )
       .join(',');
+    // The same members in another order reach the same databases.
+    const entries = (connection: string): string => connection.split(',').sort().join(',');
     add(
       'ovn-northbound',
       { kind: 'lxd-config', key: 'network.ovn.northbound_connection', value },
-      lxd.serverConfig['network.ovn.northbound_connection'] === value,
+      entries(lxd.serverConfig['network.ovn.northbound_connection'] ?? '') === entries(value),
     );
   }
 
@@ -134,7 +144,6 @@ export function planLxdConfiguration(
           kind: 'lxd-network-create',
           network: 'UPLINK',
           type: 'physical',
-          description: 'Uplink for OVN networks',
           config: { parent: member.uplinkInterface.value },
           target,
         },
@@ -148,7 +157,6 @@ export function planLxdConfiguration(
           kind: 'lxd-network-create',
           network: 'lxdfan0',
           type: 'bridge',
-          description: 'Default Ubuntu fan powered bridge',
           config: {},
           target,
         },
@@ -159,6 +167,15 @@ export function planLxdConfiguration(
 
   // Cluster-wide objects (§3.3): pools, CephFS after Ceph, then UPLINK and `default`.
   const created = (entry: { status: string } | undefined): boolean => entry?.status === 'Created';
+  // A step of its own, so that a description that failed after its network was created is set on the next run.
+  const describe = (name: string, description: string): void => {
+    const entry = network(name);
+    add(
+      `network:${name}:description`,
+      { kind: 'lxd-network-describe', network: name, description },
+      created(entry) && entry?.description === description,
+    );
+  };
   if (localMembers.length > 0) {
     add(
       'pool:local',
@@ -219,22 +236,22 @@ export function planLxdConfiguration(
         kind: 'lxd-network-create',
         network: 'UPLINK',
         type: 'physical',
-        description: 'Uplink for OVN networks',
         config,
       },
       created(network('UPLINK')),
     );
+    describe('UPLINK', 'Uplink for OVN networks');
     add(
       'network:default',
       {
         kind: 'lxd-network-create',
         network: 'default',
         type: 'ovn',
-        description: 'Default OVN network',
         config: { network: 'UPLINK' },
       },
       created(network('default')),
     );
+    describe('default', 'Default OVN network');
     nicNetwork = 'default';
   } else if (fan !== null) {
     add(
@@ -243,11 +260,11 @@ export function planLxdConfiguration(
         kind: 'lxd-network-create',
         network: 'lxdfan0',
         type: 'bridge',
-        description: 'Default Ubuntu fan powered bridge',
         config: { 'bridge.mode': 'fan', 'fan.underlay_subnet': fan.underlaySubnet },
       },
       created(network('lxdfan0')),
     );
+    describe('lxdfan0', 'Default Ubuntu fan powered bridge');
     nicNetwork = 'lxdfan0';
   }
 

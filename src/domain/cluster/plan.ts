@@ -12,6 +12,7 @@ import {
   SNAP_INSTALL_ORDER,
   snapsOf,
   type ClusterDesign,
+  type DiskChoice,
   type MemberDesign,
   type OptionalService,
   type SnapName,
@@ -270,7 +271,7 @@ function joinPhase(
             id: `join:${host}:osd:${disk.value.path}`,
             host,
             action: { kind: 'ceph-disk-add', disk: disk.value },
-            done: state.ceph?.osds.some((o) => o.location === host && o.path === disk.value.path) ?? false,
+            done: osdDone(state, host, disk.value),
           });
         }
       }
@@ -304,6 +305,15 @@ function joinPhase(
   };
 }
 
+/**
+ * An OSD is there when the cluster lists one on that member with the disk's path, or when the facts showed
+ * the disk already in use by this cluster (`existing`: MicroCeph may list it under another of its names).
+ */
+function osdDone(state: ClusterState, host: string, disk: DiskChoice): boolean {
+  if (disk.existing === true) return true;
+  return state.ceph?.osds.some((o) => o.location === host && o.path === disk.path) ?? false;
+}
+
 function storagePhase(
   design: ClusterDesign,
   state: ClusterState,
@@ -316,7 +326,7 @@ function storagePhase(
     id: `storage:${anchor.host}:osd:${disk.value.path}`,
     host: anchor.host,
     action: { kind: 'ceph-disk-add', disk: disk.value },
-    done: state.ceph?.osds.some((o) => o.location === anchor.host && o.path === disk.value.path) ?? false,
+    done: osdDone(state, anchor.host, disk.value),
   }));
   const osds = design.members.reduce((n, m) => n + m.cephDisks.length, 0);
   const stages: PlanStage[] = [];

@@ -22,6 +22,7 @@ export interface LxdNetworkState {
   name: string;
   type: string;
   status: string;
+  description: string;
   config: Record<string, string>;
   locations: string[];
 }
@@ -107,6 +108,7 @@ const networkSchema = z.looseObject({
   type: z.string(),
   managed: z.boolean(),
   status: z.string().nullish(),
+  description: z.string().nullish(),
   config: stringMap,
   locations: z.array(z.string()).nullish(),
 });
@@ -181,7 +183,7 @@ export function parseOvnCentral(text: string): string[] {
 
 export function parseClusterState(
   query: ClusterStateQuery,
-  outputs: Map<string, FramedOutput>,
+  outputs: ReadonlyMap<string, FramedOutput>,
 ): ClusterState {
   let lxd: LxdClusterState | null = null;
   if (query.lxdMembers.length > 0) {
@@ -211,6 +213,7 @@ export function parseClusterState(
           name: n.name,
           type: n.type,
           status: n.status ?? '',
+          description: n.description ?? '',
           config: n.config ?? {},
           locations: n.locations ?? [],
         })),

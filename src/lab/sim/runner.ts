@@ -54,7 +54,8 @@ function consumesStdin(argv: readonly string[]): boolean {
   // `cat` with no file (or `-`) copies its stdin, as in `cat <<EOF | ...`.
   if (program === 'cat') return words.length === 1 || words.includes('-');
   if (program === 'curl') return curlReadsStdin(words);
-  if (program === 'lxc' && subcommand === 'profile' && action === 'edit') return true;
+  if (program === 'lxc' && (subcommand === 'profile' || subcommand === 'network') && action === 'edit')
+    return true;
   if (program === 'lxc' && subcommand === 'storage') {
     return action === 'create' || (action === 'volume' && object === 'create');
   }

@@ -1,7 +1,7 @@
 // How each planned action is carried out on its host, as MicroCloud's setupCluster would (§1.3, §1.4, §3).
 // Join tokens are read without streaming, registered as secrets at once, and handed to the joiner on stdin.
 import { randomBytes } from 'node:crypto';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Action, MicroclusterService } from '../../domain/cluster/actions.js';
 import { clusterStateCommands, parseClusterState } from '../../domain/cluster/state.js';
 import { LXD_HTTPS_ANY } from '../../domain/cluster/types.js';
@@ -263,20 +263,17 @@ export async function execute(action: Action, context: ExecuteContext): Promise<
       argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
       if (action.target !== undefined) argv.push('--target', action.target);
       await remote.run(shellJoin(argv));
-      // Unlike `lxc storage create`, `lxc network create` reads nothing from stdin (LXD 5.21 lxc/network.go):
-      // the description is set once the network is created cluster-wide.
-      if (action.target === undefined && action.description !== '') {
-        await remote.run(
-          shellJoin([
-            'lxc',
-            'network',
-            'set',
-            action.network,
-            '--property',
-            `description=${action.description}`,
-          ]),
-        );
-      }
+      return;
+    }
+    case 'lxd-network-describe': {
+      // `lxc network create` reads nothing from stdin (LXD 5.21 lxc/network.go) and LXD 5.0's `network set`
+      // has no --property: show the network and PUT it back with its description, as `lxc network edit`
+      // does with YAML on stdin in every version. The global config goes back as shown.
+      const shown = await remote.run(shellJoin(['lxc', 'network', 'show', action.network]), { quiet: true });
+      const network = (parseYaml(shown.stdout) ?? {}) as { config?: Record<string, string> };
+      await remote.run(shellJoin(['lxc', 'network', 'edit', action.network]), {
+        stdin: toYaml({ description: action.description, config: network.config ?? {} }),
+      });
       return;
     }
     case 'lxd-profile-device': {

@@ -4,6 +4,7 @@
 // plus a per-host offset stands in), the disk links (runShell models no redirection, so the `find` runs
 // without `2>/dev/null || true`) and `ss -Hltn` (built from the host's services, or given by the test).
 import assert from 'node:assert/strict';
+import { parse as parseShell } from 'shell-quote';
 import {
   FACT_COMMANDS,
   FACT_SNAPS,
@@ -16,8 +17,14 @@ import {
 } from '../../../src/domain/facts/index.js';
 import { formatIssue, parseInventory } from '../../../src/domain/inventory/index.js';
 import type { Inventory } from '../../../src/domain/inventory/types.js';
+import {
+  clusterSnapshot,
+  clusterStateAsks,
+  type ClusterSnapshot,
+} from '../../../src/domain/cluster/snapshot.js';
 import { parseClusterSpec } from '../../../src/domain/cluster/spec.js';
-import type { ClusterSpec, DeployIssue } from '../../../src/domain/cluster/types.js';
+import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../../src/domain/cluster/types.js';
+import type { FramedOutput } from '../../../src/domain/framed.js';
 import {
   designCluster,
   formatDeployIssue,
@@ -28,6 +35,7 @@ import {
   createSimLab,
   getMachine,
   isSnapInstalled,
+  runProgram,
   runShell,
   VirtualClock,
   type Machine,
@@ -223,6 +231,37 @@ export function designOf(
   const result = design(inventory, facts, options);
   if (!result.ok) assert.fail(`unexpected issues:\n${result.issues.map(formatDeployIssue).join('\n')}`);
   return result.design;
+}
+
+/**
+ * One command of clusterStateCommands on a simulated host. They are simple argv whose `?` and `=` quoteArg
+ * escapes; shell-quote (which runShell parses with) reports an escaped `?` as a glob, which runShell refuses,
+ * so the words are taken here, the glob's pattern as the literal word it is once escaped.
+ */
+async function simCommand(world: World, host: string, command: string): Promise<FramedOutput> {
+  const argv = parseShell(command).map((token) => {
+    if (typeof token === 'string') return token;
+    if ('op' in token && token.op === 'glob') return token.pattern;
+    return assert.fail(`${host}$ ${command}: shell syntax the helper does not model`);
+  });
+  const result = await runProgram(world, host, argv);
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
+}
+
+/** What gather.ts reads of the running cluster, asked of the simulated hosts: the planner's other input. */
+export async function simClusterSnapshot(
+  world: World,
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+): Promise<ClusterSnapshot> {
+  const answers = [];
+  for (const ask of clusterStateAsks(design, facts)) {
+    const outputs = new Map<string, FramedOutput>();
+    for (const { name, command } of ask.commands)
+      outputs.set(name, await simCommand(world, ask.host, command));
+    answers.push({ ask, outputs });
+  }
+  return clusterSnapshot(design, facts, answers);
 }
 
 export type { DeployIssue };

@@ -5,6 +5,7 @@
 // (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
 // Every other real command is registered and reports itself as not modelled.
 
+import { parse as parseYaml } from 'yaml';
 import { asciiTable, compactTable, goCsv, goJson, sortRowsNaturally } from '../format.js';
 import {
   LxdError,
@@ -734,12 +735,44 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
           updateNetworkDescription(world, machine, name, description ?? current);
         },
       },
+      {
+        // lxc/network.go cmdNetworkEdit: with a stdin that is not a terminal, the YAML read from it is
+        // unmarshalled into api.NetworkPut (config, description) and PUT as a whole (networkPut). Modelled: a
+        // PUT without --target that keeps the global config as GET shows it and changes the description,
+        // which is what `show` then `edit` does on every LXD version (5.0's `network set` has no --property).
+        name: 'edit',
+        use: '[<remote>:]<network>',
+        short: 'Edit network configurations as YAML',
+        flags: [TARGET_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          if (ctx.tty) throw new NotModelledError('lxc network edit in an editor');
+          if (flagString(call, 'target') !== '') throw new NotModelledError('lxc network edit --target');
+          const name = requireName(call.args[0] as string, 'Missing network name');
+          const current = networkApi(world, machine, name, false);
+          let put: unknown;
+          try {
+            put = parseYaml(ctx.stdin);
+          } catch (err) {
+            throw new CliError(`yaml: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          const fields = (put ?? {}) as { config?: unknown; description?: unknown };
+          const config = (fields.config ?? {}) as Record<string, unknown>;
+          const shown = Object.fromEntries(current['config'] as Map<string, GoValue>);
+          const same =
+            Object.keys(config).length === Object.keys(shown).length &&
+            Object.entries(config).every(([k, v]) => shown[k] === String(v));
+          if (!same) throw new NotModelledError('lxc network edit changing the config');
+          const description = fields.description ?? '';
+          if (typeof description !== 'string') throw new CliError('yaml: description is not a string');
+          updateNetworkDescription(world, machine, name, description);
+        },
+      },
       ...[
         ['attach', 'Attach network interfaces to instances'],
         ['attach-profile', 'Attach network interfaces to profiles'],
         ['detach', 'Detach network interfaces from instances'],
         ['detach-profile', 'Detach network interfaces from profiles'],
-        ['edit', 'Edit network configurations as YAML'],
         ['info', 'Get runtime information on networks'],
         ['list-allocations', 'List network allocations in use'],
         ['list-leases', 'List DHCP leases'],
