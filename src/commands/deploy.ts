@@ -63,8 +63,15 @@ async function runDeploy(
       const { askYesNo } = await import('../output/prompt.js');
       return askYesNo(io.stdin, io.stderr, `Wipe ${list}? Everything on them is lost. [y/N] `);
     },
-    design: (facts) =>
-      validate.designCluster(run.inventory, cluster, facts, { allowVeth: flags.allowVeth === true }),
+    design: (facts, localClock) =>
+      validate.designCluster(run.inventory, cluster, facts, {
+        allowVeth: flags.allowVeth === true,
+        localClock,
+      }),
+  }).catch(async (err: unknown) => {
+    // Whatever went wrong, the run ends: its SSH connections would keep mc from exiting.
+    await run.finish();
+    throw err;
   });
   const ok = await run.finish();
   const write = (text: string): void => {

@@ -2,6 +2,7 @@
 // a real OpenSSH sshd, a management NIC with an address and an uplink NIC without one, each a veth on
 // a bridge of its own. The snap world is simulated (shims on PATH, served by this process); LXD can be
 // real: Debian's daemon is started inside the host when `snap install lxd` succeeds there (lab.md §2-3).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { execa } from 'execa';
 import type { ProgramOutcome, ProgramRunner } from './embedded/ssh-host.js';
 import { generateEd25519 } from './keys.js';
 import { descendants } from './openssh.js';
-import { waitListening } from './ports.js';
+import { isListening, waitListening } from './ports.js';
 import { startProgramServer } from './program-server.js';
 import type { ProgramServer } from './program-server.js';
 import { syncShims } from './shims.js';
@@ -39,8 +40,10 @@ export interface NamespaceLab {
    * for delay and loss, is not built into this machine's kernel: CONFIG_NET_SCH_NETEM is unset.)
    */
   limitRate(name: string, kbit: number | undefined): Promise<void>;
-  /** Kills the host's sshd and every session it serves. */
+  /** Kills the host's sshd and every session it serves: connections drop, new ones are refused. */
   killSshd(name: string): Promise<void>;
+  /** Starts the host's sshd again after killSshd, with the same identity and state, once it listens. */
+  restartSshd(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,9 +57,25 @@ export interface NamespaceLabOptions {
   subnet: number;
 }
 
-/** A management network for one run, picked at random so that two runs can share the machine. */
+/**
+ * A management network for one run, picked at random among those no lab on this machine uses yet (another
+ * lab's bridge on the same /24 would take this lab's traffic), so that runs can share the machine.
+ */
 export function pickSubnet(): number {
-  return 1 + Math.floor(Math.random() * 250);
+  const used = subnetsInUse();
+  const free = Array.from({ length: 250 }, (_, i) => i + 1).filter((n) => !used.has(n));
+  const pool = free.length > 0 ? free : [1 + Math.floor(Math.random() * 250)];
+  return pool[Math.floor(Math.random() * pool.length)] ?? 1;
+}
+
+/** Third octets of the 10.77.X.0/24 networks that have an address on this machine. */
+function subnetsInUse(): Set<number> {
+  try {
+    const out = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
+    return new Set([...out.matchAll(/\binet 10\.77\.(\d+)\./g)].map((m) => Number(m[1])));
+  } catch {
+    return new Set();
+  }
 }
 
 /** The address each host gets: the simulated machines must be built with the same ones. */
@@ -121,6 +140,13 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
       // Parents first, as a dying host would: no session gets to report an exit status.
       for (const pid of [sshdPid, ...descendants(sshdPid).reverse()]) signal(pid, 'SIGKILL');
       return Promise.resolve();
+    },
+    restartSshd: async (name) => {
+      const target = host(name);
+      // A killed sshd's socket closes with it, zombie or not: something listening is an sshd still up.
+      if (await isListening(target.address, 22)) throw new Error(`${name}: sshd is still running`);
+      target.sshdPid = launchSshd(target);
+      await waitListening(target.address, 22, 10_000);
     },
     stop: async () => {
       await programServer?.close();
@@ -219,41 +245,9 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
       await ip(['-n', netns, 'addr', 'add', `${address}/24`, 'dev', 'enp5s0']);
       for (const link of ['lo', 'enp5s0', 'enp6s0']) await ip(['-n', netns, 'link', 'set', link, 'up']);
 
-      const mounts = [
-        ['hostname', '/etc/hostname'],
-        ['hosts', '/etc/hosts'],
-        ['root', '/root'],
-        ['sbin', '/usr/local/sbin'],
-        ['run', '/run/mc-lab'],
-        ['lxd', '/var/lib/lxd'],
-        ['lxdlog', '/var/log/lxd'],
-        ['cache', '/var/cache'],
-        // Each host its own /run/lock, where mc deploy keeps its lock.
-        ['lock', '/run/lock'],
-      ]
-        .map(([from, to]) => `mount --bind ${join(hostDir, from ?? '')} ${to ?? ''}`)
-        .join('\n');
-      // ip netns exec, unshare (no --fork) and sh's exec all keep one PID: it is sshd's.
-      const child = execa(
-        'ip',
-        [
-          'netns',
-          'exec',
-          netns,
-          'unshare',
-          '--uts',
-          '--mount',
-          '--propagation',
-          'private',
-          'sh',
-          '-ec',
-          `hostname ${name}\n${mounts}\nexec /usr/sbin/sshd -D -f ${join(hostDir, 'sshd_config')} -E ${join(hostDir, 'sshd.log')}`,
-        ],
-        { reject: false, stdio: 'ignore' },
-      );
-      child.catch(() => undefined);
-      if (child.pid === undefined) throw new Error(`cannot start ${name}`);
-      hosts.push({ name, address, netns, dir: hostDir, sshdPid: child.pid });
+      const started = { name, address, netns, dir: hostDir, sshdPid: 0 };
+      started.sshdPid = launchSshd(started);
+      hosts.push(started);
     }
     await Promise.all(hosts.map((h) => waitListening(h.address, 22, 10_000)));
     writeFileSync(
@@ -267,6 +261,49 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
     await lab.stop();
     throw err;
   }
+}
+
+/** The host's private files, bind-mounted over the machine's in the host's own mount namespace. */
+function mountsOf(hostDir: string): string {
+  return [
+    ['hostname', '/etc/hostname'],
+    ['hosts', '/etc/hosts'],
+    ['root', '/root'],
+    ['sbin', '/usr/local/sbin'],
+    ['run', '/run/mc-lab'],
+    ['lxd', '/var/lib/lxd'],
+    ['lxdlog', '/var/log/lxd'],
+    ['cache', '/var/cache'],
+    // Each host its own /run/lock, where mc deploy keeps its lock.
+    ['lock', '/run/lock'],
+  ]
+    .map(([from, to]) => `mount --bind ${join(hostDir, from ?? '')} ${to ?? ''}`)
+    .join('\n');
+}
+
+/** sshd -D in the host's network namespace and in UTS and mount namespaces of its own; returns its PID. */
+function launchSshd(host: Pick<NamespaceHost, 'name' | 'netns' | 'dir'>): number {
+  // ip netns exec, unshare (no --fork) and sh's exec all keep one PID: it is sshd's.
+  const child = execa(
+    'ip',
+    [
+      'netns',
+      'exec',
+      host.netns,
+      'unshare',
+      '--uts',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-ec',
+      `hostname ${host.name}\n${mountsOf(host.dir)}\nexec /usr/sbin/sshd -D -f ${join(host.dir, 'sshd_config')} -E ${join(host.dir, 'sshd.log')}`,
+    ],
+    { reject: false, stdio: 'ignore' },
+  );
+  child.catch(() => undefined);
+  if (child.pid === undefined) throw new Error(`cannot start ${host.name}`);
+  return child.pid;
 }
 
 function sshdConfig(address: string, dir: string, name: string, socketPath: string): string {

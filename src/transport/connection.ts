@@ -81,6 +81,8 @@ const CHANNEL_OPEN_ATTEMPTS = 12;
 const KILL_GRACE_MS = 2000;
 /** Output beyond this is dropped from the result (still streamed to onLine), to bound memory. */
 const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
+/** How long a closing connection waits for the host to acknowledge before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2000;
 
 export class Connection {
   private readonly channelLimit = pLimit(MAX_CHANNELS_PER_CONNECTION);
@@ -91,12 +93,15 @@ export class Connection {
   /** Timed-out commands being stopped (TERM, then KILL): close() waits for them. */
   private readonly stopping = new Set<Promise<void>>();
   private closedByUs = false;
+  /** Settles once the connection's socket is closed, whichever side closed it. */
+  readonly closed: Promise<void>;
 
   private constructor(
     readonly target: ConnectTarget,
     private readonly client: SshClient,
     private readonly hops: SshClient[],
   ) {
+    this.closed = new Promise((resolve) => client.once('close', () => resolve()));
     client.on('close', () => this.markLost('connection closed by the remote host'));
     client.on('end', () => this.markLost('connection closed by the remote host'));
     client.on('error', (err: Error & { level?: string }) =>
@@ -151,6 +156,11 @@ export class Connection {
     void Promise.allSettled([...this.stopping]).then(() => {
       this.client.end();
       for (const hop of this.hops) hop.end();
+      // A host gone silent (a cut link) never acknowledges the end, and ssh2 stops its keepalives once the
+      // socket is ended: the socket would keep mc alive until TCP gives up, many minutes later.
+      setTimeout(() => {
+        for (const client of [this.client, ...this.hops]) destroySocket(client);
+      }, CLOSE_GRACE_MS).unref();
     });
   }
 
@@ -538,7 +548,18 @@ async function handshake(
       }
     });
     client.connect(config);
+    // ssh2 leaves Nagle's algorithm on: the handshake's small packets then wait ~40 ms for delayed ACKs.
+    // A no-op through a jump host (the socket is a channel; the first hop's TCP socket has it set).
+    client.setNoDelay(true);
   });
+}
+
+/**
+ * Destroys the client's socket even after end(): ssh2's own destroy() does nothing once the socket is no
+ * longer writable, which end() made it. `_sock` is ssh2's (1.x) field for the socket it reads and writes.
+ */
+function destroySocket(client: SshClient): void {
+  (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
 }
 
 function forward(client: SshClient, next: Endpoint, via: Endpoint): Promise<Duplex> {

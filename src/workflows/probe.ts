@@ -21,6 +21,8 @@ export interface HostProbe {
   reachedAt: string;
   /** That address checked against the host's own addresses. */
   managementAddress: ClusterAddressCheck;
+  /** This machine's clock around the round trip that read the host's: bounds the skew between the two. */
+  roundTrip: { sentAtMs: number; receivedAtMs: number };
 }
 
 export interface ProbeOptions {
@@ -33,7 +35,9 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
   await runPerHost(session, 'probe', 'probe disks and NICs', async (host, connection) => {
     const { script, nonce } = gatherScript(randomBytes(6).toString('hex'));
     // Root: lsblk and lxc query see everything only as root.
+    const sentAtMs = Date.now();
     const run = await connection.exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true });
+    const receivedAtMs = Date.now();
     const gathered = splitGathered(run.stdout, nonce);
     if (!gathered.ok) return { failed: gathered.problems.join('; ') };
     const parsed = parseHostFacts(gathered.outputs);
@@ -51,6 +55,7 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
       }),
       reachedAt: address,
       managementAddress: checkClusterAddress(facts.network, address),
+      roundTrip: { sentAtMs, receivedAtMs },
     };
     results.set(host, report);
     const cephDisks = report.disks.filter((d) => d.ceph.eligible).length;

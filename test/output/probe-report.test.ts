@@ -122,6 +122,7 @@ describe('formatProbeReport', () => {
         uplinks: evaluateUplinkInterfaces(facts.network, { managementAddress: '10.0.100.11' }),
         reachedAt: '10.0.100.11',
         managementAddress: checkClusterAddress(facts.network, '10.0.100.11'),
+        roundTrip: { sentAtMs: 0, receivedAtMs: 0 },
       },
     ]);
   };

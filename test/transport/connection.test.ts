@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { execa, execaSync } from 'execa';
-import { startLoopbackLab } from '../../src/lab/openssh.js';
+import { descendants, startLoopbackLab } from '../../src/lab/openssh.js';
 import type { LoopbackHost, LoopbackLab } from '../../src/lab/openssh.js';
 import { Redactor } from '../../src/output/redact.js';
 import { Connection } from '../../src/transport/connection.js';
@@ -364,6 +364,82 @@ describe('Connection over real sshd', { concurrency: false }, () => {
     } finally {
       await local.stop();
     }
+  });
+
+  describe('a host that goes silent (its link cut: no answer, no reset)', () => {
+    let local: LoopbackLab;
+    let localVerifier: KnownHostsVerifier;
+    /** Stops every process serving the host's connections, not its listener: TCP still acknowledges. */
+    const silence = (signal: 'SIGSTOP' | 'SIGCONT'): void => {
+      for (const pid of descendants(local.hosts[0]!.process.pid ?? 0)) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // ended meanwhile
+        }
+      }
+    };
+    const open = (keepaliveIntervalMs: number): Promise<Connection> =>
+      Connection.open(
+        target(local.hosts[0]!, {
+          user: local.user,
+          identityFiles: [{ path: local.clientKeyPath, explicit: true }],
+          keepaliveIntervalMs,
+          keepaliveCountMax: 2,
+        }),
+        localVerifier,
+        credentials(),
+      );
+    before(async () => {
+      local = await startLoopbackLab({ count: 1, baseDir: scratch.path, names: ['mute'], subnet: 4 });
+      localVerifier = new KnownHostsVerifier({ files: [local.knownHostsPath], policy: 'strict', readFile });
+    });
+    after(async () => {
+      silence('SIGCONT');
+      await local.stop();
+    });
+
+    it('is found lost mid-command by its keepalives, well before the command timeout', async () => {
+      const conn = await open(500);
+      try {
+        const running = conn.exec('sleep 30', { timeoutMs: 60_000 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        const started = Date.now();
+        silence('SIGSTOP');
+        const outcome = await running;
+        const detectedMs = Date.now() - started;
+        assert.ok(outcome instanceof ConnectionLostError, String(outcome));
+        assert.match(String(outcome), /no answer to keepalives/);
+        assert.ok(detectedMs < 5000, `noticed after ${detectedMs} ms`);
+      } finally {
+        conn.close();
+        silence('SIGCONT');
+      }
+    });
+
+    it('lets go of its socket when closed, instead of waiting for an answer that never comes', async () => {
+      // Keepalives too far apart to notice: only close() can end this connection.
+      const conn = await open(60_000);
+      try {
+        assert.equal((await conn.exec('echo up', { timeoutMs: 5000 })).stdout, 'up\n');
+        silence('SIGSTOP');
+        const started = Date.now();
+        conn.close();
+        let timer: NodeJS.Timeout | undefined;
+        const ended = await Promise.race([
+          conn.closed.then(() => Date.now() - started),
+          new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 10_000))),
+        ]);
+        clearTimeout(timer);
+        // Before: ssh2 ends the socket and stops its keepalives; it stays open until TCP gives up (minutes).
+        assert.ok(ended !== undefined && ended < 5000, `socket still open after ${ended ?? '10000+'} ms`);
+      } finally {
+        silence('SIGCONT');
+      }
+    });
   });
 
   it('logs in with a password when the server allows it, and is not retried when it is wrong', async () => {

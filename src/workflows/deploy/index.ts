@@ -5,11 +5,11 @@ import { planDeploy, pendingSteps, type Plan } from '../../domain/cluster/plan.j
 import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Inventory } from '../../domain/inventory/types.js';
-import { probe } from '../probe.js';
+import { probe, type HostProbe } from '../probe.js';
 import type { Session } from '../session.js';
 import { gatherClusterState } from './gather.js';
-import { acquireDeployLock } from './lock.js';
-import { runPhase } from './run-plan.js';
+import { acquireDeployLock, DeployLockError, type HeldLock } from './lock.js';
+import { hostNamedBy, reportFailure, runPhase } from './run-plan.js';
 import { verifyCluster, type VerifyResult } from './verify.js';
 
 /** LXD 5.21's answers to the extension checks of §3.1, assumed until LXD is installed and can be asked. */
@@ -29,8 +29,10 @@ export interface DeployOptions {
   allowVeth: boolean;
   /** Asked before disks are wiped; false stops the deploy. */
   confirmWipe: (disks: { host: string; path: string }[]) => Promise<boolean>;
+  /** `roundTrips`: this machine's clock around each host's fact gathering, for the clock-skew check. */
   design: (
     facts: ReadonlyMap<string, HostFacts>,
+    roundTrips: ReadonlyMap<string, HostProbe['roundTrip']>,
   ) => { ok: true; design: ClusterDesign } | { ok: false; issues: DeployIssue[] };
 }
 
@@ -43,9 +45,14 @@ export type DeployOutcome =
   | { kind: 'failed'; plan: Plan }
   | { kind: 'deployed'; plan: Plan; verify: VerifyResult; changed: number };
 
-async function gatherFacts(session: Session, allowVeth: boolean): Promise<Map<string, HostFacts> | null> {
+async function gatherFacts(
+  session: Session,
+  allowVeth: boolean,
+  roundTrips?: Map<string, HostProbe['roundTrip']>,
+): Promise<Map<string, HostFacts> | null> {
   const probes = await probe(session, { allowVeth });
   if (!session.ok) return null;
+  for (const [host, p] of probes) roundTrips?.set(host, p.roundTrip);
   return new Map([...probes].map(([host, p]) => [host, p.facts]));
 }
 
@@ -64,20 +71,39 @@ async function makePlan(
   );
 }
 
+/** makePlan, with a host lost while its state is read reported as the failed step it is (undefined then). */
+async function readPlan(
+  session: Session,
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+): Promise<Plan | undefined> {
+  try {
+    return await makePlan(session, design, facts);
+  } catch (err) {
+    const host = hostNamedBy(session, err);
+    if (host === undefined) throw err;
+    reportFailure(session, host, 'read the cluster state', err);
+    return undefined;
+  }
+}
+
 export async function deploy(session: Session, options: DeployOptions): Promise<DeployOutcome> {
   const { bus } = session;
   const all = session.hosts.slice();
   bus.emit({ type: 'phase-start', phase: 'facts', title: 'Connect and gather facts', hosts: all });
-  let facts = await gatherFacts(session, options.allowVeth);
+  const firstRoundTrips = new Map<string, HostProbe['roundTrip']>();
+  let facts = await gatherFacts(session, options.allowVeth, firstRoundTrips);
   bus.emit({ type: 'phase-done', phase: 'facts', ok: facts !== null, changed: 0, ms: 0 });
   if (facts === null) return { kind: 'unreachable' };
 
-  const designed = options.design(facts);
+  const designed = options.design(facts, firstRoundTrips);
   if (!designed.ok) return { kind: 'invalid', issues: designed.issues };
   const design = designed.design;
   for (const warning of design.warnings) bus.emit({ type: 'warning', message: warning });
 
-  let plan = await makePlan(session, design, facts);
+  const first = await readPlan(session, design, facts);
+  if (first === undefined) return { kind: 'unreachable' };
+  let plan = first;
   if (options.dryRun) return { kind: 'planned', plan };
   if (pendingSteps(plan).length === 0) {
     return { kind: 'no-changes', plan, verify: await verifyCluster(session, design, facts) };
@@ -93,7 +119,14 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   });
   if (wipes.length > 0 && !(await options.confirmWipe(wipes))) return { kind: 'declined', plan };
 
-  const lock = await acquireDeployLock(session, all, options.forceUnlock);
+  let lock: HeldLock;
+  try {
+    lock = await acquireDeployLock(session, all, options.forceUnlock);
+  } catch (err) {
+    if (!(err instanceof DeployLockError)) throw err;
+    for (const { host, error } of err.problems) reportFailure(session, host, 'take the deploy lock', error);
+    return { kind: 'failed', plan };
+  }
   let changed = 0;
   const dmCryptReady = new Set<string>();
   try {
@@ -102,7 +135,9 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         // The configure steps depend on what the earlier phases built and on the LXD now installed: re-read.
         facts = (await gatherFacts(session, options.allowVeth)) ?? facts;
         if (!session.ok) return { kind: 'failed', plan };
-        plan = await makePlan(session, design, facts);
+        const again = await readPlan(session, design, facts);
+        if (again === undefined) return { kind: 'failed', plan };
+        plan = again;
         const configure = plan.phases.find((p) => p.id === 'configure');
         if (configure === undefined) continue;
         const result = await runPhase(session, configure, dmCryptReady);

@@ -1,7 +1,10 @@
 // The deploy lock (after k0sctl's): a file on every host, created exclusively, kept fresh by a heartbeat
 // while the deploy runs, removed at the end. A lock whose heartbeat stopped (its deploy died) is stale and
-// is taken over with a warning; a live one stops the deploy unless --force-unlock.
+// is taken over with a warning; so is, at once, the lock of a deploy from this machine whose process is gone
+// (a host that went away mid-deploy keeps the lock its deploy could not remove). A live one stops the
+// deploy unless --force-unlock.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { quoteArg } from '../../transport/quote.js';
 import type { Session } from '../session.js';
@@ -18,11 +21,71 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-function acquireScript(owner: string, force: boolean): string {
+/** Who holds a lock, as its first line says: `RUNID USER@HOST pid PID since TIME [boot BOOTID]`. */
+interface LockHolder {
+  runId: string;
+  /** For messages: `USER@HOST pid PID since TIME`. */
+  who: string;
+  pid: number | undefined;
+  boot: string | undefined;
+}
+
+function parseLockHolder(line: string): LockHolder {
+  const [runId = '', ...rest] = line.trim().split(' ');
+  const text = rest.join(' ');
+  const boot = / boot (\S+)$/.exec(text)?.[1];
+  const pid = / pid (\d+)\b/.exec(text)?.[1];
+  return {
+    runId,
+    who: boot === undefined ? text : text.slice(0, -` boot ${boot}`.length),
+    pid: pid === undefined ? undefined : Number(pid),
+    boot,
+  };
+}
+
+/** This boot of this machine (Linux): a pid in a lock names a process here only if the boot ids match. */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock taken by an mc deploy on this machine, in this boot, whose process has ended. */
+function heldByDeadLocalDeploy(holder: LockHolder, boot = bootId()): boolean {
+  return (
+    boot !== undefined &&
+    holder.boot === boot &&
+    holder.pid !== undefined &&
+    holder.pid !== process.pid &&
+    !processRunning(holder.pid)
+  );
+}
+
+/**
+ * `replacing`: the run id of a dead deploy's lock, removed only if the file still holds it; the exclusive
+ * create that follows then decides between two deploys that both saw it.
+ */
+function acquireScript(owner: string, force: boolean, replacing?: string): string {
   const info = quoteArg(owner);
   return [
     `f=${LOCK_FILE}`,
-    force ? 'rm -f "$f"' : ':',
+    force
+      ? 'rm -f "$f"'
+      : replacing !== undefined
+        ? `[ "$(cut -d' ' -f1 "$f" 2>/dev/null)" = ${quoteArg(replacing)} ] && rm -f "$f"`
+        : ':',
     `if ( set -C; printf '%s\\n' ${info} > "$f" ) 2>/dev/null; then echo ACQUIRED; exit 0; fi`,
     `age=$(( $(date +%s) - $(stat -c %Y "$f" 2>/dev/null || date +%s) ))`,
     `if [ "$age" -gt ${STALE_AFTER_S} ]; then t="$f.$$"; printf '%s\\n' ${info} > "$t" && mv -f "$t" "$f"; echo "TAKEN $age"; head -n1 "$f.prev" 2>/dev/null; exit 0; fi`,
@@ -30,23 +93,50 @@ function acquireScript(owner: string, force: boolean): string {
   ].join('\n');
 }
 
+/** The lock could not be taken on some hosts: why, for each (a StepError with a hint, or a transport error). */
+export class DeployLockError extends StepError {
+  constructor(readonly problems: { host: string; error: Error }[]) {
+    super(problems.map((p) => `${p.host}: ${p.error.message}`).join('; '));
+  }
+}
+
 export async function acquireDeployLock(
   session: Session,
   hosts: readonly string[],
   force: boolean,
 ): Promise<HeldLock> {
-  const owner = `${randomBytes(6).toString('hex')} ${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
+  const boot = bootId();
+  const owner = `${randomBytes(6).toString('hex')} ${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}${boot === undefined ? '' : ` boot ${boot}`}`;
   const runId = owner.split(' ')[0] as string;
   const locked: string[] = [];
-  const problems: string[] = [];
-  await Promise.all(
+  const problems: DeployLockError['problems'] = [];
+  const take = async (host: string, replacing?: string): Promise<string[]> => {
+    const connection = await session.pool.get(host);
+    const result = await connection.exec(acquireScript(owner, force, replacing), {
+      timeoutMs: session.options.commandTimeoutMs,
+      become: false,
+    });
+    const lines = result.stdout.trim().split('\n');
+    return lines.length > 0 && lines[0] !== '' ? lines : [result.stderr.trim() || '(no answer)'];
+  };
+  const settled = await Promise.allSettled(
     hosts.map(async (host) => {
-      const connection = await session.pool.get(host);
-      const result = await connection.exec(acquireScript(owner, force), {
-        timeoutMs: session.options.commandTimeoutMs,
-        become: false,
-      });
-      const [status = '', holder = ''] = result.stdout.trim().split('\n');
+      let [status = '', holderLine = ''] = await take(host);
+      let holder = parseLockHolder(holderLine);
+      if (status.startsWith('HELD') && heldByDeadLocalDeploy(holder, boot)) {
+        const dead = holder;
+        [status = '', holderLine = ''] = await take(host, dead.runId);
+        holder = parseLockHolder(holderLine);
+        if (status === 'ACQUIRED') {
+          session.bus.emit({
+            type: 'warning',
+            host,
+            message: `took over the deploy lock of a deploy that is no longer running (${dead.who})`,
+          });
+          locked.push(host);
+          return;
+        }
+      }
       if (status === 'ACQUIRED') locked.push(host);
       else if (status.startsWith('TAKEN')) {
         locked.push(host);
@@ -56,14 +146,24 @@ export async function acquireDeployLock(
           message: `took over a stale deploy lock (no heartbeat for ${status.split(' ')[1] ?? '?'} s)`,
         });
       } else if (status.startsWith('HELD')) {
-        problems.push(`${host}: another deploy holds the lock (${holder.split(' ').slice(1).join(' ')})`);
+        problems.push({
+          host,
+          error: new StepError(
+            `another deploy holds the lock (${holder.who}, last heartbeat ${status.split(' ')[1] ?? '?'} s ago)`,
+            'wait for that deploy to finish; if it is gone, run mc deploy --force-unlock',
+          ),
+        });
       } else {
-        problems.push(
-          `${host}: could not take the deploy lock: ${result.stderr.trim() || result.stdout.trim()}`,
-        );
+        problems.push({ host, error: new StepError(`could not take the deploy lock: ${status}`) });
       }
     }),
   );
+  for (const [i, result] of settled.entries()) {
+    if (result.status === 'rejected') {
+      const err: unknown = result.reason;
+      problems.push({ host: hosts[i] as string, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
   const release = async (): Promise<void> => {
     clearInterval(heartbeat);
     await Promise.all(
@@ -78,7 +178,8 @@ export async function acquireDeployLock(
             },
           );
         } catch {
-          // An unreachable host keeps its lock; the heartbeat stopped, so it goes stale.
+          // An unreachable host keeps its lock, its heartbeat stopped: the next deploy from this machine
+          // takes it over at once (this process is gone by then), one from elsewhere once it is stale.
         }
       }),
     );
@@ -99,10 +200,7 @@ export async function acquireDeployLock(
   heartbeat.unref();
   if (problems.length > 0) {
     await release();
-    throw new StepError(
-      problems.join('; '),
-      'wait for that deploy to finish; if it is gone, run mc deploy --force-unlock',
-    );
+    throw new DeployLockError(problems);
   }
   return { release };
 }

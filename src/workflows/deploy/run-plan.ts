@@ -54,17 +54,7 @@ export async function runPhase(
         session.recordSuccess(step.host, true, ms);
       } catch (err) {
         failed = true;
-        const ms = Date.now() - stepStarted;
-        const message = withoutHostPrefix(step.host, err instanceof Error ? err.message : String(err));
-        const cause =
-          err instanceof TransportError
-            ? `${err.hint === undefined ? 'check that the host is reachable' : err.hint}, ${NEXT_STEP}`
-            : err instanceof StepError && err.hint !== undefined
-              ? err.hint
-              : `fix the cause on ${step.host}, ${NEXT_STEP}`;
-        bus.emit({ type: 'step-failed', host: step.host, step: title, error: message, hint: cause, ms });
-        if (err instanceof TransportError) session.recordUnreachable(step.host, err);
-        else session.recordFailure(step.host, `${title}: ${message}`);
+        reportFailure(session, step.host, title, err, Date.now() - stepStarted);
         return;
       }
     }
@@ -75,4 +65,29 @@ export async function runPhase(
   }
   bus.emit({ type: 'phase-done', phase: phase.id, ok: !failed, changed, ms: Date.now() - started });
   return { ok: !failed, changed };
+}
+
+/**
+ * A step that failed, as an event naming the host, the step and what to do next, and in the recap: the
+ * host a transport failure names is unreachable (it or its link went away), the step's host failed otherwise.
+ */
+export function reportFailure(session: Session, host: string, title: string, err: unknown, ms = 0): void {
+  const message = withoutHostPrefix(host, err instanceof Error ? err.message : String(err));
+  const cause =
+    err instanceof TransportError
+      ? `${(err.hint ?? 'check that the host is reachable').replace(/, then run the command again$/, '')}, ${NEXT_STEP}`
+      : err instanceof StepError && err.hint !== undefined
+        ? err.hint
+        : `fix the cause on ${host}, ${NEXT_STEP}`;
+  session.bus.emit({ type: 'step-failed', host, step: title, error: message, hint: cause, ms });
+  // The host that went away may be another than the step's: the member that issues the join token.
+  const lost = err instanceof TransportError ? (hostNamedBy(session, err) ?? host) : undefined;
+  if (lost !== undefined) session.recordUnreachable(lost, err);
+  if (lost !== host) session.recordFailure(host, `${title}: ${message}`);
+}
+
+/** The host a transport error names first (`host: ...`), when it is one of the run's. */
+export function hostNamedBy(session: Session, err: unknown): string | undefined {
+  const message = err instanceof Error ? err.message : '';
+  return session.hosts.find((h) => message.startsWith(`${h}: `));
 }

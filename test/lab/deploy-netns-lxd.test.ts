@@ -1,0 +1,189 @@
+// mc deploy against real LXD (Debian's 5.0.2) in the namespace lab (root, as in CI): an LXD-only cluster of
+// 3 hosts, no MicroCeph, no MicroOVN, no disks. The snaps are simulated; lxd and lxc are the real ones, each
+// daemon inside its host's namespaces. The deploy must converge and verify, find nothing to do the second
+// time, and `mc status` must read the result; the lab leaves nothing on the machine, LXD daemons included.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { namespaceAddresses, pickSubnet, startNamespaceLab } from '../../src/lab/netns.js';
+import type { NamespaceLab } from '../../src/lab/netns.js';
+import { createProgramRunner, createSimLab, realClock } from '../../src/lab/sim/index.js';
+import type { World } from '../../src/lab/sim/index.js';
+import { tempDir, uniqueSuffix } from '../support/system.js';
+
+const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+
+/** LXD only. Debian ships LXD 5.0, below mc's default floor of 5.21: the floor is lowered, not faked. */
+const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false}'];
+const FLOOR_50 = '  lxd_min_version: "5.0"';
+
+async function startLab(names: string[], baseDir: string): Promise<{ lab: NamespaceLab; world: World }> {
+  const subnet = pickSubnet();
+  const addresses = namespaceAddresses(names, subnet);
+  const world = createSimLab({
+    hosts: names,
+    clock: realClock(),
+    machine: (name) => ({ address: addresses.get(name) ?? '', managementCidr: `10.77.${subnet}.0/24` }),
+  });
+  const runner = createProgramRunner(world);
+  const lab = await startNamespaceLab({ names, baseDir, runner, subnet, realLxd: true });
+  return { lab, world };
+}
+
+function writeInventory(lab: NamespaceLab, cluster: string[]): void {
+  writeFileSync(
+    join(lab.dir, 'hosts.yaml'),
+    [
+      'defaults:',
+      '  user: root',
+      `  key: ${lab.clientKeyPath}`,
+      '  ssh_options:',
+      `    UserKnownHostsFile: ${lab.knownHostsPath}`,
+      'hosts:',
+      ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
+      ...cluster,
+      '',
+    ].join('\n'),
+  );
+}
+
+interface McResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The real CLI on the lab's inventory: `mc COMMAND -i hosts.yaml -o plain ARGS...`. */
+async function mc(lab: NamespaceLab, [command = '', ...args]: string[]): Promise<McResult> {
+  const started = Date.now();
+  const options = ['-i', join(lab.dir, 'hosts.yaml'), '-o', 'plain'];
+  const r = await execa('node', [MC, command, ...options, ...args], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 150_000,
+    // The run logs go into the lab's directory, removed with the lab.
+    env: { CI: 'true', HOME: '/nonexistent', XDG_CACHE_HOME: lab.dir },
+  });
+  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+}
+
+/** `[host] line` output of `mc run` on one host, without the prefix. */
+function linesOf(host: string, stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith(`[${host}] `) && !l.startsWith(`[${host}] >> `))
+    .map((l) => l.slice(host.length + 3));
+}
+
+/** Every process inside the lab's hosts (sshd, the LXD daemons, their sessions), with its name. */
+async function labProcesses(lab: NamespaceLab): Promise<{ pid: number; comm: string }[]> {
+  const pids = await Promise.all(
+    lab.hosts.map(async (h) => (await execa('ip', ['netns', 'pids', h.netns], { reject: false })).stdout),
+  );
+  return pids
+    .flatMap((out) => out.split('\n').filter(Boolean).map(Number))
+    .map((pid) => ({ pid, comm: procField(pid, 'comm') ?? '' }));
+}
+
+/** /proc/PID/comm, or the state letter of /proc/PID/stat; undefined once the process is gone. */
+function procField(pid: number, field: 'comm' | 'state'): string | undefined {
+  try {
+    if (field === 'comm') return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the machine still holds of a lab after stop: namespaces, links, processes started from its directory,
+ * and any process that ran inside it (the LXD daemons' command lines do not name the lab). A zombie waiting
+ * for init to reap it holds nothing.
+ */
+async function leftovers(lab: NamespaceLab, inside: { pid: number; comm: string }[]): Promise<string[]> {
+  const netns = (await execa('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .filter((l) => l.includes(`mc${lab.id}`));
+  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => l.includes(lab.id));
+  const procs = (await execa('pgrep', ['-f', lab.dir], { reject: false })).stdout.split('\n').filter(Boolean);
+  const alive = inside
+    .filter(({ pid, comm }) => procField(pid, 'comm') === comm && procField(pid, 'state') !== 'Z')
+    .map(({ pid, comm }) => `${comm} ${pid}`);
+  return [...netns, ...links, ...procs, ...alive];
+}
+
+describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurrency: false }, () => {
+  let scratch: ReturnType<typeof tempDir>;
+  before(() => {
+    scratch = tempDir('mc-deploy-netns');
+  });
+  after(() => scratch.remove());
+
+  it('deploys 3 members, verifies, finds nothing to do again, shows the status, and enforces the floor', async (t) => {
+    // Names unique to the run: they are the hosts' hostnames and LXD's member names.
+    const suffix = uniqueSuffix().slice(-4);
+    const names = [1, 2, 3].map((i) => `lx${suffix}n${i}`);
+    const { lab, world } = await startLab(names, scratch.path);
+    let inside: { pid: number; comm: string }[] = [];
+    try {
+      writeInventory(lab, [...LXD_ONLY, FLOOR_50]);
+      const first = await mc(lab, ['deploy', '--yes']);
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      assert.doesNotMatch(first.stdout, /install (microceph|microovn)/);
+      assert.equal(world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
+      assert.match(first.stdout, /^Deployed: \d+ change\(s\)\.$/m);
+      assert.match(first.stdout, /^Verified: \d+ checks passed\./m);
+      // LXD 5.0.2 has none of the API extensions the 5.21 keys need: those keys are not set (§3.1).
+      assert.doesNotMatch(first.stdout, /instances\.migration\.stateful/);
+
+      // The cluster as the real LXD lists it, on the last member.
+      const last = names.at(-1) ?? '';
+      const list = await mc(lab, ['run', '-l', last, '--', 'lxc version && lxc cluster list -f csv']);
+      assert.equal(list.code, 0, list.stdout + list.stderr);
+      const lines = linesOf(last, list.stdout);
+      assert.ok(lines.includes('Server version: 5.0.2'), lines.join('\n'));
+      const members = lines.filter((l) => l.startsWith('lx')).map((l) => l.split(','));
+      assert.deepEqual(
+        members.map((m) => [m[0], m[1], m.includes('ONLINE')]),
+        lab.hosts.map((h) => [h.name, `https://${h.address}:8443`, true]),
+      );
+
+      const again = await mc(lab, ['deploy', '--yes']);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /^No changes: /m);
+      assert.match(again.stdout, /^Verified: \d+ checks passed\./m);
+
+      const status = await mc(lab, ['status']);
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+      for (const h of lab.hosts) {
+        assert.match(
+          status.stdout,
+          new RegExp(`^${h.name} +${h.address.replaceAll('.', '\\.')} .*Online +ONLINE *$`, 'm'),
+        );
+      }
+
+      // The floor is checked against the daemon's own version, not the simulated snap's: at 5.21 mc refuses.
+      writeInventory(lab, LXD_ONLY);
+      const floor = await mc(lab, ['deploy', '--yes']);
+      assert.equal(floor.code, 2, floor.stdout + floor.stderr);
+      for (const name of names) {
+        assert.match(floor.stderr, new RegExp(`^mc: ${name}: LXD 5\\.0\\.2 is older than 5\\.21`, 'm'));
+      }
+      assert.match(floor.stderr, /nothing was changed on any host/);
+
+      t.diagnostic(
+        `deploy ${first.ms} ms, again ${again.ms} ms, status ${status.ms} ms, floor ${floor.ms} ms`,
+      );
+      inside = await labProcesses(lab);
+      assert.ok(inside.filter((p) => p.comm === 'lxd').length === names.length, JSON.stringify(inside));
+    } finally {
+      if (inside.length === 0) inside = await labProcesses(lab);
+      await lab.stop();
+    }
+    assert.deepEqual(await leftovers(lab, inside), []);
+  });
+});
