@@ -74,6 +74,11 @@ export interface BenchContext {
   compare(comparison: Omit<Comparison, 'part'>): void;
   /** A finding the part wants printed under its table (a skip, a caveat). */
   note(text: string): void;
+  /**
+   * Cleanup of something the part started itself (a lab of its own), also run when the benchmark is
+   * interrupted. Returns a function that runs it now and forgets it.
+   */
+  defer(cleanup: () => Promise<void>): () => Promise<void>;
   progress(text: string): void;
 }
 

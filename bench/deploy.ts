@@ -1,32 +1,248 @@
-// Deploy: `mc deploy` on 3 and 10 hosts with realistic simulated latencies; the total against the
-// critical path, and the time mc adds. A HOOK, filled in by the engineer who owns `mc deploy` once it
-// is complete: until then the part is listed and skipped. index.ts needs no change: fill in run()
-// below and remove skipReason.
+// Deploy: `mc deploy` of a full MicroCloud (LXD, MicroCeph with a disk per host, MicroOVN with an
+// uplink, CephFS) on 3 and 10 namespace-lab hosts whose simulated programs take realistic times
+// (REALISTIC_LATENCY: snap install 20 s, MicroCeph bootstrap 30 s, join 15 s, ...). The total against
+// the critical path of those latencies, and the time mc adds.
 //
-// How to fill it (docs/benchmarks.md, "Deploy"):
-// - Hosts: `startBenchLab(n, ctx.dir, { latency: REALISTIC_LATENCY, timeScale })` from ./lab.js for
-//   n = 3 and n = 10, one lab per run (a deploy changes the simulated world), stopped in a finally.
-//   It runs real sshd per namespace with the simulator behind snap/microceph/microovn/microcloud;
-//   REALISTIC_LATENCY (src/lab/sim/world.ts) is snap install 20 s, microceph bootstrap 30 s, ...
-//   A timeScale of 0.1 keeps a run near 15 s; mc's own time is not scaled, so report it in real ms.
-//   Keep labHosts at 0: the shared lab has zero latencies, this part brings its own.
-// - Measure: `ctx.tools.mc(['deploy', '-i', lab.inventory(n), '-f', String(n), '-o', 'plain'])`
-//   timed with timed() from ./core.js, ctx.runs times; record with ctx.record(`${n} hosts`, ...).
-// - Critical path: the modelled work that no schedule can overlap, from the simulator's own record
-//   of every command (`lab.world.records`: host, argv, startedAt, finishedAt, in modelled ms): the
-//   longest chain through the phases (per phase, the slowest host; phases in order), times timeScale.
-//   Also the union of the records' intervals (time when at least one simulated command ran).
-// - Time mc adds = total - critical path (connects, round trips, waiting between phases, output);
-//   report it per phase too if mc's NDJSON (`-o json`) gives step start and end times.
-// - ctx.compare({ name: `deploy ${n} hosts: total / critical path`, value }) and one for the
-//   overhead in ms; no target was set in issue 6.
-import type { BenchPart } from './core.js';
+// - A lab per run (a deploy changes the simulated world), stopped in a finally and on an interrupt.
+// - Critical path: from the simulator's record of every command (and of every microcluster member's
+//   settling after its join), the longest chain of them that ran one after another (critical-path.ts),
+//   in modelled time, times the time scale. mc keeps
+//   MicroCloud's order (a host's snaps in turn, hosts joining one at a time), so that chain is the time
+//   the order cannot avoid. Busy: the time at least one simulated command ran.
+// - Time mc adds = total - critical path: its start-up, connects, round trips, the lab's program
+//   starts (each simulated command is a Node process behind a shim on the host), and the time between
+//   steps. Per phase too, from the NDJSON events timed as they arrive.
+//
+// MC_BENCH_DEPLOY_HOSTS (default "3,10") picks the sizes; MC_BENCH_DEPLOY_SCALE (default 1) runs the
+// modelled time faster (0.1: a 20 s install takes 2 s; mc's own time is not scaled, so the ratio is
+// only the real one at 1). At most MC_BENCH_DEPLOY_RUNS (default 3) runs per size: a 10-host run at
+// scale 1 takes several minutes.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REALISTIC_LATENCY } from '../src/lab/sim/index.js';
+import type { World } from '../src/lab/sim/index.js';
+import type { BenchContext, BenchPart } from './core.js';
+import { busyMs, criticalPathMs } from './critical-path.js';
+import type { TimedRecord } from './critical-path.js';
+import { startBenchLab } from './lab.js';
+import type { BenchLab } from './lab.js';
+
+const DISK = (n: number): string => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_lxd_disk${n}`;
+
+function settings(ctx: BenchContext): { sizes: number[]; scale: number; runs: number } {
+  const sizes = (process.env['MC_BENCH_DEPLOY_HOSTS'] ?? '3,10').split(',').map(Number);
+  const scale = Number(process.env['MC_BENCH_DEPLOY_SCALE'] ?? '1');
+  const runs = Math.min(ctx.runs, Number(process.env['MC_BENCH_DEPLOY_RUNS'] ?? '3'));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('MC_BENCH_DEPLOY_HOSTS: e.g. 3,10');
+  if (!(scale > 0 && scale <= 1)) throw new Error('MC_BENCH_DEPLOY_SCALE: a number in (0, 1]');
+  if (!(runs >= 1)) throw new Error('MC_BENCH_DEPLOY_RUNS: a whole number of at least 1');
+  return { sizes, scale, runs };
+}
+
+/** mc's own inventory of the lab: every host a Ceph disk, a local disk and an OVN uplink, as in §2. */
+function deployInventory(lab: BenchLab, dir: string): string {
+  const path = join(dir, `deploy-${lab.lab.id}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'defaults:',
+      '  user: root',
+      `  key: ${lab.lab.clientKeyPath}`,
+      '  ssh_options:',
+      `    UserKnownHostsFile: ${lab.lab.knownHostsPath}`,
+      'hosts:',
+      ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
+      'cluster:',
+      '  systems:',
+      ...lab.hosts.flatMap((h) => [
+        `    ${h.name}:`,
+        '      ovn_uplink_interface: enp6s0',
+        '      storage:',
+        `        local: ${DISK(1)}`,
+        `        ceph: [{path: ${DISK(2)}, wipe: true}]`,
+      ]),
+      '  ovn:',
+      '    ipv4_gateway: 10.1.124.1/24',
+      '    ipv4_range: 10.1.124.100-10.1.124.254',
+      '    dns_servers: 10.1.124.1',
+      '  ceph:',
+      '    cephfs: true',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+interface DeployRun {
+  totalMs: number;
+  criticalMs: number;
+  busyMs: number;
+  commands: number;
+  /** Per phase: wall time from its start event to its done event, and the critical path inside it. */
+  phases: { phase: string; wallMs: number; criticalMs: number }[];
+}
+
+interface TimedEvent {
+  at: number;
+  event: { type: string; phase?: string };
+}
+
+/** Runs one deploy on a fresh lab; the lab's records give the modelled work. */
+async function deployOnce(ctx: BenchContext, count: number, scale: number): Promise<DeployRun> {
+  const lab = await startBenchLab(count, ctx.dir, { latency: REALISTIC_LATENCY, timeScale: scale });
+  const stop = ctx.defer(() => lab.stop());
+  try {
+    const inventory = deployInventory(lab, ctx.dir);
+    const events: TimedEvent[] = [];
+    const started = Date.now();
+    const child = execa(
+      process.execPath,
+      [
+        ctx.tools.mcBin,
+        ...ctx.tools.mcArgs(['deploy', '-i', inventory, '-f', String(count), '--yes', '-o', 'json']),
+      ],
+      { env: ctx.tools.env, extendEnv: false, cwd: ctx.dir, stdin: 'ignore', reject: false, lines: false },
+    );
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const at = Date.now();
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() !== '') events.push({ at, event: JSON.parse(line) as TimedEvent['event'] });
+      }
+    });
+    const result = await child;
+    const totalMs = Date.now() - started;
+    if (result.exitCode !== 0) {
+      throw new Error(
+        `mc deploy on ${count} hosts failed (${result.exitCode ?? '?'}):\n${String(result.stderr).slice(-2000)}`,
+      );
+    }
+    return summarise(lab.world, events, totalMs, scale, started);
+  } finally {
+    await stop();
+  }
+}
+
+/**
+ * Every simulated command, and each MicroCeph, MicroOVN and MicroCloud member's settling after its join
+ * (`cluster.settle`: dqlite lists it PENDING until then, §11.3). MicroCloud waits for a member to be online
+ * before the next step, so a settle is modelled work on the path like a command; LXD lists a joined member
+ * with its role at once, and nobody waits for its settle.
+ */
+function modelledWork(world: World): TimedRecord[] {
+  const settle = world.latency['cluster.settle'];
+  const settles = Object.values(world.state.clusters)
+    .filter((cluster) => cluster.service !== 'lxd')
+    .flatMap((cluster) => cluster.members)
+    .flatMap((member) =>
+      member.joinedAt === null ? [] : [{ startedAt: member.joinedAt, finishedAt: member.joinedAt + settle }],
+    );
+  return [...world.records, ...settles];
+}
+
+function summarise(
+  world: World,
+  events: TimedEvent[],
+  totalMs: number,
+  scale: number,
+  started: number,
+): DeployRun {
+  // Records are in modelled ms on the world's clock; real = start + (modelled - start) * scale.
+  const modelledNow = world.clock.now();
+  const realNow = Date.now();
+  const toReal = (modelled: number): number => realNow - (modelledNow - modelled) * scale;
+  const records = modelledWork(world).map((r) => ({
+    startedAt: toReal(r.startedAt),
+    finishedAt: r.finishedAt === null ? null : toReal(r.finishedAt),
+  }));
+  const phases: DeployRun['phases'] = [];
+  const open = new Map<string, number>();
+  for (const { at, event } of events) {
+    if (event.type === 'phase-start' && event.phase !== undefined) open.set(event.phase, at);
+    if (event.type === 'phase-done' && event.phase !== undefined) {
+      const from = open.get(event.phase) ?? started;
+      const inside = records.filter(
+        (r) => r.finishedAt !== null && r.startedAt >= from && r.finishedAt <= at,
+      );
+      phases.push({ phase: event.phase, wallMs: at - from, criticalMs: criticalPathMs(inside) });
+    }
+  }
+  return {
+    totalMs,
+    criticalMs: criticalPathMs(records),
+    busyMs: busyMs(records),
+    commands: world.records.length,
+    phases,
+  };
+}
 
 export const deployPart: BenchPart = {
   name: 'deploy',
   title: 'Deploy: 3 and 10 hosts with realistic simulated latencies',
+  // Each run starts its own lab: the shared one has no latencies and a deploy changes its world.
   labHosts: 0,
-  skipReason: () =>
-    Promise.resolve('not measured yet: a hook for the mc deploy work to fill in (bench/deploy.ts)'),
-  run: () => Promise.reject(new Error('bench/deploy.ts is a hook: fill in run() first')),
+  skipReason: () => Promise.resolve(process.getuid?.() === 0 ? undefined : 'needs root (network namespaces)'),
+  run: async (ctx) => {
+    const { sizes, scale, runs } = settings(ctx);
+    ctx.note(
+      `time scale ${scale} (${scale === 1 ? 'modelled times run in real time' : 'modelled times shortened; mc\u2019s own time is not'}), ${runs} runs per size`,
+    );
+    for (const count of sizes) {
+      const group = `${count} hosts`;
+      const samples: DeployRun[] = [];
+      for (let run = 1; run <= runs; run += 1) {
+        const sample = await deployOnce(ctx, count, scale);
+        samples.push(sample);
+        ctx.progress(
+          `${group}: ${run}/${runs}: total ${(sample.totalMs / 1000).toFixed(1)} s, critical path ${(sample.criticalMs / 1000).toFixed(1)} s, ${sample.commands} commands`,
+        );
+      }
+      const total = ctx.record(
+        group,
+        'mc deploy (total)',
+        'ms',
+        samples.map((s) => s.totalMs),
+      );
+      const critical = ctx.record(
+        group,
+        'critical path (modelled)',
+        'ms',
+        samples.map((s) => s.criticalMs),
+      );
+      ctx.record(
+        group,
+        'busy (a simulated command ran)',
+        'ms',
+        samples.map((s) => s.busyMs),
+      );
+      const added = ctx.record(
+        group,
+        'time mc adds (total - critical path)',
+        'ms',
+        samples.map((s) => s.totalMs - s.criticalMs),
+      );
+      for (const phase of samples[0]?.phases.map((p) => p.phase) ?? []) {
+        ctx.record(
+          group,
+          `phase ${phase}: wall - critical path`,
+          'ms',
+          samples.map((s) => {
+            const p = s.phases.find((x) => x.phase === phase);
+            return p === undefined ? NaN : p.wallMs - p.criticalMs;
+          }),
+        );
+      }
+      ctx.compare({
+        name: `deploy ${count} hosts: total / critical path`,
+        value: total.median / critical.median,
+        ...(count === 3 ? { target: { op: '<=' as const, value: 1.05 } } : {}),
+      });
+      ctx.compare({ name: `deploy ${count} hosts: time mc adds`, value: added.median, unit: 'ms' });
+    }
+  },
 };

@@ -120,8 +120,10 @@ async function main(): Promise<number> {
   const tools = createTools(dir);
   let lab: BenchLab | undefined;
   let cleaned: Promise<void> | undefined;
+  const deferred = new Set<() => Promise<void>>();
   const cleanup = (): Promise<void> =>
     (cleaned ??= (async () => {
+      await Promise.allSettled([...deferred].map((fn) => fn()));
       await tools.closeAllMasters();
       await lab?.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -183,7 +185,7 @@ async function main(): Promise<number> {
         continue;
       }
       process.stderr.write(`${part.name}: ${part.title}\n`);
-      const ctx = context(part, args.runs, dir, tools, lab, measurements, comparisons, partNotes);
+      const ctx = context(part, args.runs, dir, tools, lab, measurements, comparisons, partNotes, deferred);
       const loadBefore = loadAverage();
       try {
         await part.run(ctx);
@@ -222,6 +224,7 @@ function context(
   measurements: Measurement[],
   comparisons: Comparison[],
   notes: string[],
+  deferred: Set<() => Promise<void>>,
 ): BenchContext {
   const record: BenchContext['record'] = (group, name, unit, samples) => {
     measurements.push({ part: part.name, group, name, unit, samples });
@@ -253,6 +256,12 @@ function context(
       comparisons.push({ part: part.name, ...c });
     },
     note: (text) => notes.push(text),
+    defer: (fn) => {
+      deferred.add(fn);
+      return async () => {
+        if (deferred.delete(fn)) await fn();
+      };
+    },
     progress,
   };
 }

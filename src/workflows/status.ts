@@ -82,6 +82,7 @@ export async function clusterStatus(
       .replace(/^https:\/\/|:8443$/g, '')
       .replace(/^\[|\]$/g, '');
     const statuses = [lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'];
+    if (lxd.state === 'not installed') warnings.push(`LXD is not found on ${host}`);
     for (const service of ['microceph', 'microovn', 'microcloud'] as const) {
       const state = f.services[service];
       if (state.state === 'not installed')

@@ -48,7 +48,9 @@ export async function startLab(names: string[]): Promise<Lab> {
       return file;
     },
     async mc(...args) {
-      const r = await execa('node', [MC, ...args, '-i', file, '-o', 'plain'], {
+      // Plain output unless the test asks for another.
+      const output = args.includes('-o') ? [] : ['-o', 'plain'];
+      const r = await execa('node', [MC, ...args, '-i', file, ...output], {
         reject: false,
         stdin: 'ignore',
         // The run logs go to the scratch directory, removed with the lab.

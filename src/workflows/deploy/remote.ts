@@ -67,7 +67,14 @@ function shortCommand(command: string): string {
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-/** Polls `check` until it returns true, backing off from 100 ms to 2 s, for at most `limitMs`. */
+/** The longest wait between two polls. */
+const POLL_INTERVAL_MAX_MS = 250;
+
+/**
+ * Polls `check` until it returns true, for at most `limitMs`: from 100 ms apart up to 250 ms apart. A poll
+ * is one command on an open connection, cheap beside a member that is late by up to the interval: each
+ * join waits for a member to settle, and those waits are on the deploy's critical path.
+ */
 export async function waitFor(
   what: string,
   limitMs: number,
@@ -82,6 +89,6 @@ export async function waitFor(
       throw new StepError(`timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}`, hint);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 2000);
+    delay = Math.min(delay * 1.5, POLL_INTERVAL_MAX_MS);
   }
 }
