@@ -202,40 +202,17 @@ export const deployPart: BenchPart = {
           `${group}: ${run}/${runs}: total ${(sample.totalMs / 1000).toFixed(1)} s, critical path ${(sample.criticalMs / 1000).toFixed(1)} s, ${sample.commands} commands`,
         );
       }
-      const total = ctx.record(
-        group,
-        'mc deploy (total)',
-        'ms',
-        samples.map((s) => s.totalMs),
-      );
-      const critical = ctx.record(
-        group,
-        'critical path (modelled)',
-        'ms',
-        samples.map((s) => s.criticalMs),
-      );
-      ctx.record(
-        group,
-        'busy (a simulated command ran)',
-        'ms',
-        samples.map((s) => s.busyMs),
-      );
-      const added = ctx.record(
-        group,
-        'time mc adds (total - critical path)',
-        'ms',
-        samples.map((s) => s.totalMs - s.criticalMs),
-      );
+      const series = (name: string, value: (s: DeployRun) => number) =>
+        ctx.record(group, name, 'ms', samples.map(value));
+      const total = series('mc deploy (total)', (s) => s.totalMs);
+      const critical = series('critical path (modelled)', (s) => s.criticalMs);
+      series('busy (a simulated command ran)', (s) => s.busyMs);
+      const added = series('time mc adds (total - critical path)', (s) => s.totalMs - s.criticalMs);
       for (const phase of samples[0]?.phases.map((p) => p.phase) ?? []) {
-        ctx.record(
-          group,
-          `phase ${phase}: wall - critical path`,
-          'ms',
-          samples.map((s) => {
-            const p = s.phases.find((x) => x.phase === phase);
-            return p === undefined ? NaN : p.wallMs - p.criticalMs;
-          }),
-        );
+        series(`phase ${phase}: wall - critical path`, (s) => {
+          const p = s.phases.find((x) => x.phase === phase);
+          return p === undefined ? NaN : p.wallMs - p.criticalMs;
+        });
       }
       ctx.compare({
         name: `deploy ${count} hosts: total / critical path`,

@@ -43,36 +43,34 @@ async function runDeploy(
   });
   const cluster = clusterSpec as ClusterSpec;
   const json = flags.output === 'json';
-  const outcome = await deploy(run.session, {
-    inventory: run.inventory,
-    spec: cluster,
-    dryRun: planOnly || flags.dryRun === true,
-    forceUnlock: flags.forceUnlock === true,
-    allowVeth: flags.allowVeth === true,
-    confirmWipe: async (disks) => {
-      if (flags.yes === true) return true;
-      const list = disks.map((d) => `${d.host}:${d.path}`).join(', ');
-      const prompter = io.stdin.isTTY === true && io.stderr.isTTY === true;
-      if (!prompter) {
-        run.session.bus.emit({
-          type: 'warning',
-          message: `the inventory asks to wipe ${list}; confirm with --yes (no terminal to ask on)`,
-        });
-        return false;
-      }
-      const { askYesNo } = await import('../output/prompt.js');
-      return askYesNo(io.stdin, io.stderr, `Wipe ${list}? Everything on them is lost. [y/N] `);
-    },
-    design: (facts, localClock) =>
-      validate.designCluster(run.inventory, cluster, facts, {
-        allowVeth: flags.allowVeth === true,
-        localClock,
-      }),
-  }).catch(async (err: unknown) => {
-    // Whatever went wrong, the run ends: its SSH connections would keep mc from exiting.
-    await run.finish();
-    throw err;
-  });
+  const outcome = await run.settle(
+    deploy(run.session, {
+      inventory: run.inventory,
+      spec: cluster,
+      dryRun: planOnly || flags.dryRun === true,
+      forceUnlock: flags.forceUnlock === true,
+      allowVeth: flags.allowVeth === true,
+      confirmWipe: async (disks) => {
+        if (flags.yes === true) return true;
+        const list = disks.map((d) => `${d.host}:${d.path}`).join(', ');
+        const prompter = io.stdin.isTTY === true && io.stderr.isTTY === true;
+        if (!prompter) {
+          run.session.bus.emit({
+            type: 'warning',
+            message: `the inventory asks to wipe ${list}; confirm with --yes (no terminal to ask on)`,
+          });
+          return false;
+        }
+        const { askYesNo } = await import('../output/prompt.js');
+        return askYesNo(io.stdin, io.stderr, `Wipe ${list}? Everything on them is lost. [y/N] `);
+      },
+      design: (facts, localClock) =>
+        validate.designCluster(run.inventory, cluster, facts, {
+          allowVeth: flags.allowVeth === true,
+          localClock,
+        }),
+    }),
+  );
   const ok = await run.finish();
   const write = (text: string): void => {
     io.stdout.write(text);

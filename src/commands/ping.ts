@@ -13,7 +13,7 @@ export function pingCommand(io: Io, setExit: (code: number) => void): Command {
         import('../workflows/ping.js'),
       ]);
       const run = await startRun('ping', flags, io);
-      await ping(run.session);
+      await run.settle(ping(run.session));
       setExit((await run.finish()) ? EXIT_OK : EXIT_FAILED);
     });
 }

@@ -21,7 +21,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
         import('../output/probe-report.js'),
       ]);
       const run = await startRun('probe', flags, io);
-      const results = await probe(run.session, { allowVeth: flags.allowVeth });
+      const results = await run.settle(probe(run.session, { allowVeth: flags.allowVeth }));
       const ok = await run.finish();
       const probes = run.hosts.flatMap((h) => results.get(h.name) ?? []);
       if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ type: 'probe', hosts: probes })}\n`);

@@ -17,11 +17,13 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
       const command = words.join(' ');
       const run = await startRun(`run ${command}`, flags, io);
       const becomeHosts = new Set(run.hosts.filter((h) => flags.become || h.become).map((h) => h.name));
-      await runAdHoc(run.session, {
-        command,
-        become: (host) => becomeHosts.has(host),
-        timeoutMs: flags.timeout * 1000,
-      });
+      await run.settle(
+        runAdHoc(run.session, {
+          command,
+          become: (host) => becomeHosts.has(host),
+          timeoutMs: flags.timeout * 1000,
+        }),
+      );
       setExit((await run.finish()) ? EXIT_OK : EXIT_FAILED);
     });
 }

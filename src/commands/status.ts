@@ -14,7 +14,7 @@ export function statusCommand(io: Io, setExit: (code: number) => void): Command 
         import('../workflows/status.js'),
       ]);
       const run = await startRun('status', flags, io);
-      const status = await clusterStatus(run.session, { allowVeth: flags.allowVeth === true });
+      const status = await run.settle(clusterStatus(run.session, { allowVeth: flags.allowVeth === true }));
       const ok = await run.finish();
       if (status !== null) {
         io.stdout.write(

@@ -64,6 +64,11 @@ export interface Run {
   hosts: HostSpec[];
   /** Emits the recap, waits for the renderers, closes connections and the log; true when every host is ok. */
   finish(): Promise<boolean>;
+  /**
+   * The run's work: if it throws, the run is finished first (its open SSH connections would keep mc from
+   * exiting), then the error goes on.
+   */
+  settle<T>(work: Promise<T>): Promise<T>;
 }
 
 const readOptional = (path: string): Buffer | undefined => {
@@ -263,24 +268,35 @@ export async function startRun(
   bus.emit({ type: 'run-start', command, hosts: session.hosts.slice() });
   for (const message of warnings) bus.emit({ type: 'warning', message });
 
+  let finished: Promise<boolean> | undefined;
+  const finish = async (): Promise<boolean> => {
+    await session.close();
+    const recap = session.recap();
+    bus.emit({ type: 'recap', hosts: recap });
+    const ok = session.ok;
+    bus.emit({ type: 'run-end', ok, ms: Date.now() - started, logFile: log.path });
+    if (tty !== undefined) {
+      await tty.finished();
+      const lines = formatRecap(recap);
+      if (!ok) lines.push(`log file: ${log.path}`);
+      io.stdout.write(`${lines.join('\n')}\n`);
+    }
+    await log.close();
+    return ok;
+  };
   return {
     session,
     inventory,
     hosts,
-    finish: async () => {
-      await session.close();
-      const recap = session.recap();
-      bus.emit({ type: 'recap', hosts: recap });
-      const ok = session.ok;
-      bus.emit({ type: 'run-end', ok, ms: Date.now() - started, logFile: log.path });
-      if (tty !== undefined) {
-        await tty.finished();
-        const lines = formatRecap(recap);
-        if (!ok) lines.push(`log file: ${log.path}`);
-        io.stdout.write(`${lines.join('\n')}\n`);
+    // Once only: a failed run is finished by settle, and its command may still call finish.
+    finish: () => (finished ??= finish()),
+    settle: async (work) => {
+      try {
+        return await work;
+      } catch (err) {
+        await (finished ??= finish());
+        throw err;
       }
-      await log.close();
-      return ok;
     },
   };
 }
