@@ -104,9 +104,14 @@ export class Connection {
     this.closed = new Promise((resolve) => client.once('close', () => resolve()));
     client.on('close', () => this.markLost('connection closed by the remote host'));
     client.on('end', () => this.markLost('connection closed by the remote host'));
-    client.on('error', (err: Error & { level?: string }) =>
+    client.on('error', (err: Error & { level?: string; code?: string }) =>
       this.markLost(
-        err.level === 'client-timeout' ? `${err.message} (no answer to keepalives)` : err.message,
+        err.level === 'client-timeout'
+          ? `${err.message} (no answer to keepalives)`
+          : // sshd killed mid-write: the kernel resets the connection rather than closing it.
+            err.code === 'ECONNRESET' || err.code === 'EPIPE'
+            ? `connection closed by the remote host (${err.code})`
+            : err.message,
       ),
     );
   }
@@ -156,6 +161,9 @@ export class Connection {
     void Promise.allSettled([...this.stopping]).then(() => {
       this.client.end();
       for (const hop of this.hops) hop.end();
+      // Nothing more is wanted from the host: mc may exit without waiting for sshd's half of the close (the
+      // goodbye already written still goes out first: a pending write keeps the process alive).
+      for (const client of [this.client, ...this.hops]) unrefSocket(client);
       // A host gone silent (a cut link) never acknowledges the end, and ssh2 stops its keepalives once the
       // socket is ended: the socket would keep mc alive until TCP gives up, many minutes later.
       setTimeout(() => {
@@ -259,11 +267,12 @@ export class Connection {
         );
       }, options.timeoutMs);
 
-      this.openChannel(wire, (err, ch) => {
-        if (err !== undefined) {
-          finish(classifyChannelError(err, this.target.label));
+      this.openChannel(wire, (opened) => {
+        if ('error' in opened) {
+          finish(classifyChannelError(opened.error, this.target.label));
           return;
         }
+        const ch = opened.channel;
         if (settled) {
           ch.close();
           return;
@@ -350,24 +359,31 @@ export class Connection {
    */
   private openChannel(
     wire: string,
-    done: (err: Error | undefined, channel: ClientChannel) => void,
+    done: (opened: { channel: ClientChannel } | { error: Error }) => void,
     attempt = 1,
   ): void {
-    this.client.exec(wire, (err, ch) => {
-      if (err !== undefined && err !== null) {
-        if (
-          /Channel open failure/i.test(err.message) &&
-          attempt < CHANNEL_OPEN_ATTEMPTS &&
-          this.lost === undefined
-        ) {
-          setTimeout(() => this.openChannel(wire, done, attempt + 1), 20 * attempt);
-          return;
-        }
-        done(err, ch);
+    const callback = (err: Error | undefined, channel: ClientChannel): void => {
+      if (err === undefined || err === null) {
+        done({ channel });
         return;
       }
-      done(undefined, ch);
-    });
+      if (
+        /Channel open failure/i.test(err.message) &&
+        attempt < CHANNEL_OPEN_ATTEMPTS &&
+        this.lost === undefined
+      ) {
+        setTimeout(() => this.openChannel(wire, done, attempt + 1), 20 * attempt);
+        return;
+      }
+      done({ error: err });
+    };
+    try {
+      this.client.exec(wire, callback);
+    } catch (err) {
+      // ssh2 throws "Not connected" at once when the connection went away, which on a retry is inside a
+      // timer: it must reach the caller as an error, not end the process as an uncaught exception.
+      done({ error: err instanceof Error ? err : new Error(String(err)) });
+    }
   }
 
   private becomeMode(): BecomeSession {
@@ -558,6 +574,10 @@ async function handshake(
  * Destroys the client's socket even after end(): ssh2's own destroy() does nothing once the socket is no
  * longer writable, which end() made it. `_sock` is ssh2's (1.x) field for the socket it reads and writes.
  */
+function unrefSocket(client: SshClient): void {
+  (client as unknown as { _sock?: { unref?(): void } })._sock?.unref?.();
+}
+
 function destroySocket(client: SshClient): void {
   (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
 }
