@@ -123,13 +123,30 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
   });
   after(() => scratch.remove());
 
-  it('deploys 3 members, verifies, finds nothing to do again, shows the status, and enforces the floor', async (t) => {
+  it('enforces the floor after the install, deploys 3 members, verifies, finds nothing to do again, shows the status', async (t) => {
     // Names unique to the run: they are the hosts' hostnames and LXD's member names.
     const suffix = uniqueSuffix().slice(-4);
     const names = [1, 2, 3].map((i) => `lx${suffix}n${i}`);
     const { lab, world } = await startLab(names, scratch.path);
     let inside: { pid: number; comm: string }[] = [];
     try {
+      // Before the install no LXD answers, so validate cannot see its version: the install step checks the
+      // LXD that answers once ready (here the real 5.0.2, not the simulated snap's 5.21) and stops there.
+      writeInventory(lab, LXD_ONLY);
+      const unfit = await mc(lab, ['deploy', '--yes']);
+      assert.equal(unfit.code, 1, unfit.stdout + unfit.stderr);
+      for (const name of names) {
+        assert.match(
+          unfit.stdout,
+          new RegExp(
+            `^\\[${name}\\] FAILED: install lxd .*: LXD 5\\.0\\.2 is older than 5\\.21, .*lower cluster\\.lxd_min_version`,
+            'm',
+          ),
+        );
+      }
+      // Stopped in the install phase: no later phase started.
+      assert.doesNotMatch(unfit.stdout, /^== (?!Connect|Install|install stopped)/m);
+
       writeInventory(lab, [...LXD_ONLY, FLOOR_50]);
       const first = await mc(lab, ['deploy', '--yes']);
       assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -176,7 +193,7 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
       assert.match(floor.stderr, /nothing was changed on any host/);
 
       t.diagnostic(
-        `deploy ${first.ms} ms, again ${again.ms} ms, status ${status.ms} ms, floor ${floor.ms} ms`,
+        `refused install ${unfit.ms} ms, deploy ${first.ms} ms, again ${again.ms} ms, status ${status.ms} ms, floor ${floor.ms} ms`,
       );
       inside = await labProcesses(lab);
       assert.ok(inside.filter((p) => p.comm === 'lxd').length === names.length, JSON.stringify(inside));

@@ -14,8 +14,9 @@ export interface MemberConfigEntry {
 }
 
 export type Action =
-  | { kind: 'snap-install'; snap: SnapName; channel: string }
-  | { kind: 'snap-refresh'; snap: SnapName; channel: string }
+  /** minVersion (LXD only): the LXD that answers once it is ready must be at least this (lxd_min_version). */
+  | { kind: 'snap-install'; snap: SnapName; channel: string; minVersion?: string }
+  | { kind: 'snap-refresh'; snap: SnapName; channel: string; minVersion?: string }
   | { kind: 'snap-hold'; snaps: SnapName[] }
   /** Through the daemon's control socket: MicroOVN 24.03 and MicroCloud have no CLI with an address (§1.4). */
   | {

@@ -96,26 +96,28 @@ function installPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFact
     const toHold: SnapName[] = [];
     for (const snap of enabledSnaps(design)) {
       const channel = design.channels[snap];
+      // The LXD that answers may not be the snap's (a deb shadowing it): checked once it is ready.
+      const floor = snap === 'lxd' ? { minVersion: design.lxdMinVersion } : {};
       const installed = hostFacts?.snaps.find((s) => s.name === snap);
       if (installed === undefined) {
         lane.push({
           id: `install:${member.host}:${snap}`,
           host: member.host,
-          action: { kind: 'snap-install', snap, channel },
+          action: { kind: 'snap-install', snap, channel, ...floor },
           done: false,
         });
       } else if (installed.tracking !== channel || !installed.inCohort) {
         lane.push({
           id: `install:${member.host}:${snap}`,
           host: member.host,
-          action: { kind: 'snap-refresh', snap, channel },
+          action: { kind: 'snap-refresh', snap, channel, ...floor },
           done: false,
         });
       } else {
         lane.push({
           id: `install:${member.host}:${snap}`,
           host: member.host,
-          action: { kind: 'snap-install', snap, channel },
+          action: { kind: 'snap-install', snap, channel, ...floor },
           done: true,
         });
       }

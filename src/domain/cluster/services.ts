@@ -5,7 +5,7 @@ import { findSnap, type InstalledSnap, type LxdState, type MicroclusterState } f
 import type { DesignContext, HostContext } from './context.js';
 import { listWords } from './issues.js';
 import { SERVICE_LABELS, snapsOf, type SnapName } from './types.js';
-import { compareMajorMinor, normalizeChannel, parseMajorMinor } from './versions.js';
+import { lxdFloorProblem, normalizeChannel } from './versions.js';
 
 /** The snaps of the enabled services, LXD first. */
 export function enabledSnaps(ctx: DesignContext): SnapName[] {
@@ -66,24 +66,19 @@ export function checkSnaps(ctx: DesignContext): void {
 }
 
 function checkLxdFloor(ctx: DesignContext): void {
-  const floor = parseMajorMinor(ctx.spec.lxdMinVersion);
-  if (floor === null) return;
   for (const host of ctx.hosts) {
     const lxd = host.facts.services.lxd;
     if (!('server' in lxd)) continue;
     const installed = findSnap(host.facts.snaps, 'lxd');
     if (installed !== undefined && isPreinstalledLxd(host, installed)) continue;
-    const version = parseMajorMinor(lxd.server.version);
-    if (version === null || compareMajorMinor(version, floor) >= 0) continue;
+    const problem = lxdFloorProblem(lxd.server.version, ctx.spec.lxdMinVersion);
+    if (problem === undefined) continue;
     const position = ctx.writtenAt('lxd_min_version');
-    ctx.issues.add(
-      `LXD ${lxd.server.version} is older than ${ctx.spec.lxdMinVersion}, the oldest mc deploys`,
-      {
-        ...(position === undefined ? {} : { position }),
-        host: host.name,
-        hint: refreshHint('lxd', ctx.spec.channels.lxd),
-      },
-    );
+    ctx.issues.add(problem, {
+      ...(position === undefined ? {} : { position }),
+      host: host.name,
+      hint: refreshHint('lxd', ctx.spec.channels.lxd),
+    });
   }
 }
 

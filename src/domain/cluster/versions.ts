@@ -44,3 +44,11 @@ export function parseMajorMinor(text: string): MajorMinor | null {
 export function compareMajorMinor(a: MajorMinor, b: MajorMinor): number {
   return a.major - b.major || a.minor - b.minor;
 }
+
+/** The problem with running LXD `version` under the `floor` (cluster.lxd_min_version); undefined when none. */
+export function lxdFloorProblem(version: string, floor: string): string | undefined {
+  const wanted = parseMajorMinor(floor);
+  const running = parseMajorMinor(version);
+  if (wanted === null || running === null || compareMajorMinor(running, wanted) >= 0) return undefined;
+  return `LXD ${version} is older than ${floor}, the oldest mc deploys`;
+}

@@ -5,6 +5,8 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Action, MicroclusterService } from '../../domain/cluster/actions.js';
 import { clusterStateCommands, parseClusterState } from '../../domain/cluster/state.js';
 import { LXD_HTTPS_ANY } from '../../domain/cluster/types.js';
+import { lxdFloorProblem } from '../../domain/cluster/versions.js';
+import { LXD_SERVER_COMMAND, parseLxdServer } from '../../domain/facts/index.js';
 import { framedScript, splitFramed } from '../../domain/framed.js';
 import { shellJoin } from '../../transport/quote.js';
 import { StepError, waitFor, type Remote } from './remote.js';
@@ -148,13 +150,13 @@ export async function execute(action: Action, context: ExecuteContext): Promise<
       await remote.run(
         shellJoin(['snap', 'install', action.snap, `--channel=${action.channel}`, '--cohort=+']),
       );
-      await waitReady(remote, action.snap);
+      await waitReady(remote, action.snap, action.minVersion);
       return;
     case 'snap-refresh':
       await remote.run(
         shellJoin(['snap', 'refresh', action.snap, `--channel=${action.channel}`, '--cohort=+']),
       );
-      await waitReady(remote, action.snap);
+      await waitReady(remote, action.snap, action.minVersion);
       return;
     case 'snap-hold':
       await remote.run(shellJoin(['snap', 'refresh', '--hold', ...action.snaps]));
@@ -300,10 +302,33 @@ export async function execute(action: Action, context: ExecuteContext): Promise<
   }
 }
 
-/** Each snap's daemon answers before the next step talks to it. */
-async function waitReady(remote: Remote, snap: string): Promise<void> {
-  if (snap === 'lxd') await remote.run('lxd waitready --timeout=60');
-  else await remote.run(shellJoin([snap, 'waitready']));
+/**
+ * Each snap's daemon answers before the next step talks to it. LXD's must also be new enough: validate saw
+ * only what was installed before, and the LXD that answers may not be the snap's (a deb earlier on PATH).
+ */
+async function waitReady(remote: Remote, snap: string, minVersion: string | undefined): Promise<void> {
+  if (snap !== 'lxd') {
+    await remote.run(shellJoin([snap, 'waitready']));
+    return;
+  }
+  if (minVersion === undefined) {
+    await remote.run('lxd waitready --timeout=60');
+    return;
+  }
+  const ready = await remote.run(`lxd waitready --timeout=60 && ${LXD_SERVER_COMMAND}`, { quiet: true });
+  let version: string;
+  try {
+    version = parseLxdServer(ready.stdout).version;
+  } catch (err) {
+    throw new StepError(`LXD answered \`${LXD_SERVER_COMMAND}\` with something unexpected: ${String(err)}`);
+  }
+  const problem = lxdFloorProblem(version, minVersion);
+  if (problem !== undefined) {
+    throw new StepError(
+      problem,
+      `a deb LXD on ${remote.host} may shadow the snap: see \`command -v lxd\` and remove it, or lower cluster.lxd_min_version; then run mc deploy again`,
+    );
+  }
 }
 
 /** The pools MicroCloud adjusts (§3.6). */

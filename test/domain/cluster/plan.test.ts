@@ -235,7 +235,7 @@ describe('plan: a fresh cluster', () => {
       [
         ['micro2', { kind: 'snap-install', snap: 'microceph', channel: 'squid/stable' }],
         ['micro2', { kind: 'snap-install', snap: 'microovn', channel: '24.03/stable' }],
-        ['micro2', { kind: 'snap-install', snap: 'lxd', channel: '5.21/stable' }],
+        ['micro2', { kind: 'snap-install', snap: 'lxd', channel: '5.21/stable', minVersion: '5.21' }],
         ['micro2', { kind: 'snap-install', snap: 'microcloud', channel: '2/stable' }],
         ['micro2', { kind: 'snap-hold', snaps: ['microceph', 'microovn', 'lxd', 'microcloud'] }],
       ],
@@ -1017,7 +1017,7 @@ describe('plan: half-done deployments converge', () => {
         // The right channel, outside the cohort (another channel is refused by the design).
         { kind: 'snap-refresh', snap: 'microceph', channel: 'squid/stable' },
         { kind: 'snap-install', snap: 'microovn', channel: '24.03/stable' },
-        { kind: 'snap-refresh', snap: 'lxd', channel: '5.21/stable' },
+        { kind: 'snap-refresh', snap: 'lxd', channel: '5.21/stable', minVersion: '5.21' },
         { kind: 'snap-install', snap: 'microcloud', channel: '2/stable' },
         // lxd is held already.
         { kind: 'snap-hold', snaps: ['microceph', 'microovn', 'microcloud'] },
