@@ -1,31 +1,78 @@
-// Several commands in one round trip: a sh script frames each command's stdout and stderr between markers
-// that carry a one-time nonce and the command's exit status, so one command's output can never be taken
-// for another's. Pure: builds the script and splits what it printed.
+// Several read-only commands in one round trip: a sh script runs them side by side (a host's answer takes as
+// long as its slowest command, not the sum: snap, lxc and the microcluster CLIs each take tens to hundreds of
+// ms), then prints each command's stdout and stderr, in order, between markers that carry a one-time nonce
+// and the command's exit status, so one command's output can never be taken for another's. Pure: builds the
+// script and splits what it printed.
 
 export interface FramedCommand {
   name: string;
   command: string;
+  /** false: stderr goes to the script's own stderr instead of the frame. Default true. */
+  keepStderr?: boolean;
+  /** Runs only when the shell variable is 1; otherwise its frame says exit 127 and `otherwise` on stderr. */
+  guard?: { variable: string; otherwise: string };
 }
 
-export interface FramedOutput {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
+export interface FramedOptions {
+  /**
+   * Shell lines run before the commands, to set their guards. They may use `$mc_d`, a scratch directory
+   * that the script removes when it ends.
+   */
+  prelude?: string[];
 }
 
 const NAME = /^\w+$/;
 
-export function framedScript(commands: readonly FramedCommand[], nonce: string): string {
+/** How the script ends when the host gives it no scratch directory (a full or read-only /tmp). */
+export const NO_SCRATCH_EXIT = 125;
+const NO_SCRATCH_MESSAGE =
+  'cannot create a scratch directory in ${TMPDIR:-/tmp} (mktemp -d failed): check that it is writable and has free space';
+
+/** A shell literal: single quotes, each embedded one closed, escaped and reopened. */
+const literal = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+export function framedScript(
+  commands: readonly FramedCommand[],
+  nonce: string,
+  options: FramedOptions = {},
+): string {
   const marker = `@@MC-${nonce}`;
-  // Nothing may read the channel's stdin; fd 3 is the script's stdout while a command's stderr is captured.
-  const lines = ['exec </dev/null', 'exec 3>&1'];
-  for (const { name, command } of commands) {
+  const lines = [
+    // Nothing may read the channel's stdin.
+    'exec </dev/null',
+    `mc_d=$(mktemp -d "\${TMPDIR:-/tmp}/mc-read.XXXXXX" 2>/dev/null) || { echo "${NO_SCRATCH_MESSAGE}" >&2; exit ${NO_SCRATCH_EXIT}; }`,
+    `trap 'rm -rf "$mc_d"' EXIT`,
+    `trap 'exit 143' HUP INT TERM`,
+    ...(options.prelude ?? []),
+  ];
+  const width = String(commands.length).length;
+  for (const [index, { name, command, keepStderr = true, guard }] of commands.entries()) {
     if (!NAME.test(name)) throw new Error(`framed command name ${JSON.stringify(name)} must be a word`);
-    lines.push(`printf '%s BEGIN ${name}\\n' '${marker}'`);
-    lines.push(`err=$( { ${command}; } 2>&1 1>&3 3>&-); rc=$?`);
-    lines.push(`printf '\\n%s END ${name} %s\\n' '${marker}' "$rc"`);
-    lines.push(`printf '%s STDERR ${name}\\n%s\\n%s END-STDERR ${name}\\n' '${marker}' "$err" '${marker}'`);
+    // Each command writes its whole frame to a file of its own; the files are printed in order at the end,
+    // by one `cat`. Inside, fd 3 is the frame, so that stdout goes there while stderr is captured. A leading
+    // newline keeps the END marker on a line of its own when output lacks a final newline; a command killed
+    // before its end leaves no END marker, so it did not run to its end.
+    const run = keepStderr
+      ? `mc_err=$( { ${command}
+} 2>&1 1>&3 3>&-); mc_rc=$?`
+      : `{ ${command}
+} 3>&-; mc_rc=$?`;
+    const guarded =
+      guard === undefined
+        ? run
+        : `if [ "$${guard.variable}" = 1 ]; then ${run}; else mc_err=${literal(guard.otherwise)}; mc_rc=127; fi`;
+    const frame = [
+      `printf '%s BEGIN ${name}\\n' '${marker}'`,
+      guarded,
+      `printf '\\n%s END ${name} %s\\n' '${marker}' "$mc_rc"`,
+      ...(keepStderr || guard !== undefined
+        ? [`printf '%s STDERR ${name}\\n%s\\n%s END-STDERR ${name}\\n' '${marker}' "$mc_err" '${marker}'`]
+        : []),
+    ];
+    lines.push(`( exec 3>&1; ${frame.join('; ')} ) >"$mc_d/${String(index).padStart(width, '0')}" &`);
   }
+  lines.push('wait');
+  if (commands.length > 0) lines.push('cat "$mc_d"/*');
   return lines.join('\n');
 }
 
@@ -43,4 +90,10 @@ export function splitFramed(stdout: string, nonce: string): Map<string, FramedOu
     if (section !== undefined) section.stderr = match[2] ?? '';
   }
   return sections;
+}
+
+export interface FramedOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
 }

@@ -1,8 +1,8 @@
-// One round trip per host: a single sh script runs every fact command, framing each command's stdout
-// between markers that carry a one-time nonce and the command's exit status. Optional facts also frame their
-// stderr (a service's failure says its state) and run only where their snap is installed. Pure: builds the
-// script and splits its output; the workflow runs it.
-import { splitFramed } from './framed.js';
+// One round trip per host: a single sh script runs every fact command side by side (framed.ts), each
+// command's stdout framed between markers that carry a one-time nonce and its exit status. Optional facts
+// also frame their stderr (a service's failure says its state) and run only where their snap is installed.
+// Pure: builds the script and splits its output; the workflow runs it.
+import { framedScript, splitFramed, type FramedCommand } from './framed.js';
 import { FACT_COMMANDS, FACT_SNAPS, OPTIONAL_FACTS, SERVICE_FACTS } from './facts/index.js';
 import type {
   CommandOutcome,
@@ -23,36 +23,34 @@ export interface GatherScript {
   nonce: string;
 }
 
-export function gatherScript(nonce: string): GatherScript {
-  const marker = `@@MC-${nonce}`;
-  // No command may read the channel's stdin; stderr stays apart so it cannot reach a parser. File descriptor
-  // 3 is the script's stdout, so that an optional command's stdout goes there while its stderr is captured.
-  const lines = ['exec </dev/null', 'exec 3>&1', `mc_snap() { ${SNAP_CHECK}; }`];
-  // Each snap is looked up once: `mc_has_lxd` is 1 when the lxd snap is installed.
+/** What the script runs; tests hand in stand-ins for the commands and the snap check. */
+export interface GatherCommands {
+  facts: Readonly<Record<FactName, string>>;
+  snapCheck: string;
+}
+
+export function gatherScript(
+  nonce: string,
+  { facts, snapCheck }: GatherCommands = { facts: FACT_COMMANDS, snapCheck: SNAP_CHECK },
+): GatherScript {
+  // Each snap is looked up once, all at once: `mc_has_lxd` is 1 when the lxd snap is installed.
   const flag = (snap: string): string => `mc_has_${snap.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  for (const snap of new Set(Object.values(FACT_SNAPS))) {
-    lines.push(`if mc_snap ${snap}; then ${flag(snap)}=1; else ${flag(snap)}=0; fi`);
-  }
-  for (const [name, command] of Object.entries(FACT_COMMANDS) as [FactName, string][]) {
-    // A leading newline keeps the marker on a line of its own when output lacks a final newline.
-    lines.push(`printf '%s BEGIN ${name}\\n' '${marker}'`);
-    if (OPTIONAL.has(name)) {
-      const run = `err=$( { ${command}; } 2>&1 1>&3 3>&-); rc=$?`;
-      const snap = FACT_SNAPS[name as OptionalFactName];
-      lines.push(
-        snap === undefined
-          ? run
-          : `if [ "$${flag(snap)}" = 1 ]; then ${run}; else err='the ${snap} snap is not installed'; rc=127; fi`,
-      );
-    } else {
-      lines.push(`${command}; rc=$?`);
-    }
-    lines.push(`printf '\\n%s END ${name} %s\\n' '${marker}' "$rc"`);
-    if (OPTIONAL.has(name)) {
-      lines.push(`printf '%s STDERR ${name}\\n%s\\n%s END-STDERR ${name}\\n' '${marker}' "$err" '${marker}'`);
-    }
-  }
-  return { script: lines.join('\n'), nonce };
+  const snaps = [...new Set(Object.values(FACT_SNAPS))];
+  // `wait PID` gives that check's exit status: no file to read back.
+  const prelude = [
+    `mc_snap() { ${snapCheck}; }`,
+    ...snaps.map((snap, i) => `mc_snap ${snap} & mc_p${i}=$!`),
+    ...snaps.map((snap, i) => `if wait "$mc_p${i}"; then ${flag(snap)}=1; else ${flag(snap)}=0; fi`),
+  ];
+  const commands = (Object.entries(facts) as [FactName, string][]).map(([name, command]): FramedCommand => {
+    // Required facts: stderr stays apart from the frames so it cannot reach a parser.
+    if (!OPTIONAL.has(name)) return { name, command, keepStderr: false };
+    const snap = FACT_SNAPS[name as OptionalFactName];
+    return snap === undefined
+      ? { name, command }
+      : { name, command, guard: { variable: flag(snap), otherwise: `the ${snap} snap is not installed` } };
+  });
+  return { script: framedScript(commands, nonce, { prelude }), nonce };
 }
 
 export type GatherResult =

@@ -8,6 +8,7 @@ import {
   parseHostFacts,
 } from '../domain/facts/index.js';
 import type { ClusterAddressCheck, DiskVerdict, HostFacts, InterfaceVerdict } from '../domain/facts/index.js';
+import { NO_SCRATCH_EXIT } from '../domain/framed.js';
 import { gatherScript, splitGathered } from '../domain/probe.js';
 import { runPerHost } from './per-host.js';
 import type { Session } from './session.js';
@@ -38,6 +39,7 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     const sentAtMs = Date.now();
     const run = await connection.exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true });
     const receivedAtMs = Date.now();
+    if (run.code === NO_SCRATCH_EXIT) return { failed: firstLine(run.stderr) };
     const gathered = splitGathered(run.stdout, nonce);
     if (!gathered.ok) return { failed: gathered.problems.join('; ') };
     const parsed = parseHostFacts(gathered.outputs);
@@ -65,4 +67,8 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     };
   });
   return results;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? `exit status ${NO_SCRATCH_EXIT}`;
 }

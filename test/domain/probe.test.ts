@@ -1,33 +1,27 @@
 // The one-round-trip fact script, run by a real sh with stand-in commands.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { FACT_COMMANDS, type FactName } from '../../src/domain/facts/index.js';
+import { NO_SCRATCH_EXIT } from '../../src/domain/framed.js';
 import { gatherScript, SNAP_CHECK, splitGathered } from '../../src/domain/probe.js';
 
-/**
- * Runs the script with every fact command replaced by `replacement(name)`, on the line after the fact's
- * BEGIN marker (some commands are prefixes of others), and the snap check by `snapCheck`.
- */
+/** Runs the script with every fact command replaced by `replacement(name)`, and the snap check by `snapCheck`. */
 function runWith(
   replacement: (name: FactName, command: string) => string,
   snapCheck = SNAP_CHECK,
 ): { stdout: string; nonce: string } {
-  const { script: original, nonce } = gatherScript('n0nce');
-  let current: FactName | null = null;
-  const lines = original.split('\n').map((line) => {
-    if (current !== null) {
-      const name: FactName = current;
-      current = null;
-      const command = FACT_COMMANDS[name];
-      assert.ok(line.includes(command), line);
-      return line.replace(command, replacement(name, command));
-    }
-    const begin = / BEGIN (\w+)\\n'/.exec(line);
-    if (begin !== null) current = begin[1] as FactName;
-    return line.replace(SNAP_CHECK, snapCheck);
-  });
-  return { stdout: execaSync('sh', ['-c', lines.join('\n')], { reject: false }).stdout, nonce };
+  const facts = Object.fromEntries(
+    (Object.entries(FACT_COMMANDS) as [FactName, string][]).map(([name, command]) => [
+      name,
+      replacement(name, command),
+    ]),
+  ) as Record<FactName, string>;
+  const { script, nonce } = gatherScript('n0nce', { facts, snapCheck });
+  return { stdout: execaSync('sh', ['-c', script], { reject: false }).stdout, nonce };
 }
 
 describe('gather script', () => {
@@ -111,12 +105,55 @@ describe('gather script', () => {
     const { script } = gatherScript('n0nce');
     assert.ok(script.includes(`mc_snap() { ${SNAP_CHECK}; }`));
     // Once per snap, whatever the number of its commands.
-    assert.equal(script.split('if mc_snap lxd; then mc_has_lxd=1; else mc_has_lxd=0; fi').length, 2);
+    assert.equal(script.split('mc_snap lxd &').length, 2);
     assert.equal(script.split('mc_snap microcloud').length, 2);
-    assert.ok(
-      script.includes('if [ "$mc_has_lxd" = 1 ]; then err=$( { lxc query /1.0; } 2>&1 1>&3 3>&-); rc=$?;'),
-    );
+    assert.ok(script.includes('if [ "$mc_has_lxd" = 1 ]; then mc_err=$( { lxc query /1.0\n}'), script);
     assert.ok(!script.includes('command -v'));
+  });
+
+  it('runs the commands side by side: the answer takes as long as the slowest, not the sum', () => {
+    // Every fact and snap check sleeps 0.3 s: 24 of them one after another would take over 7 s.
+    const started = Date.now();
+    const { stdout, nonce } = runWith((name) => `sleep 0.3; echo ${name}`, 'sleep 0.3');
+    const ms = Date.now() - started;
+    const split = splitGathered(stdout, nonce);
+    assert.ok(split.ok);
+    assert.equal(split.outputs.hostname, 'hostname\n');
+    assert.ok(ms < 3000, `took ${ms} ms`);
+  });
+
+  it('leaves nothing behind on the host: its scratch directory is removed', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mc-probe-'));
+    try {
+      const { script } = gatherScript('n0nce', {
+        facts: { ...FACT_COMMANDS, osRelease: 'echo "$mc_d" >"$SEEN"' },
+        snapCheck: 'true',
+      });
+      const run = execaSync('sh', ['-c', script], {
+        reject: false,
+        env: { TMPDIR: tmp, SEEN: join(tmp, 'seen') },
+      });
+      assert.equal(run.exitCode, 0, run.stderr);
+      const scratch = readFileSync(join(tmp, 'seen'), 'utf8').trim();
+      assert.ok(scratch.startsWith(`${tmp}/mc-read.`), scratch);
+      assert.deepEqual(readdirSync(tmp), ['seen']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('says so when the host has no room for its scratch directory, and runs nothing', () => {
+    const { script } = gatherScript('n0nce', {
+      facts: { ...FACT_COMMANDS, osRelease: 'echo RAN' },
+      snapCheck: 'true',
+    });
+    const run = execaSync('sh', ['-c', script], { reject: false, env: { TMPDIR: '/nonexistent/tmp' } });
+    assert.equal(run.exitCode, NO_SCRATCH_EXIT);
+    assert.equal(run.stdout, '');
+    assert.equal(
+      run.stderr,
+      'cannot create a scratch directory in /nonexistent/tmp (mktemp -d failed): check that it is writable and has free space',
+    );
   });
 
   it('reports every failed required command, and snapd missing in words', () => {
