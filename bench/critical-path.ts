@@ -15,15 +15,50 @@ export interface TimedRecord {
  * modelled time that order cannot avoid; what the deploy took beyond it is the time mc added.
  */
 export function criticalPathMs(records: readonly TimedRecord[]): number {
+  return criticalChain(records).reduce((sum, link) => sum + (link.end - link.start), 0);
+}
+
+/** The records of one longest chain, in order: the critical path itself, for finding the gaps in it. */
+export function criticalChain(records: readonly TimedRecord[]): { start: number; end: number }[] {
   const intervals = finished(records).sort((a, b) => a.end - b.end);
-  // best[i]: the longest chain among the first i intervals (by end time).
+  // best[i]: the longest chain among the first i intervals (by end time); before[i]: where it goes on.
   const best = new Array<number>(intervals.length + 1).fill(0);
+  const before: number[] = [];
   for (let i = 0; i < intervals.length; i += 1) {
     const current = intervals[i]!;
-    const before = lastEndingBy(intervals, i, current.start);
-    best[i + 1] = Math.max(best[i]!, best[before + 1]! + (current.end - current.start));
+    before.push(lastEndingBy(intervals, i, current.start));
+    best[i + 1] = Math.max(best[i]!, best[before[i]! + 1]! + (current.end - current.start));
   }
-  return best[intervals.length]!;
+  const chain: { start: number; end: number }[] = [];
+  for (let i = intervals.length; i > 0;) {
+    if (best[i] === best[i - 1]) {
+      i -= 1;
+      continue;
+    }
+    chain.push(intervals[i - 1]!);
+    i = before[i - 1]! + 1;
+  }
+  return chain.reverse();
+}
+
+/**
+ * A member's settling after its join, as a record that follows the command that joined it: the member
+ * joins a moment before that command (a process behind a shim) has finished, and a settle overlapping
+ * its own command could never be on the same chain as it, though it can only come after it. It ends
+ * `settleMs` after the join, as in the simulator.
+ */
+export function settlesAfterJoins(
+  joins: readonly { host: string; at: number }[],
+  settleMs: number,
+  records: readonly (TimedRecord & { host: string })[],
+): TimedRecord[] {
+  return joins.map(({ host, at }) => {
+    const joining = records.find(
+      (r) => r.host === host && r.startedAt <= at && r.finishedAt !== null && r.finishedAt >= at,
+    );
+    const finishedAt = at + settleMs;
+    return { startedAt: Math.min(finishedAt, Math.max(at, joining?.finishedAt ?? at)), finishedAt };
+  });
 }
 
 /** Time covered by at least one record: the union of their intervals. */

@@ -23,7 +23,7 @@ import { execa } from 'execa';
 import { REALISTIC_LATENCY } from '../src/lab/sim/index.js';
 import type { World } from '../src/lab/sim/index.js';
 import type { BenchContext, BenchPart } from './core.js';
-import { busyMs, criticalPathMs } from './critical-path.js';
+import { busyMs, criticalChain, criticalPathMs, settlesAfterJoins } from './critical-path.js';
 import type { TimedRecord } from './critical-path.js';
 import { startBenchLab } from './lab.js';
 import type { BenchLab } from './lab.js';
@@ -122,7 +122,10 @@ async function deployOnce(ctx: BenchContext, count: number, scale: number): Prom
         `mc deploy on ${count} hosts failed (${result.exitCode ?? '?'}):\n${String(result.stderr).slice(-2000)}`,
       );
     }
-    return summarise(lab.world, events, totalMs, scale, started);
+    const run = summarise(lab.world, events, totalMs, scale, started);
+    const trace = process.env['MC_BENCH_DEPLOY_TRACE'];
+    if (trace !== undefined) writeTrace(trace, lab.world, events, scale, started);
+    return run;
   } finally {
     await stop();
   }
@@ -135,14 +138,45 @@ async function deployOnce(ctx: BenchContext, count: number, scale: number): Prom
  * with its role at once, and nobody waits for its settle.
  */
 function modelledWork(world: World): TimedRecord[] {
-  const settle = world.latency['cluster.settle'];
-  const settles = Object.values(world.state.clusters)
+  const joins = Object.values(world.state.clusters)
     .filter((cluster) => cluster.service !== 'lxd')
     .flatMap((cluster) => cluster.members)
-    .flatMap((member) =>
-      member.joinedAt === null ? [] : [{ startedAt: member.joinedAt, finishedAt: member.joinedAt + settle }],
-    );
-  return [...world.records, ...settles];
+    .flatMap((member) => (member.joinedAt === null ? [] : [{ host: member.host, at: member.joinedAt }]));
+  return [...world.records, ...settlesAfterJoins(joins, world.latency['cluster.settle'], world.records)];
+}
+
+/**
+ * MC_BENCH_DEPLOY_TRACE=FILE: the run's events and simulated commands on one clock (ms from mc's start),
+ * and the gaps in the critical path, for finding where mc's time goes.
+ */
+function writeTrace(path: string, world: World, events: TimedEvent[], scale: number, started: number): void {
+  const modelledNow = world.clock.now();
+  const realNow = Date.now();
+  const toReal = (modelled: number): number => realNow - (modelledNow - modelled) * scale - started;
+  const commands = world.records.map((r) => ({
+    host: r.host,
+    argv: r.argv.join(' '),
+    start: Math.round(toReal(r.startedAt)),
+    end: r.finishedAt === null ? null : Math.round(toReal(r.finishedAt)),
+  }));
+  const chain = criticalChain(
+    modelledWork(world).map((r) => ({
+      startedAt: toReal(r.startedAt),
+      finishedAt: r.finishedAt === null ? null : toReal(r.finishedAt),
+    })),
+  );
+  const gaps = chain.slice(1).map((link, i) => ({
+    from: Math.round(chain[i]!.end),
+    gap: Math.round(link.start - chain[i]!.end),
+  }));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      { events: events.map((e) => ({ at: e.at - started, ...e.event })), commands, chain, gaps },
+      null,
+      1,
+    ),
+  );
 }
 
 function summarise(

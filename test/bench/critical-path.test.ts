@@ -1,7 +1,7 @@
 // The deploy benchmark's measure of modelled work: the longest chain of commands and the busy time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { busyMs, criticalPathMs } from '../../bench/critical-path.js';
+import { busyMs, criticalChain, criticalPathMs, settlesAfterJoins } from '../../bench/critical-path.js';
 
 const at = (
   startedAt: number,
@@ -9,6 +9,24 @@ const at = (
 ): { startedAt: number; finishedAt: number | null } => ({
   startedAt,
   finishedAt,
+});
+
+describe('criticalChain', () => {
+  it('names the links of the longest chain, in order', () => {
+    const records = [at(0, 50), at(0, 10), at(10, 20), at(50, 60), at(20, 30)];
+    assert.deepEqual(criticalChain(records), [
+      { start: 0, end: 50 },
+      { start: 50, end: 60 },
+    ]);
+  });
+
+  it('keeps the gaps between links, which are the time spent outside the modelled work', () => {
+    assert.deepEqual(criticalChain([at(0, 20), at(25, 55), at(100, 110)]), [
+      { start: 0, end: 20 },
+      { start: 25, end: 55 },
+      { start: 100, end: 110 },
+    ]);
+  });
 });
 
 describe('criticalPathMs', () => {
@@ -48,5 +66,35 @@ describe('busyMs', () => {
 
   it('is zero without finished records', () => {
     assert.equal(busyMs([at(0, null)]), 0);
+  });
+});
+
+describe('settlesAfterJoins', () => {
+  const on = (host: string, startedAt: number, finishedAt: number | null) => ({
+    host,
+    startedAt,
+    finishedAt,
+  });
+
+  it('starts a settle when the command that joined has finished, so that the two chain', () => {
+    // The bootstrap command runs 0-5000; the member joined at 4990, its settle (3000) ends at 7990.
+    const records = [on('h1', 0, 5000), on('h2', 0, 6000)];
+    const [settle] = settlesAfterJoins([{ host: 'h1', at: 4990 }], 3000, records);
+    assert.deepEqual(settle, { startedAt: 5000, finishedAt: 7990 });
+    // Polls while it settles (50 each) lose to the settle itself.
+    const polls = [on('h1', 5010, 5060), on('h1', 5300, 5350), on('h1', 7995, 8045)];
+    assert.equal(criticalPathMs([records[0]!, settle, ...polls]), 5000 + 2990 + 50);
+  });
+
+  it('leaves a settle with no command around its join as it is', () => {
+    assert.deepEqual(settlesAfterJoins([{ host: 'h1', at: 100 }], 3000, [on('h2', 0, 200)]), [
+      { startedAt: 100, finishedAt: 3100 },
+    ]);
+  });
+
+  it('never starts a settle after it ended', () => {
+    assert.deepEqual(settlesAfterJoins([{ host: 'h1', at: 0 }], 10, [on('h1', 0, 50)]), [
+      { startedAt: 10, finishedAt: 10 },
+    ]);
   });
 });
