@@ -26,6 +26,7 @@ import type { BenchContext, BenchPart } from './core.js';
 import { busyMs, criticalChain, criticalPathMs, settlesAfterJoins } from './critical-path.js';
 import type { TimedRecord } from './critical-path.js';
 import { startBenchLab } from './lab.js';
+import { labInventoryLines } from '../src/lab/sim-netns.js';
 import type { BenchLab } from './lab.js';
 
 const DISK = (n: number): string => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_lxd_disk${n}`;
@@ -46,13 +47,7 @@ function deployInventory(lab: BenchLab, dir: string): string {
   writeFileSync(
     path,
     [
-      'defaults:',
-      '  user: root',
-      `  key: ${lab.lab.clientKeyPath}`,
-      '  ssh_options:',
-      `    UserKnownHostsFile: ${lab.lab.knownHostsPath}`,
-      'hosts:',
-      ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
+      ...labInventoryLines(lab.lab),
       'cluster:',
       '  systems:',
       ...lab.hosts.flatMap((h) => [

@@ -3,9 +3,8 @@
 // inventories of its first N hosts that mc and Ansible both read, so both tools see the same file.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { namespaceAddresses, pickSubnet, startNamespaceLab } from '../src/lab/netns.js';
 import type { NamespaceLab } from '../src/lab/netns.js';
-import { createProgramRunner, createSimLab, realClock } from '../src/lab/sim/index.js';
+import { startSimNamespaceLab } from '../src/lab/sim-netns.js';
 import type { LatencyTable, World } from '../src/lab/sim/index.js';
 
 export interface BenchLab {
@@ -31,17 +30,13 @@ export interface SimOptions {
 }
 
 export async function startBenchLab(count: number, baseDir: string, sim: SimOptions = {}): Promise<BenchLab> {
-  const names = hostNames(count);
-  const subnet = pickSubnet();
-  const addresses = namespaceAddresses(names, subnet);
   // The simulated machines behind the shims (snap, lsblk...) `mc probe` calls; `true` is real bash.
-  const world = createSimLab({
-    hosts: names,
-    clock: realClock({ scale: sim.timeScale ?? 1 }),
+  const { lab, world } = await startSimNamespaceLab({
+    names: hostNames(count),
+    baseDir,
     ...(sim.latency === undefined ? {} : { latency: sim.latency }),
-    machine: (name) => ({ address: addresses.get(name) ?? '', managementCidr: `10.77.${subnet}.0/24` }),
+    ...(sim.timeScale === undefined ? {} : { timeScale: sim.timeScale }),
   });
-  const lab = await startNamespaceLab({ names, baseDir, runner: createProgramRunner(world), subnet });
   const written = new Map<number, string>();
   return {
     lab,

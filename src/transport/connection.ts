@@ -570,16 +570,19 @@ async function handshake(
   });
 }
 
-/**
- * Destroys the client's socket even after end(): ssh2's own destroy() does nothing once the socket is no
- * longer writable, which end() made it. `_sock` is ssh2's (1.x) field for the socket it reads and writes.
- */
-function unrefSocket(client: SshClient): void {
-  (client as unknown as { _sock?: { unref?(): void } })._sock?.unref?.();
+/** The socket ssh2 (1.x) reads and writes: its `_sock` field. */
+function socketOf(client: SshClient): { unref?(): void; destroy(): void } | undefined {
+  return (client as unknown as { _sock?: { unref?(): void; destroy(): void } })._sock;
 }
 
+/** Lets the process exit without waiting for the socket to close. */
+function unrefSocket(client: SshClient): void {
+  socketOf(client)?.unref?.();
+}
+
+/** Destroys the socket even after end(): ssh2's own destroy() does nothing once end() made it unwritable. */
 function destroySocket(client: SshClient): void {
-  (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+  socketOf(client)?.destroy();
 }
 
 function forward(client: SshClient, next: Endpoint, via: Endpoint): Promise<Duplex> {

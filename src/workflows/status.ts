@@ -1,10 +1,10 @@
 // mc status: members and health of each service, as `microcloud status` shows them (§6, §10.9): a status
 // line, MicroCloud's warnings, and a row per host with its OSDs, MicroCeph and MicroOVN units and status.
-import { randomBytes } from 'node:crypto';
 import { servicesByMember } from '../domain/cluster/state.js';
 import type { HostFacts, MicroclusterState } from '../domain/facts/index.js';
-import { framedScript, splitFramed } from '../domain/framed.js';
+import type { FramedCommand } from '../domain/framed.js';
 import { probe } from './probe.js';
+import { readFramed } from './read-framed.js';
 import type { Session } from './session.js';
 
 export interface StatusRow {
@@ -42,16 +42,7 @@ export async function clusterStatus(
   let osds: { location: string }[] = [];
   let cephUnits = new Map<string, string[]>();
   let ovnUnits = new Map<string, string[]>();
-  const ask = async (host: string, commands: { name: string; command: string }[]) => {
-    const nonce = randomBytes(6).toString('hex');
-    const run = await (
-      await session.pool.get(host)
-    ).exec(framedScript(commands, nonce), {
-      timeoutMs: session.options.commandTimeoutMs,
-      become: true,
-    });
-    return splitFramed(run.stdout, nonce);
-  };
+  const ask = (host: string, commands: FramedCommand[]) => readFramed(session, host, commands);
   if (cephHost !== undefined) {
     const out = await ask(cephHost, [
       { name: 'disks', command: 'microceph disk list --json' },

@@ -7,10 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { namespaceAddresses, pickSubnet, startNamespaceLab } from '../../src/lab/netns.js';
 import type { NamespaceLab } from '../../src/lab/netns.js';
-import { createProgramRunner, createSimLab, realClock } from '../../src/lab/sim/index.js';
-import type { World } from '../../src/lab/sim/index.js';
+import { labInventoryLines, startSimNamespaceLab } from '../../src/lab/sim-netns.js';
 import { tempDir, uniqueSuffix } from '../support/system.js';
 
 const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
@@ -19,34 +17,8 @@ const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
 const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false}'];
 const FLOOR_50 = '  lxd_min_version: "5.0"';
 
-async function startLab(names: string[], baseDir: string): Promise<{ lab: NamespaceLab; world: World }> {
-  const subnet = pickSubnet();
-  const addresses = namespaceAddresses(names, subnet);
-  const world = createSimLab({
-    hosts: names,
-    clock: realClock(),
-    machine: (name) => ({ address: addresses.get(name) ?? '', managementCidr: `10.77.${subnet}.0/24` }),
-  });
-  const runner = createProgramRunner(world);
-  const lab = await startNamespaceLab({ names, baseDir, runner, subnet, realLxd: true });
-  return { lab, world };
-}
-
 function writeInventory(lab: NamespaceLab, cluster: string[]): void {
-  writeFileSync(
-    join(lab.dir, 'hosts.yaml'),
-    [
-      'defaults:',
-      '  user: root',
-      `  key: ${lab.clientKeyPath}`,
-      '  ssh_options:',
-      `    UserKnownHostsFile: ${lab.knownHostsPath}`,
-      'hosts:',
-      ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
-      ...cluster,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(lab.dir, 'hosts.yaml'), [...labInventoryLines(lab), ...cluster, ''].join('\n'));
 }
 
 interface McResult {
@@ -127,7 +99,7 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
     // Names unique to the run: they are the hosts' hostnames and LXD's member names.
     const suffix = uniqueSuffix().slice(-4);
     const names = [1, 2, 3].map((i) => `lx${suffix}n${i}`);
-    const { lab, world } = await startLab(names, scratch.path);
+    const { lab, world } = await startSimNamespaceLab({ names, baseDir: scratch.path, realLxd: true });
     let inside: { pid: number; comm: string }[] = [];
     try {
       // Before the install no LXD answers, so validate cannot see its version: the install step checks the

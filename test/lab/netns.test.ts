@@ -5,39 +5,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { namespaceAddresses, pickSubnet, startNamespaceLab } from '../../src/lab/netns.js';
 import type { NamespaceLab } from '../../src/lab/netns.js';
-import { createProgramRunner, createSimLab, realClock } from '../../src/lab/sim/index.js';
+import { labInventoryLines, startSimNamespaceLab } from '../../src/lab/sim-netns.js';
 import { tempDir } from '../support/system.js';
 
 const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
 
 async function startLab(names: string[], baseDir: string, realLxd = false): Promise<NamespaceLab> {
-  const subnet = pickSubnet();
-  const addresses = namespaceAddresses(names, subnet);
-  const world = createSimLab({
-    hosts: names,
-    clock: realClock(),
-    machine: (name) => ({ address: addresses.get(name) ?? '', managementCidr: `10.77.${subnet}.0/24` }),
-  });
-  return startNamespaceLab({ names, baseDir, runner: createProgramRunner(world), subnet, realLxd });
+  return (await startSimNamespaceLab({ names, baseDir, realLxd })).lab;
 }
 
 function inventory(lab: NamespaceLab): string {
   const path = join(lab.dir, 'hosts.yaml');
-  writeFileSync(
-    path,
-    [
-      'defaults:',
-      '  user: root',
-      `  key: ${lab.clientKeyPath}`,
-      '  ssh_options:',
-      `    UserKnownHostsFile: ${lab.knownHostsPath}`,
-      'hosts:',
-      ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(path, [...labInventoryLines(lab), ''].join('\n'));
   return path;
 }
 

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import type { ProgramRunner } from '../../src/lab/embedded/ssh-host.js';
-import { namespaceAddresses, pickSubnet, startNamespaceLab } from '../../src/lab/netns.js';
 import type { NamespaceLab } from '../../src/lab/netns.js';
-import { createProgramRunner, createSimLab, matchesPattern, realClock } from '../../src/lab/sim/index.js';
+import { labInventoryLines, startSimNamespaceLab } from '../../src/lab/sim-netns.js';
+import { matchesPattern } from '../../src/lab/sim/index.js';
 import type { CommandPattern } from '../../src/lab/sim/index.js';
 import type { DeployPhase } from './deploy-faults.js';
 import { FULL, MC } from './deploy-lab.js';
@@ -44,7 +44,7 @@ const PHASE_TITLES: Record<DeployPhase, string> = {
  * Timeouts cut for the lab, through the settings a user has: keepalives every second, three unanswered ones
  * end the connection (~4 s, not OpenSSH-style minutes); handshakes get 3 s; a command 60 s.
  */
-const KEEPALIVE = ['  ssh_options:', '    ServerAliveInterval: 1', '    ServerAliveCountMax: 3'];
+const KEEPALIVE = ['ServerAliveInterval: 1', 'ServerAliveCountMax: 3'];
 const FLAGS = [
   '--yes',
   '--allow-veth',
@@ -131,27 +131,14 @@ export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]):
 
     before(async () => {
       scratch = tempDir(`mc-fault-${kind}`);
-      const subnet = pickSubnet();
-      const addresses = namespaceAddresses(NAMES, subnet);
-      const world = createSimLab({
-        hosts: NAMES,
-        clock: realClock(),
-        machine: (name) => ({ address: addresses.get(name) ?? '', managementCidr: `10.77.${subnet}.0/24` }),
-      });
-      const runner = trigger.wrap(createProgramRunner(world));
-      lab = await startNamespaceLab({ names: NAMES, baseDir: scratch.path, runner, subnet });
+      ({ lab } = await startSimNamespaceLab({
+        names: NAMES,
+        baseDir: scratch.path,
+        wrapRunner: (runner) => trigger.wrap(runner),
+      }));
       writeFileSync(
         join(lab.dir, 'hosts.yaml'),
-        [
-          'defaults:',
-          '  user: root',
-          `  key: ${lab.clientKeyPath}`,
-          ...KEEPALIVE,
-          `    UserKnownHostsFile: ${lab.knownHostsPath}`,
-          'hosts:',
-          ...lab.hosts.map((h) => `  ${h.name}: { address: ${h.address} }`),
-          FULL(NAMES),
-        ].join('\n'),
+        [...labInventoryLines(lab, KEEPALIVE), FULL(NAMES)].join('\n'),
       );
     });
     after(async () => {

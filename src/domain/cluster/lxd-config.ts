@@ -5,7 +5,7 @@
 import type { Action } from './actions.js';
 import type { ConfigureContext, PlanStep } from './plan.js';
 import type { ClusterState, LxdClusterState } from './state.js';
-import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, type ClusterDesign } from './types.js';
+import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, urlHost, type ClusterDesign } from './types.js';
 
 /** The rbd features MicroCloud sets where LXD lacks storage_ceph_use_rbd_defaults (§3.1). */
 export const CEPH_RBD_FEATURES = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
@@ -73,10 +73,7 @@ export function planLxdConfiguration(
     for (const m of joinOrder) if (central.length < 3 && !central.includes(m.host)) central.push(m.host);
     const value = central
       .flatMap((host) => design.members.filter((m) => m.host === host))
-      .map(
-        (m) =>
-          `ssl:${m.address.value.includes(':') ? `[${m.address.value}]` : m.address.value}:${OVN_NORTHBOUND_PORT}`,
-      )
+      .map((m) => `ssl:${urlHost(m)}:${OVN_NORTHBOUND_PORT}`)
       .join(',');
     // The same members in another order reach the same databases.
     const entries = (connection: string): string => connection.split(',').sort().join(',');

@@ -11,6 +11,7 @@ import {
   SERVICE_PORT,
   SNAP_INSTALL_ORDER,
   snapsOf,
+  urlHost,
   type ClusterDesign,
   type DiskChoice,
   type MemberDesign,
@@ -134,10 +135,6 @@ function installPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFact
   return { id: 'install', title: 'Install and hold the snaps', stages: [{ lanes }] };
 }
 
-function addressOf(member: MemberDesign): string {
-  return member.address.value.includes(':') ? `[${member.address.value}]` : member.address.value;
-}
-
 function bootstrapPhase(
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
@@ -161,7 +158,7 @@ function bootstrapPhase(
           step('microcloud', {
             kind: 'microcluster-bootstrap',
             service: 'microcloud',
-            address: `${addressOf(at)}:${SERVICE_PORT.microcloud}`,
+            address: `${urlHost(at)}:${SERVICE_PORT.microcloud}`,
             config: {},
           }),
         ],
@@ -186,7 +183,7 @@ function bootstrapPhase(
       step('microovn', {
         kind: 'microcluster-bootstrap',
         service: 'microovn',
-        address: `${addressOf(at)}:${SERVICE_PORT.microovn}`,
+        address: `${urlHost(at)}:${SERVICE_PORT.microovn}`,
         config: at.underlayIp === null ? {} : { 'ovn-encap-ip': at.underlayIp },
       }),
     ]);
@@ -198,10 +195,10 @@ function bootstrapPhase(
       [
         step('lxd', {
           kind: 'lxd-bootstrap',
-          address: `${addressOf(lxdAt)}:${SERVICE_PORT.lxd}`,
+          address: `${urlHost(lxdAt)}:${SERVICE_PORT.lxd}`,
           config: {
             'core.https_address': LXD_HTTPS_ANY,
-            'cluster.https_address': `${addressOf(lxdAt)}:${SERVICE_PORT.lxd}`,
+            'cluster.https_address': `${urlHost(lxdAt)}:${SERVICE_PORT.lxd}`,
           },
         }),
       ],
@@ -257,7 +254,7 @@ function joinPhase(
         kind: 'microcluster-join',
         service,
         anchor: anchors[service],
-        address: `${addressOf(member)}:${SERVICE_PORT[service]}`,
+        address: `${urlHost(member)}:${SERVICE_PORT[service]}`,
         config:
           service === 'microovn' && member.underlayIp !== null ? { 'ovn-encap-ip': member.underlayIp } : {},
       },
@@ -290,7 +287,7 @@ function joinPhase(
             action: {
               kind: 'lxd-join',
               anchor: anchors.lxd,
-              address: `${addressOf(member)}:${SERVICE_PORT.lxd}`,
+              address: `${urlHost(member)}:${SERVICE_PORT.lxd}`,
               memberConfig: joinMemberConfig(member, state),
             },
             done: !joining('lxd'),

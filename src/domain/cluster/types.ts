@@ -34,6 +34,12 @@ export const OVN_SOUTHBOUND_PORT = 6642;
 /** LXD listens on every address once clustered (§3.1). */
 export const LXD_HTTPS_ANY = `[::]:${SERVICE_PORT.lxd}`;
 
+/** The member's address as the host part of `host:port` or a URL: an IPv6 address in brackets. */
+export function urlHost(member: MemberDesign): string {
+  const address = member.address.value;
+  return address.includes(':') ? `[${address}]` : address;
+}
+
 /** The snaps of the enabled services, LXD first. */
 export function snapsOf(services: Readonly<Record<OptionalService, boolean>>): SnapName[] {
   const optional: OptionalService[] = ['microceph', 'microovn', 'microcloud'];

@@ -1,7 +1,6 @@
 // What the planner reads: every host's facts (one round trip each, as `mc probe`) and the running cluster's
 // state, asked of one member of each service in one round trip per member. Who is asked what, and how the
 // answers combine, is pure (domain/cluster/snapshot.ts); this module only runs the asks.
-import { randomBytes } from 'node:crypto';
 import {
   clusterSnapshot,
   clusterStateAsks,
@@ -11,7 +10,7 @@ import {
 import { ClusterStateError } from '../../domain/cluster/state.js';
 import type { ClusterDesign } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
-import { framedScript, splitFramed } from '../../domain/framed.js';
+import { readFramed } from '../read-framed.js';
 import type { Session } from '../session.js';
 import { StepError } from './remote.js';
 
@@ -24,15 +23,10 @@ export async function gatherClusterState(
   facts: ReadonlyMap<string, HostFacts>,
 ): Promise<ClusterSnapshot> {
   const answers = await Promise.all(
-    clusterStateAsks(design, facts).map(async (ask): Promise<ClusterStateAnswer> => {
-      const nonce = randomBytes(6).toString('hex');
-      const connection = await session.pool.get(ask.host);
-      const result = await connection.exec(framedScript(ask.commands, nonce), {
-        timeoutMs: session.options.commandTimeoutMs,
-        become: true,
-      });
-      return { ask, outputs: splitFramed(result.stdout, nonce) };
-    }),
+    clusterStateAsks(design, facts).map(async (ask): Promise<ClusterStateAnswer> => ({
+      ask,
+      outputs: await readFramed(session, ask.host, ask.commands),
+    })),
   );
   try {
     return clusterSnapshot(design, facts, answers);

@@ -1,0 +1,20 @@
+// Read-only commands on one host, as root, in one round trip (domain/framed.ts runs them side by side):
+// each command's outputs by name.
+import { randomBytes } from 'node:crypto';
+import { framedScript, splitFramed } from '../domain/framed.js';
+import type { FramedCommand, FramedOutput } from '../domain/framed.js';
+import type { Session } from './session.js';
+
+export async function readFramed(
+  session: Session,
+  host: string,
+  commands: readonly FramedCommand[],
+): Promise<Map<string, FramedOutput>> {
+  const nonce = randomBytes(6).toString('hex');
+  const connection = await session.pool.get(host);
+  const result = await connection.exec(framedScript(commands, nonce), {
+    timeoutMs: session.options.commandTimeoutMs,
+    become: true,
+  });
+  return splitFramed(result.stdout, nonce);
+}
