@@ -23,6 +23,8 @@ describe('cluster spec: the full example', () => {
     assert.deepEqual(spec.channels, DEFAULT_CHANNELS);
     assert.equal(spec.lxdMinVersion, '5.21');
     assert.equal(spec.initiator, 'micro1');
+    assert.equal(spec.lookupTimeout, 120);
+    assert.equal(spec.sessionTimeout, 1800);
     assert.deepEqual(spec.ovn, {
       ipv4Gateway: '10.1.124.1/24',
       ipv4Range: '10.1.124.100-10.1.124.254',
@@ -85,6 +87,8 @@ describe('cluster spec: defaults', () => {
     assert.deepEqual(spec.services, { microceph: true, microovn: true, microcloud: true });
     assert.deepEqual(spec.channels, DEFAULT_CHANNELS);
     assert.equal(spec.initiator, 'micro1');
+    assert.equal(spec.lookupTimeout, 60);
+    assert.equal(spec.sessionTimeout, 3600);
     assert.equal(spec.ovn, null);
     assert.deepEqual(spec.ceph, { cephfs: false });
     assert.deepEqual(spec.storage, { local: [], ceph: [] });
