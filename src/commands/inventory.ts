@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_OK } from './errors.js';
+import { fromVagrantCommand } from './inventory-from-vagrant.js';
 import { inventoryOption } from './options.js';
 
 interface InventoryFlags {
@@ -64,5 +65,6 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
         : `${inventoryGraph(inventory)}\n`,
     );
   });
+  command.addCommand(fromVagrantCommand(io, setExit));
   return command;
 }
