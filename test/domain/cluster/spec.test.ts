@@ -41,7 +41,16 @@ describe('cluster spec: the full example', () => {
       local: [
         { find: 'size > 5GiB', findMin: 1, findMax: 3, wipe: false, encrypt: false, origin: at(39, 13) },
       ],
-      ceph: [{ find: 'device_id == *lxd_disk3', findMin: 1, wipe: true, encrypt: false, origin: at(40, 12) }],
+      ceph: [
+        {
+          find: 'device_id == *lxd_disk3',
+          findMin: 1,
+          findMax: 3,
+          wipe: true,
+          encrypt: false,
+          origin: at(40, 12),
+        },
+      ],
     });
     assert.deepEqual(spec.systems[0], {
       host: 'micro1',
