@@ -212,12 +212,13 @@ async function vagrant(
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Vagrant's message, on one line and short: the first few lines of it. */
+/** Vagrant's message on one line: its first paragraph, cut short if long. */
 function excerpt(text: string): string {
-  const lines = text
+  const paragraph = text.trim().split(/\n\s*\n/)[0] ?? '';
+  const joined = paragraph
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const joined = lines.slice(0, 3).join(' ');
-  return joined.length > 300 ? `${joined.slice(0, 300)}...` : joined || 'no message';
+    .map((line) => line.trim())
+    .join(' ');
+  if (joined === '') return 'no message';
+  return joined.length > 400 ? `${joined.slice(0, 400)}...` : joined;
 }
