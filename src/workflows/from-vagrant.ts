@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { parseClusterSpec } from '../domain/cluster/spec.js';
 import { suggestClusterSection } from '../domain/cluster/suggest.js';
+import type { UplinkNetwork } from '../domain/cluster/suggest.js';
 import { designCluster, formatDeployIssue } from '../domain/cluster/validate.js';
 import type { HostFacts } from '../domain/facts/index.js';
 import { InputError } from '../domain/input-error.js';
@@ -32,6 +33,8 @@ export interface FromVagrantOptions {
   vagrantTimeout: number;
   /** Settings of the SSH run (--cluster, --record-host-keys). */
   run: Pick<RunOptions, 'output' | 'timeout' | 'connectTimeout' | 'connectRetries' | 'forks' | 'logFile'>;
+  /** The network behind the uplink NICs; undefined: no OVN uplink (MicroCloud's FAN fallback). */
+  uplinkNetwork?: UplinkNetwork;
   /** Offer veth NICs as uplinks: the test labs' NICs are veth pairs. */
   allowVeth?: boolean;
 }
@@ -40,6 +43,8 @@ export interface FromVagrantResult {
   inventory: string;
   /** What --cluster could not choose, for stderr. */
   notes: string[];
+  /** Problems `mc plan` will find in the cluster section (written all the same, to be edited). */
+  problems: string[];
 }
 
 /** Exit status 1 instead of InputError's 2: the input was fine, a host was not. */
@@ -49,7 +54,7 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
   const dir = resolve(io.cwd, options.dir);
   const machines = await vagrantMachines(dir, options.vagrantTimeout, io);
   if (!options.cluster && !options.recordHostKeys) {
-    return { inventory: vagrantInventory(machines, { directory: dir }), notes: [] };
+    return { inventory: vagrantInventory(machines, { directory: dir }), notes: [], problems: [] };
   }
 
   const knownHostsFile = options.recordHostKeys
@@ -96,27 +101,25 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
 
     let cluster: string | undefined;
     const notes: string[] = [];
+    const problems: string[] = [];
     if (probes !== undefined) {
-      const suggested = suggestClusterSection(run.hosts.flatMap((h) => probes.get(h.name) ?? []));
+      const suggested = suggestClusterSection(
+        run.hosts.flatMap((h) => probes.get(h.name) ?? []),
+        options.uplinkNetwork,
+      );
       cluster = suggested.yaml;
       notes.push(...suggested.notes);
-      const facts = new Map([...probes].map(([host, probed]) => [host, probed.facts]));
-      notes.push(
-        ...(await designProblems(
-          scratch,
-          vagrantInventory(machines, { directory: dir, cluster }),
-          facts,
-          options.allowVeth === true,
-          io,
-        )),
-      );
     }
     const inventory = vagrantInventory(machines, {
       directory: dir,
       ...(knownHostsFile === undefined ? {} : { hostKeys: { file: knownHostsFile, policy: 'yes' as const } }),
       ...(cluster === undefined ? {} : { cluster }),
     });
-    return { inventory, notes };
+    if (probes !== undefined) {
+      const facts = new Map([...probes].map(([host, probed]) => [host, probed.facts]));
+      problems.push(...(await designProblems(scratch, inventory, facts, options.allowVeth === true, io)));
+    }
+    return { inventory, notes, problems };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     if (recording !== undefined) rmSync(recording, { force: true });
@@ -133,12 +136,14 @@ async function designProblems(
 ): Promise<string[]> {
   const file = join(scratch, 'with-cluster.yaml');
   writeFileSync(file, text);
+  // Positions name the inventory on stdout, which is this very text.
+  const named = (line: string): string => line.replaceAll(`${file}:`, 'inventory:');
   const loaded = await loadInventory(file, io.env);
-  if (!loaded.ok) return loaded.issues.map(formatIssue);
+  if (!loaded.ok) return loaded.issues.map(formatIssue).map(named);
   const spec = parseClusterSpec(loaded.inventory);
-  if (!spec.ok) return spec.issues.map(formatDeployIssue);
+  if (!spec.ok) return spec.issues.map(formatDeployIssue).map(named);
   const design = designCluster(loaded.inventory, spec.spec, facts, { allowVeth });
-  return design.ok ? [] : design.issues.map(formatDeployIssue);
+  return design.ok ? [] : design.issues.map(formatDeployIssue).map(named);
 }
 
 /** Vagrant writes keys under <project>/.vagrant/machines/; the project may be a parent of --dir. */
@@ -207,12 +212,13 @@ async function vagrant(
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Vagrant's message, on one line and short: the first few lines of it. */
+/** Vagrant's message on one line: its first paragraph, cut short if long. */
 function excerpt(text: string): string {
-  const lines = text
+  const paragraph = text.trim().split(/\n\s*\n/)[0] ?? '';
+  const joined = paragraph
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const joined = lines.slice(0, 3).join(' ');
-  return joined.length > 300 ? `${joined.slice(0, 300)}...` : joined || 'no message';
+    .map((line) => line.trim())
+    .join(' ');
+  if (joined === '') return 'no message';
+  return joined.length > 400 ? `${joined.slice(0, 400)}...` : joined;
 }

@@ -21,7 +21,17 @@ export interface SuggestedCluster {
   notes: string[];
 }
 
-export function suggestClusterSection(hosts: readonly ProbedHost[]): SuggestedCluster {
+/** The UPLINK network behind the uplink NICs (for the Vagrantfile: its uplink network, the host as gateway). */
+export interface UplinkNetwork {
+  ipv4Gateway: string;
+  ipv4Range: string;
+}
+
+/** Without an uplink network, no uplink NIC is written: deploy then sets up MicroCloud's FAN fallback. */
+export function suggestClusterSection(
+  hosts: readonly ProbedHost[],
+  uplinkNetwork: UplinkNetwork | undefined,
+): SuggestedCluster {
   const notes: string[] = [];
   const addresses = clusterAddresses(hosts, notes);
   const systems: Record<string, Record<string, unknown>> = {};
@@ -40,7 +50,11 @@ export function suggestClusterSection(hosts: readonly ProbedHost[]): SuggestedCl
     if (storage !== undefined) system.storage = storage;
     systems[probed.host] = system;
   }
-  const yaml = stringify({ cluster: { systems } }, { lineWidth: 0 });
+  const cluster: Record<string, unknown> = { systems };
+  if (uplinkNetwork !== undefined) {
+    cluster.ovn = { ipv4_gateway: uplinkNetwork.ipv4Gateway, ipv4_range: uplinkNetwork.ipv4Range };
+  }
+  const yaml = stringify({ cluster }, { lineWidth: 0 });
   return { yaml, notes };
 }
 

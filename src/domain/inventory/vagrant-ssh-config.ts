@@ -221,7 +221,7 @@ function locate(lines: Line[], source: string): LocatedSection[] {
     }
     advance(line.param);
     advance(line.separator);
-    const value = { file: source, line: cursor.line, col: cursor.col + (line.quoted === true ? 1 : 0) };
+    const value = { file: source, line: cursor.line, col: cursor.col + (startsQuoted(line) ? 1 : 0) };
     advance(rawValue(line));
     advance(line.after);
     return { directive: line, value };
@@ -239,6 +239,12 @@ function locate(lines: Line[], source: string): LocatedSection[] {
     if (located !== undefined) sections.push({ ...located, children });
   }
   return sections;
+}
+
+function startsQuoted(directive: Directive): boolean {
+  return typeof directive.value === 'string'
+    ? directive.quoted === true
+    : directive.value[0]?.quoted === true;
 }
 
 function isSection(line: Directive): line is Section {
