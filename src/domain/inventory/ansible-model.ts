@@ -2,6 +2,7 @@
 // then Ansible's reconciliation and variable precedence, then the mapping of connection variables.
 import { isMap, isScalar } from 'yaml';
 import { substituteEnvInYaml, type Environment } from './env.js';
+import { addressProblem } from '../input/index.js';
 import { describeValue, type IssueList } from './issues.js';
 import { portNumber } from './host-patterns.js';
 import { splitShellWords } from './shell-words.js';
@@ -340,8 +341,12 @@ function hostFromAnsibleVars(
     origin,
   };
 
-  const address = connectionString(get(CONNECTION_VARIABLES.address), issues);
-  if (address !== undefined) host.address = address;
+  const addressVariable = get(CONNECTION_VARIABLES.address);
+  const address = connectionString(addressVariable, issues);
+  const problem = address === undefined ? undefined : addressProblem(address);
+  if (problem !== undefined && addressVariable !== undefined) {
+    issues.add(addressVariable.origin, `${addressVariable.name}: ${problem}`);
+  } else if (address !== undefined) host.address = address;
   const port = get(CONNECTION_VARIABLES.port);
   if (port !== undefined) {
     const value = portNumber(port.value);

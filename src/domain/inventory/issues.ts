@@ -1,4 +1,5 @@
 // Collects located inventory issues so every parser can report all problems at once.
+import { quoteValue } from '../input/index.js';
 import type { InventoryIssue, SourcePosition } from './types.js';
 
 function positionKey(position: SourcePosition): string {
@@ -86,16 +87,10 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   return best.distance <= tolerance ? best.candidate : undefined;
 }
 
-/** Values quoted in messages are cut here, so an issue stays one readable line. */
-const MAX_QUOTED_LENGTH = 60;
-
-/** Short description of a value for "got ..." in messages. */
+/** Short description of a value for "got ..." in messages: strings cut and escaped (quoteValue). */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') {
-    const shown = value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH - 3)}...` : value;
-    return JSON.stringify(shown);
-  }
+  if (typeof value === 'string') return quoteValue(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
