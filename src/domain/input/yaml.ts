@@ -14,7 +14,10 @@ export interface BoundedYaml {
   issues: InputIssue[];
   /** No syntax error and within every limit: safe to build (doc.toJS / toPlainYaml). */
   ok: boolean;
-  /** Over a limit: `issues` holds that one issue, and the document must not even be walked. */
+  /**
+   * Over a limit (or an alias without its anchor): `issues` holds that one issue, and the document
+   * must not even be walked.
+   */
   overLimit: boolean;
 }
 
@@ -38,6 +41,7 @@ function childrenOf(node: unknown): unknown[] {
 /**
  * Measures `doc` against `limits` in document order, the order building follows: the first node at
  * which the running count of nodes or alias expansions, or the depth, exceeds a limit is reported.
+ * An alias without an anchor before it is reported too: building would fail there.
  * Returns undefined when the document is within every limit.
  */
 export function checkYamlLimits(
@@ -99,6 +103,12 @@ export function checkYamlLimits(
     }
     if (!isAlias(node) && !isScalar(node) && !isMap(node) && !isSeq(node)) continue;
     if (isAlias(node)) {
+      if (node.resolve(doc) === undefined) {
+        return at(
+          node,
+          `YAML alias *${node.source} has no anchor &${node.source} before it (define the anchor first)`,
+        );
+      }
       const expanded = measure(node);
       aliases += expanded.aliases;
       nodes += expanded.nodes;

@@ -4,7 +4,7 @@ import type { Node } from 'yaml';
 import * as z from 'zod';
 import { substituteEnvInYaml, type Environment } from './env.js';
 import { portNumber } from './host-patterns.js';
-import { addressProblem } from '../input/index.js';
+import { addressProblem, showValue } from '../input/index.js';
 import { closestMatch, describeValue, type IssueList } from './issues.js';
 import type { GroupSpec, HostSpec, Inventory, InventorySources, SourcePosition } from './types.js';
 import {
@@ -432,7 +432,7 @@ function allowedAlias(key: string, allowed: readonly string[]): string | undefin
 }
 
 function invalidKeyMessage(path: readonly PropertyKey[]): string {
-  const name = String(path.at(-1));
+  const name = showValue(String(path.at(-1)));
   if (path.length === 2 && path[0] === 'hosts') {
     return `invalid host name '${name}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
   }
