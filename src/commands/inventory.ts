@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_OK } from './errors.js';
+import { fromVagrantCommand } from './inventory-from-vagrant.js';
 import { inventoryOption } from './options.js';
 
 interface InventoryFlags {
@@ -72,5 +73,6 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
         : `${inventoryGraph(inventory)}\n`,
     );
   });
+  command.addCommand(fromVagrantCommand(io, setExit));
   return command;
 }

@@ -24,6 +24,8 @@ describe('cluster spec: the full example', () => {
     assert.deepEqual(spec.channels, DEFAULT_CHANNELS);
     assert.equal(spec.lxdMinVersion, '5.21');
     assert.equal(spec.initiator, 'micro1');
+    assert.equal(spec.lookupTimeout, 120);
+    assert.equal(spec.sessionTimeout, 1800);
     assert.deepEqual(spec.ovn, {
       ipv4Gateway: '10.1.124.1/24',
       ipv4Range: '10.1.124.100-10.1.124.254',
@@ -39,7 +41,16 @@ describe('cluster spec: the full example', () => {
       local: [
         { find: 'size > 5GiB', findMin: 1, findMax: 3, wipe: false, encrypt: false, origin: at(39, 13) },
       ],
-      ceph: [{ find: 'device_id == *lxd_disk3', findMin: 1, wipe: true, encrypt: false, origin: at(40, 12) }],
+      ceph: [
+        {
+          find: 'device_id == *lxd_disk3',
+          findMin: 1,
+          findMax: 3,
+          wipe: true,
+          encrypt: false,
+          origin: at(40, 12),
+        },
+      ],
     });
     assert.deepEqual(spec.systems[0], {
       host: 'micro1',
@@ -88,6 +99,8 @@ describe('cluster spec: defaults', () => {
     assert.deepEqual(spec.services, { microceph: true, microovn: true, microcloud: true });
     assert.deepEqual(spec.channels, DEFAULT_CHANNELS);
     assert.equal(spec.initiator, 'micro1');
+    assert.equal(spec.lookupTimeout, 60);
+    assert.equal(spec.sessionTimeout, 3600);
     assert.equal(spec.ovn, null);
     assert.deepEqual(spec.ceph, { cephfs: false });
     assert.deepEqual(spec.storage, { local: [], ceph: [] });
