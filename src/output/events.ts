@@ -20,14 +20,44 @@ export type McEvent =
   | { type: 'step-failed'; host?: string; step: string; error: string; hint?: string; ms: number }
   | { type: 'step-skipped'; host?: string; step: string; reason: string }
   | { type: 'warning'; host?: string; message: string }
+  /** mc playbook: a play begins on its hosts. */
+  | { type: 'play-start'; play: string; hosts: string[] }
+  /** mc playbook: a task (or handler) begins on every host of the batch. */
+  | { type: 'task-start'; task: string; handler?: boolean }
+  /** mc playbook: one host's (or one loop item's) result of a task, as Ansible's default callback reports it. */
+  | {
+      type: 'task-result';
+      host: string;
+      task: string;
+      status: TaskStatus;
+      item?: string;
+      ignored?: boolean;
+      message?: string;
+      ms: number;
+    }
   | { type: 'recap'; hosts: HostRecap[] }
   | { type: 'run-end'; ok: boolean; ms: number; logFile?: string };
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+/** Ansible's PLAY RECAP counts for one host. */
+export interface PlaybookCounts {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
 
 export interface HostRecap {
   host: string;
   status: HostStatus;
   message?: string;
   ms?: number;
+  /** mc playbook: the host's counts, printed as Ansible's recap line. */
+  counts?: PlaybookCounts;
 }
 
 export type TimedEvent = McEvent & { time: number };
