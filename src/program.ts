@@ -8,6 +8,7 @@ import { inventoryCommand } from './commands/inventory.js';
 import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
 import { probeCommand } from './commands/probe.js';
+import { removeCommand } from './commands/remove.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import type { Io } from './workflows/runtime.js';
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(planCommand(io, setExit));
   program.addCommand(deployCommand(io, setExit));
   program.addCommand(statusCommand(io, setExit));
+  program.addCommand(removeCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.
   const wire = (command: Command): void => {

@@ -10,7 +10,9 @@ import { parseDiskFilter } from './disk-filter.js';
 import { DeployIssues, listWords } from './issues.js';
 import {
   DEFAULT_CHANNELS,
+  DEFAULT_LOOKUP_TIMEOUT_SECONDS,
   DEFAULT_LXD_MIN_VERSION,
+  DEFAULT_SESSION_TIMEOUT_SECONDS,
   positionIn,
   SERVICE_LABELS,
   type CephSpec,
@@ -140,6 +142,8 @@ const SECTIONS = {
     .nullable(),
   lxd_min_version: text('a version such as "5.21"'),
   initiator: text('an inventory host name'),
+  lookup_timeout: count,
+  session_timeout: count,
   systems: z
     .record(z.string(), systemSchema, { error: 'must be a map of inventory host names to settings' })
     .nullable(),
@@ -215,9 +219,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
 const PRESEED_KEYS: Readonly<Record<string, string>> = {
   initiator_address: 'mc always uses unicast: name the host with initiator: and set systems.<host>.address',
   lookup_subnet: 'mc always uses unicast: set systems.<host>.address where the address is ambiguous',
-  lookup_timeout: 'mc starts the joiners itself once the initiator is ready',
   session_passphrase: 'mc generates the session passphrase itself',
-  session_timeout: 'mc sets the session timeout itself',
   name: 'members are named after their inventory host names',
 };
 
@@ -288,12 +290,18 @@ export function rangeContains(range: Ipv4Range, address: IpAddress): boolean {
 interface Reader {
   issues: DeployIssues;
   where: Pick<ClusterSpec, 'positions' | 'origin'>;
+  keys: Record<string, SourcePosition>;
   hosts: string[];
   data: Record<string, unknown>;
 }
 
 function at(reader: Reader, path: string): SourcePosition {
   return positionIn(reader.where, path);
+}
+
+/** Where the key itself is written (for complaints about the key, not its value). */
+function atKey(reader: Reader, path: string): SourcePosition {
+  return reader.keys[path] ?? at(reader, path);
 }
 
 function dotted(path: readonly PropertyKey[]): string {
@@ -306,7 +314,7 @@ function reportSchemaIssue(reader: Reader, issue: z.core.$ZodIssue, prefix: Prop
     const allowed = allowedKeysAt(path);
     for (const key of issue.keys) {
       reader.issues.add(`unknown key '${key}'`, {
-        position: at(reader, dotted([...path, key])),
+        position: atKey(reader, dotted([...path, key])),
         hint: unknownKeyHint(key, path, allowed),
       });
     }
@@ -323,7 +331,7 @@ function readSections(reader: Reader): Sections {
   for (const key of Object.keys(reader.data)) {
     if (!(SECTION_NAMES as string[]).includes(key)) {
       reader.issues.add(`unknown key '${key}'`, {
-        position: at(reader, key),
+        position: atKey(reader, key),
         hint: unknownKeyHint(key, [], SECTION_NAMES),
       });
     }
@@ -404,6 +412,38 @@ function readInitiator(reader: Reader, sections: Sections): string {
   return value;
 }
 
+/** `lookup_timeout` and `session_timeout`: whole seconds; MicroCloud takes 0 for its default, mc wants it said. */
+function readTimeouts(reader: Reader, sections: Sections): { lookupTimeout: number; sessionTimeout: number } {
+  const read = (key: 'lookup_timeout' | 'session_timeout', fallback: number): number => {
+    const value = sections[key];
+    if (value === undefined) return fallback;
+    if (value < 1) {
+      reader.issues.add(`cluster.${key}: must be at least 1 second, got ${value}`, {
+        position: at(reader, key),
+        hint: `leave it out for MicroCloud's default of ${fallback} seconds`,
+      });
+      return fallback;
+    }
+    return value;
+  };
+  const lookupTimeout = read('lookup_timeout', DEFAULT_LOOKUP_TIMEOUT_SECONDS);
+  const sessionTimeout = read('session_timeout', DEFAULT_SESSION_TIMEOUT_SECONDS);
+  if (lookupTimeout > sessionTimeout) {
+    // The lookup runs inside the trust session (§1.2): joiners arriving after the session ends are refused.
+    reader.issues.add(
+      `cluster.lookup_timeout: ${lookupTimeout} seconds outlasts the session_timeout of ${sessionTimeout} seconds`,
+      {
+        position: at(
+          reader,
+          Object.hasOwn(reader.where.positions, 'lookup_timeout') ? 'lookup_timeout' : 'session_timeout',
+        ),
+        hint: 'the trust session ends first; make session_timeout at least lookup_timeout',
+      },
+    );
+  }
+  return { lookupTimeout, sessionTimeout };
+}
+
 function readAddress(
   reader: Reader,
   path: string,
@@ -453,7 +493,7 @@ function checkSystemNames(reader: Reader): void {
   for (const name of Object.keys(written)) {
     if (!reader.hosts.includes(name)) {
       reader.issues.add(`cluster.systems: '${name}' is not an inventory host`, {
-        position: at(reader, `systems.${name}`),
+        position: atKey(reader, `systems.${name}`),
         hint: hostHint(reader, name),
       });
     }
@@ -836,6 +876,7 @@ function checkAcross(
     ...['ceph', 'storage.ceph'].filter(written),
     ...writtenUnder((path) => /^systems\.[^.]+\.storage\.ceph$/.test(path)),
   ]);
+  disabled('microcloud', ['lookup_timeout', 'session_timeout'].filter(written));
   disabled('microovn', [
     ...['ovn'].filter(written),
     ...writtenUnder((path) => /^systems\.[^.]+\.(?:ovn_uplink_interface|ovn_underlay_ip)$/.test(path)),
@@ -859,6 +900,7 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
   const reader: Reader = {
     issues,
     where: { positions, origin },
+    keys: section?.keys ?? {},
     hosts: inventory.hosts.map((host) => host.name),
     data: raw ?? {},
   };
@@ -874,6 +916,7 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
   const lxdMinVersion = readLxdMinVersion(reader, sections);
   checkLxdChannelFloor(reader, channels.lxd, lxdMinVersion);
   const initiator = readInitiator(reader, sections);
+  const { lookupTimeout, sessionTimeout } = readTimeouts(reader, sections);
   const systems = readSystems(reader, sections);
   const storage = {
     local: readFilters(reader, 'local', sections.storage?.local ?? []),
@@ -888,6 +931,19 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
   if (issues.size > 0) return { ok: false, issues: issues.sorted() };
   return {
     ok: true,
-    spec: { origin, services, channels, lxdMinVersion, initiator, systems, ovn, ceph, storage, positions },
+    spec: {
+      origin,
+      services,
+      channels,
+      lxdMinVersion,
+      initiator,
+      lookupTimeout,
+      sessionTimeout,
+      systems,
+      ovn,
+      ceph,
+      storage,
+      positions,
+    },
   };
 }

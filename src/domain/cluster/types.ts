@@ -113,6 +113,10 @@ export interface ClusterSpec {
   lxdMinVersion: string;
   /** The host that bootstraps the cluster; default: the first host of the inventory. */
   initiator: string;
+  /** Seconds the initiator waits for every joiner (MicroCloud's `lookup_timeout`, §2.1). */
+  lookupTimeout: number;
+  /** Seconds the trust session stays open (MicroCloud's `session_timeout`, §1.2). */
+  sessionTimeout: number;
   /** One entry per inventory host, in inventory order. */
   systems: SystemSpec[];
   /** Null when the section has no `ovn:` key. */
@@ -169,8 +173,22 @@ export interface UplinkDesign {
   dnsServers: string[];
 }
 
+/** MicroCloud's defaults (§2.1): one minute to find the joiners, an hour for the session. */
+export const DEFAULT_LOOKUP_TIMEOUT_SECONDS = 60;
+export const DEFAULT_SESSION_TIMEOUT_SECONDS = 3600;
+
+/**
+ * Who forms the cluster. The MicroCloud engine: mc installs and holds the snaps, then MicroCloud's own daemon
+ * forms LXD, MicroCeph and MicroOVN from a unicast preseed (§2), and owns the cluster afterwards. The direct
+ * engine: mc forms each service's cluster itself, as MicroCloud would (§1.3), without the MicroCloud snap.
+ */
+export type EngineChoice =
+  | { kind: 'microcloud'; reason: string; lookupTimeout: number; sessionTimeout: number }
+  | { kind: 'direct'; reason: string };
+
 export interface ClusterDesign {
   initiator: string;
+  engine: EngineChoice;
   /** Inventory order. */
   members: MemberDesign[];
   services: Record<OptionalService, boolean>;

@@ -24,10 +24,41 @@ import {
 } from './network.js';
 import { checkPorts } from './ports.js';
 import { checkServiceStates, checkSnaps } from './services.js';
-import type { ClusterDesign, ClusterSpec, DeployIssue, MemberDesign } from './types.js';
+import { listWords } from './issues.js';
+import {
+  SERVICE_LABELS,
+  snapsOf,
+  type ClusterDesign,
+  type ClusterSpec,
+  type DeployIssue,
+  type EngineChoice,
+  type MemberDesign,
+} from './types.js';
 
 export { formatDeployIssue } from './issues.js';
 export type { DesignOptions } from './context.js';
+
+/** The MicroCloud engine whenever the MicroCloud snap is wanted; the reason names where that was decided. */
+export function chooseEngine(spec: ClusterSpec): EngineChoice {
+  const written = spec.positions['services.microcloud'];
+  const where = written === undefined ? '' : ` (${written.file}:${written.line}:${written.col})`;
+  if (spec.services.microcloud) {
+    return {
+      kind: 'microcloud',
+      reason:
+        written === undefined
+          ? 'services.microcloud is on by default: MicroCloud forms and owns the cluster'
+          : `services.microcloud: true${where}: MicroCloud forms and owns the cluster`,
+      lookupTimeout: spec.lookupTimeout,
+      sessionTimeout: spec.sessionTimeout,
+    };
+  }
+  const labels = snapsOf(spec.services).map((snap) => SERVICE_LABELS[snap]);
+  return {
+    kind: 'direct',
+    reason: `services.microcloud: false${where}: mc forms the ${listWords(labels)} cluster${labels.length === 1 ? '' : 's'} itself, without the MicroCloud snap`,
+  };
+}
 
 export type ClusterDesignResult = { ok: true; design: ClusterDesign } | { ok: false; issues: DeployIssue[] };
 
@@ -72,6 +103,7 @@ export function designCluster(
     ok: true,
     design: {
       initiator: spec.initiator,
+      engine: chooseEngine(spec),
       members,
       services: { ...spec.services },
       channels: { ...spec.channels },

@@ -1,5 +1,5 @@
 // mc's own inventory format: YAML with `defaults`, `groups`, `hosts` and `cluster`, validated with zod.
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import * as z from 'zod';
 import { substituteEnvInYaml, type Environment } from './env.js';
@@ -545,7 +545,7 @@ function buildInventory(
     inventory.cluster = {
       value: data.cluster,
       origin: positionOf(source, entry?.keyNode ?? node),
-      positions: clusterPositions(source, node, issues),
+      ...clusterPositions(source, node, issues),
     };
   }
   return inventory;
@@ -556,22 +556,27 @@ const MAX_CLUSTER_DEPTH = 12;
 
 /**
  * Where every key and list item under `cluster:` is written, by dotted path relative to `cluster` (list items
- * by index: `systems.micro1.storage.ceph.0.path`): a map entry at its key, so that the same position serves a
- * complaint about the key and about its value, a list item at the item. Aliases and `<<` merges are followed
- * (a merged key points at its definition).
+ * by index: `systems.micro1.storage.ceph.0.path`). `positions`: a map entry whose value is a scalar at that
+ * value (a complaint about a value points at it), any other entry at its key, a list item at the item.
+ * `keys`: every map entry at its key (for complaints about the key itself). Aliases and `<<` merges are
+ * followed (a merged key points at its definition).
  */
 function clusterPositions(
   source: YamlFile,
   cluster: Node | null,
   issues: IssueList,
-): Record<string, SourcePosition> {
+): { positions: Record<string, SourcePosition>; keys: Record<string, SourcePosition> } {
   const positions: Record<string, SourcePosition> = {};
+  const keys: Record<string, SourcePosition> = {};
   const walk = (node: Node | null, path: (string | number)[]): void => {
     if (path.length > MAX_CLUSTER_DEPTH) return;
     const dotted = (segment: string | number): string => [...path, segment].join('.');
     if (isMap(node)) {
       for (const entry of mapEntries(source, node, issues)) {
-        positions[dotted(entry.key)] = positionOf(source, entry.keyNode);
+        keys[dotted(entry.key)] = positionOf(source, entry.keyNode);
+        positions[dotted(entry.key)] = isScalar(entry.value)
+          ? valuePosition(source, entry)
+          : positionOf(source, entry.keyNode);
         walk(entry.value, [...path, entry.key]);
       }
     } else if (isSeq(node)) {
@@ -583,5 +588,5 @@ function clusterPositions(
     }
   };
   walk(cluster, []);
-  return positions;
+  return { positions, keys };
 }

@@ -61,10 +61,15 @@ export interface Inventory {
   groups: GroupSpec[];
   /**
    * mc format only: the raw `cluster:` section with its position, validated by src/domain/cluster. `positions`
-   * holds where each key and list item under it is written, by dotted path relative to `cluster` (see
-   * ClusterSpec.positions).
+   * holds where each value (a scalar's) or key (a map's or list's) and list item under it is written, `keys`
+   * where each key is, both by dotted path relative to `cluster` (see ClusterSpec.positions).
    */
-  cluster?: { value: unknown; origin: SourcePosition; positions: Record<string, SourcePosition> };
+  cluster?: {
+    value: unknown;
+    origin: SourcePosition;
+    positions: Record<string, SourcePosition>;
+    keys: Record<string, SourcePosition>;
+  };
 }
 
 /** The text of the files that make up an inventory; the loader does the I/O, parsers stay pure. */

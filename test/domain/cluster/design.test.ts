@@ -68,6 +68,12 @@ describe('design: good clusters', () => {
     });
     assert.deepEqual(result, {
       initiator: 'micro1',
+      engine: {
+        kind: 'microcloud',
+        reason: 'services.microcloud: true (hosts.yaml:9:47): MicroCloud forms and owns the cluster',
+        lookupTimeout: 120,
+        sessionTimeout: 1800,
+      },
       members: [
         {
           host: 'micro1',

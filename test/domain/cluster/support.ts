@@ -189,10 +189,17 @@ export async function installStack(world: World, hosts: readonly string[]): Prom
   }
 }
 
-/** The unicast preseed of the simulator's fixtures, as upstream runs it (§2.3): a deployed 3-host MicroCloud. */
-export async function deployWithPreseed(world: World, preseed: string): Promise<void> {
-  const hosts = allMachines(world).map((m) => m.name);
-  await installStack(world, hosts);
+/**
+ * A unicast preseed run as upstream runs it (§2.3): the initiator (the first of `hosts`) first, the others 5 s
+ * later. Default: every host, each installed first; `install` names the hosts to install the stack on.
+ */
+export async function deployWithPreseed(
+  world: World,
+  preseed: string,
+  hosts: readonly string[] = allMachines(world).map((m) => m.name),
+  install: readonly string[] = hosts,
+): Promise<void> {
+  await installStack(world, install);
   const [first, ...rest] = hosts;
   if (first === undefined) return;
   const initiator = must(world, first, 'microcloud preseed', preseed);
