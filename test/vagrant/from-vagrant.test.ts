@@ -3,7 +3,7 @@
 // and the one-line errors (exit status 2) of the broken cases.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { tempDir } from '../support/system.js';
@@ -33,7 +33,7 @@ describe('mc inventory from-vagrant', () => {
       cwd: scratch.path,
       reject: false,
       stdin: 'ignore',
-      env: { PATH: path, FAKE_VAGRANT_SCENARIO: join(FIXTURES, scenario), FAKE_VAGRANT_LOG: log },
+      env: { PATH: path, FAKE_VAGRANT_SCENARIO: resolve(FIXTURES, scenario), FAKE_VAGRANT_LOG: log },
       extendEnv: false,
       timeout: 60_000,
     });
@@ -120,6 +120,21 @@ describe('mc inventory from-vagrant', () => {
     assert.equal(
       r.stderr,
       `mc: vagrant ssh-config in ${project} failed (exit status 1): A Vagrant environment or target machine is required to run this command. Run \`vagrant init\` to create a new Vagrant environment. Or, get an ID of a target machine from \`vagrant global-status\` to run this command on. A final option is to change to a directory with a Vagrantfile and to try again.`,
+    );
+  });
+
+  it('reads the output through the bounded reader: bytes that are not UTF-8 are refused where they are', async () => {
+    const scenario = join(scratch.path, 'binary');
+    mkdirSync(scenario, { recursive: true });
+    writeFileSync(
+      join(scenario, 'ssh-config.stdout'),
+      Buffer.concat([Buffer.from('Host node1\n  HostName 10.0.0.1\n  User va'), Buffer.from([0xff, 0xfe])]),
+    );
+    const r = await mc(['inventory', 'from-vagrant', '--dir', project], scenario);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      'mc: vagrant ssh-config:3:10: the output is not UTF-8 text (byte 0xff here; save it as UTF-8)',
     );
   });
 
