@@ -1,6 +1,7 @@
 // One typed event stream: workflows emit, renderers and the log file consume. A workflow never
 // formats output itself.
 import { EventEmitter } from 'node:events';
+import { escapeControl, showValue } from '../domain/input/echo.js';
 import type { Redactor } from './redact.js';
 
 export type Stream = 'stdout' | 'stderr';
@@ -85,8 +86,33 @@ export class EventBus {
 
   emit(event: McEvent): void {
     const redacted = redactEvent(event, this.redactor);
-    this.emitter.emit('event', { ...redacted, time: this.now() });
+    this.emitter.emit('event', { ...(sanitizeValue(redacted, '') as McEvent), time: this.now() });
   }
+}
+
+/** Fields that are one line on every renderer: names, titles, a line of remote output. */
+const ONE_LINE_FIELDS = new Set(['host', 'hosts', 'step', 'title', 'phase', 'text', 'command']);
+
+/** A remote line longer than this is cut (its size shown): a host cannot flood the screen or the log. */
+export const MAX_LINE_LENGTH = 16_384;
+
+/**
+ * Every string of an event made safe for a terminal, once, for every sink (tty, plain, NDJSON, log
+ * file): control characters and escape sequences escaped, so a host's output or a hostile host name
+ * cannot move the cursor or retitle the terminal. Messages keep their line breaks.
+ */
+function sanitizeValue(value: unknown, key: string): unknown {
+  if (typeof value === 'string') {
+    if (key === 'text') return showValue(value, MAX_LINE_LENGTH);
+    return escapeControl(value, { keepNewlines: !ONE_LINE_FIELDS.has(key) });
+  }
+  if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, key));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'type' ? v : sanitizeValue(v, k)]),
+    );
+  }
+  return value;
 }
 
 function redactEvent(event: McEvent, redactor: Redactor): McEvent {
