@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../domain/input-error.js';
 // Not the inventory layer's index, which holds every format's reader: load-inventory loads only one.
 import { selectHosts } from '../domain/inventory/host-patterns.js';
-import { formatIssue } from '../domain/inventory/issues.js';
+import { formatIssue, formatWarning } from '../domain/inventory/issues.js';
 import type { HostSpec, Inventory } from '../domain/inventory/types.js';
 import { EventBus } from '../output/events.js';
 import { chooseRenderer } from '../output/choose.js';
@@ -44,6 +44,8 @@ export interface Io {
 export interface RunOptions {
   inventory: string;
   limit?: string;
+  /** Inventory warnings (a mistyped ansible_* variable) are errors. */
+  strict?: boolean;
   forks: number;
   output: 'auto' | 'tty' | 'plain' | 'json';
   /** Seconds. */
@@ -80,7 +82,7 @@ const readOptional = (path: string): Buffer | undefined => {
 };
 
 export async function loadSelectedHosts(
-  flags: Pick<RunOptions, 'inventory' | 'limit'>,
+  flags: Pick<RunOptions, 'inventory' | 'limit' | 'strict'>,
   io: Io,
 ): Promise<{
   inventory: Inventory;
@@ -88,6 +90,12 @@ export async function loadSelectedHosts(
 }> {
   const loaded = await loadInventory(resolve(io.cwd, flags.inventory), io.env);
   if (!loaded.ok) throw new InputError(loaded.issues.map(formatIssue));
+  const warnings = loaded.warnings ?? [];
+  if (flags.strict === true && warnings.length > 0) {
+    throw new InputError(warnings.map((warning) => `${formatIssue(warning)} (an error with --strict)`));
+  }
+  // Before any renderer exists: the one place inventory warnings can go is stderr, for every output mode.
+  for (const warning of warnings) io.stderr.write(`mc: ${formatWarning(warning)}\n`);
   const inventory = loaded.inventory;
   if (flags.limit === undefined) return { inventory, hosts: inventory.hosts };
   const selection = selectHosts(inventory, flags.limit);

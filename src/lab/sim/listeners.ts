@@ -23,6 +23,7 @@ import { canonicalNetworkAddress, goSplitHostPort, isAddressCovered } from './lx
 import { machineAddresses, type Machine, type MicroclusterServiceName } from './machine.js';
 import { canonicalIp, cidrContains, familyOf, isGlobalUnicast, parseCidr, splitHostPort } from './net.js';
 import { ovnServicesOn } from './ovn.js';
+import { activeSession } from './session.js';
 import type { World } from './world.js';
 
 export interface TcpListener {
@@ -242,4 +243,33 @@ export function bindConflict(
     if (theirsWild || wildcard || canonicalIp(l.ip) === wanted) return l;
   }
   return null;
+}
+
+/** An unconnected UDP socket: what `ss -Hlun` lists (state UNCONN, no queues). */
+export interface UdpSocket {
+  ip: string;
+  device: string | null;
+  port: number;
+  owner: string;
+}
+
+/** MicroCloud's multicast discovery port (mc2 service/service_handler.go CloudMulticastPort). */
+export const MICROCLOUD_MULTICAST_PORT = 9444;
+
+/**
+ * The host's UDP sockets: systemd-resolved's stub(s), and the MicroCloud daemon's multicast responder, which
+ * an initiating session opens on 0.0.0.0:9444 (`net.ListenPacket("udp4", ":9444")`, mc2 multicast/
+ * discovery.go Respond, started by api/session.go handleInitiatingSession right after StartSession) and
+ * closes when the session ends; a joiner's lookup sends from a random port and keeps no socket here. Not
+ * modelled: DHCP clients' sockets (systemd-networkd binds `ADDR%IFACE:68` on DHCP interfaces).
+ */
+export function udpSockets(world: World, machine: Machine): UdpSocket[] {
+  const sockets: UdpSocket[] = [{ ip: '127.0.0.53', device: 'lo', port: 53, owner: 'systemd-resolved' }];
+  if (machine.os.versionId === '24.04')
+    sockets.push({ ip: '127.0.0.54', device: null, port: 53, owner: 'systemd-resolved' });
+  const session = activeSession(world, machine.name);
+  if (session?.role === 'initiating' && daemonRunning(machine, 'microcloud')) {
+    sockets.push({ ip: '0.0.0.0', device: null, port: MICROCLOUD_MULTICAST_PORT, owner: 'microcloud' });
+  }
+  return sockets.sort((a, b) => a.port - b.port || a.ip.localeCompare(b.ip));
 }

@@ -1,6 +1,8 @@
 // mc deploy / mc plan: facts → validate → plan → (lock, install, bootstrap, join, storage, configure) → verify.
-// Every phase emits events; nothing here formats output. Nothing changes on any host before validate passes,
-// and a dry run never reaches the phases that change anything.
+// The plan (domain/cluster/plan.ts) says what to do; run-plan.ts runs it; phases/ holds one file per thing a
+// deploy does to a host (install-snaps.ts, join-microceph.ts, add-osds.ts, ...). Every phase emits events;
+// nothing here formats output. Nothing changes on any host before validate passes, and a dry run never
+// reaches the phases that change anything.
 import { planDeploy, pendingSteps, type Plan } from '../../domain/cluster/plan.js';
 import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';

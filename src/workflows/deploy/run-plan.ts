@@ -1,11 +1,12 @@
-// Runs a plan phase: stages one after another, the lanes of a stage side by side, a lane's steps in order.
+// Runs a plan phase: stages one after another, the lanes of a stage side by side, a lane's steps in order,
+// each step by the deploy phase that owns it (phases/): its change, then the check that it took effect.
 // Every step is an event; the first failure stops the deploy after the lanes running beside it finish.
 import { describeAction } from '../../domain/cluster/actions.js';
 import type { PlanPhase, PlanStep } from '../../domain/cluster/plan.js';
 import { TransportError } from '../../transport/errors.js';
 import type { Session } from '../session.js';
 import { withoutHostPrefix } from '../session.js';
-import { execute, type ExecuteContext } from './execute.js';
+import { phaseOf, type StepContext } from './phases/index.js';
 import { Remote, StepError } from './remote.js';
 
 export interface PhaseResult {
@@ -42,12 +43,14 @@ export async function runPhase(
       try {
         const connection = await session.pool.get(step.host);
         const remote = new Remote(session, step.host, step.id, connection);
-        const context: ExecuteContext = {
+        const context: StepContext = {
           remote,
           on: async (host) => new Remote(session, host, step.id, await session.pool.get(host)),
           dmCryptReady,
         };
-        await execute(step.action, context);
+        const owner = phaseOf(step.action);
+        await owner.run(step.action, context);
+        await owner.verify(step.action, context);
         const ms = Date.now() - stepStarted;
         changed += 1;
         bus.emit({ type: 'step-done', host: step.host, step: step.id, changed: true, summary: title, ms });
@@ -71,14 +74,22 @@ export async function runPhase(
  * A step that failed, as an event naming the host, the step and what to do next, and in the recap: the
  * host a transport failure names is unreachable (it or its link went away), the step's host failed otherwise.
  */
-export function reportFailure(session: Session, host: string, title: string, err: unknown, ms = 0): void {
+export function reportFailure(
+  session: Session,
+  host: string,
+  title: string,
+  err: unknown,
+  ms = 0,
+  /** What to run once the cause is fixed (day-2 commands name themselves). */
+  next = NEXT_STEP,
+): void {
   const message = withoutHostPrefix(host, err instanceof Error ? err.message : String(err));
   const cause =
     err instanceof TransportError
-      ? `${(err.hint ?? 'check that the host is reachable').replace(/, then run the command again$/, '')}, ${NEXT_STEP}`
+      ? `${(err.hint ?? 'check that the host is reachable').replace(/, then run the command again$/, '')}, ${next}`
       : err instanceof StepError && err.hint !== undefined
         ? err.hint
-        : `fix the cause on ${host}, ${NEXT_STEP}`;
+        : `fix the cause on ${host}, ${next}`;
   session.bus.emit({ type: 'step-failed', host, step: title, error: message, hint: cause, ms });
   // The host that went away may be another than the step's: the member that issues the join token.
   const lost = err instanceof TransportError ? (hostNamedBy(session, err) ?? host) : undefined;

@@ -38,42 +38,42 @@ async function microcloudOf(world: World, hosts: number[]): Promise<void> {
 
 const DEFAULT_HINT = "leave it out for MicroCloud's default of 60 seconds";
 const DISABLED = (key: string): string =>
-  `hosts.yaml:7:3: cluster.${key}: configures MicroCloud, which services.microcloud disables (remove it, or set services.microcloud: true)`;
+  `hosts.yaml:7:${key === 'lookup_timeout' ? 19 : 20}: cluster.${key}: configures MicroCloud, which services.microcloud disables (remove it, or set services.microcloud: true)`;
 
 describe('MicroCloud engine: the trust session (lookup_timeout, session_timeout)', () => {
   it('1. lookup_timeout: 0 (MicroCloud would silently take its default)', () => {
     assert.deepEqual(section('  lookup_timeout: 0'), [
-      `hosts.yaml:6:3: cluster.lookup_timeout: must be at least 1 second, got 0 (${DEFAULT_HINT})`,
+      `hosts.yaml:6:19: cluster.lookup_timeout: must be at least 1 second, got 0 (${DEFAULT_HINT})`,
     ]);
   });
 
   it('2. lookup_timeout: 1m (MicroCloud reads whole seconds)', () => {
     assert.deepEqual(section('  lookup_timeout: 1m'), [
-      'hosts.yaml:6:3: cluster.lookup_timeout: must be a whole number, got "1m"',
+      'hosts.yaml:6:19: cluster.lookup_timeout: must be a whole number, got "1m"',
     ]);
   });
 
   it('3. lookup_timeout: 1.5', () => {
     assert.deepEqual(section('  lookup_timeout: 1.5'), [
-      'hosts.yaml:6:3: cluster.lookup_timeout: must be a whole number, got 1.5',
+      'hosts.yaml:6:19: cluster.lookup_timeout: must be a whole number, got 1.5',
     ]);
   });
 
   it('4. session_timeout: -1', () => {
     assert.deepEqual(section('  session_timeout: -1'), [
-      'hosts.yaml:6:3: cluster.session_timeout: must be a whole number, got -1',
+      'hosts.yaml:6:20: cluster.session_timeout: must be a whole number, got -1',
     ]);
   });
 
   it('5. session_timeout above an hour: MicroCloud’s session API refuses it', () => {
     assert.deepEqual(section('  session_timeout: 7200'), [
-      'hosts.yaml:6:3: Session timeout cannot exceed 60 minutes (set session_timeout to 3600 seconds or less)',
+      'hosts.yaml:6:20: Session timeout cannot exceed 60 minutes (set session_timeout to 3600 seconds or less)',
     ]);
   });
 
   it('6. a lookup that outlasts the session', () => {
     assert.deepEqual(section('  lookup_timeout: 600', '  session_timeout: 300'), [
-      'hosts.yaml:6:3: cluster.lookup_timeout: 600 seconds outlasts the session_timeout of 300 seconds (the trust session ends first; make session_timeout at least lookup_timeout)',
+      'hosts.yaml:6:19: cluster.lookup_timeout: 600 seconds outlasts the session_timeout of 300 seconds (the trust session ends first; make session_timeout at least lookup_timeout)',
     ]);
   });
 
@@ -93,31 +93,31 @@ describe('MicroCloud engine: the trust session (lookup_timeout, session_timeout)
 describe('MicroCloud engine: channels MicroCloud refuses', () => {
   it('9. MicroCloud 1 has no preseed for every host', () => {
     assert.deepEqual(section('  channels: {microcloud: 1/stable}'), [
-      'hosts.yaml:6:14: cluster.channels.microcloud: 1/stable installs MicroCloud 1, which has no `microcloud preseed` to run on every host (use 2/stable (MicroCloud 2 LTS), or set services.microcloud: false to let mc form the cluster itself)',
+      'hosts.yaml:6:26: cluster.channels.microcloud: 1/stable installs MicroCloud 1, which has no `microcloud preseed` to run on every host (use 2/stable (MicroCloud 2 LTS), or set services.microcloud: false to let mc form the cluster itself)',
     ]);
   });
 
   it('10. MicroCeph reef under MicroCloud 2', () => {
     assert.deepEqual(section('  channels: {microceph: reef/stable}'), [
-      'hosts.yaml:6:14: MicroCeph version "18.2" is not supported (MicroCloud 2/stable takes MicroCeph 19.2 (squid) only: set channels.microceph to squid/stable)',
+      'hosts.yaml:6:25: MicroCeph version "18.2" is not supported (MicroCloud 2/stable takes MicroCeph 19.2 (squid) only: set channels.microceph to squid/stable)',
     ]);
   });
 
   it('11. MicroCeph quincy under MicroCloud 2', () => {
     assert.deepEqual(section('  channels: {microceph: quincy/stable}'), [
-      'hosts.yaml:6:14: MicroCeph version "17.2" is not supported (MicroCloud 2/stable takes MicroCeph 19.2 (squid) only: set channels.microceph to squid/stable)',
+      'hosts.yaml:6:25: MicroCeph version "17.2" is not supported (MicroCloud 2/stable takes MicroCeph 19.2 (squid) only: set channels.microceph to squid/stable)',
     ]);
   });
 
   it('12. MicroOVN 25.03 under MicroCloud 2', () => {
     assert.deepEqual(section('  channels: {microovn: 25.03/stable}'), [
-      'hosts.yaml:6:14: MicroOVN version "25.03" is not supported (MicroCloud 2/stable takes MicroOVN 24.03 only: set channels.microovn to 24.03/stable)',
+      'hosts.yaml:6:24: MicroOVN version "25.03" is not supported (MicroCloud 2/stable takes MicroOVN 24.03 only: set channels.microovn to 24.03/stable)',
     ]);
   });
 
   it('13. MicroOVN 23.09 under MicroCloud 2', () => {
     assert.deepEqual(section('  channels: {microovn: 23.09/stable}'), [
-      'hosts.yaml:6:14: MicroOVN version "23.09" is not supported (MicroCloud 2/stable takes MicroOVN 24.03 only: set channels.microovn to 24.03/stable)',
+      'hosts.yaml:6:24: MicroOVN version "23.09" is not supported (MicroCloud 2/stable takes MicroOVN 24.03 only: set channels.microovn to 24.03/stable)',
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('MicroCloud engine: what the hosts say', () => {
     const facts = await simFacts(freshWorld(2));
     const text = inventoryText(2, 'cluster:', '  systems:', '    micro2: {address: 10.1.123.99}');
     assert.deepEqual(designIssues(inventoryOf(text), facts), [
-      'hosts.yaml:6:14: micro2: Failed to find lookup interface for address "10.1.123.99" (10.1.123.99 is not configured on this host (its addresses: 10.1.123.12/24 on enp5s0); set cluster.systems.micro2.address to one of the host\'s own addresses)',
+      'hosts.yaml:6:23: micro2: Failed to find lookup interface for address "10.1.123.99" (10.1.123.99 is not configured on this host (its addresses: 10.1.123.12/24 on enp5s0); set cluster.systems.micro2.address to one of the host\'s own addresses)',
     ]);
   });
 
@@ -178,7 +178,7 @@ describe('MicroCloud engine: what the hosts say', () => {
     await installStack(world, ['micro3']);
     const text = inventoryText(3, 'cluster:', '  initiator: micro3');
     assert.deepEqual(designIssues(inventoryOf(text), await simFacts(world)), [
-      "hosts.yaml:6:3: micro3: MicroCloud isn't yet initialized and cannot be the initiator (to grow the MicroCloud of micro1 and micro2, name one of them as cluster.initiator, or leave initiator out)",
+      "hosts.yaml:6:14: micro3: MicroCloud isn't yet initialized and cannot be the initiator (to grow the MicroCloud of micro1 and micro2, name one of them as cluster.initiator, or leave initiator out)",
     ]);
   });
 

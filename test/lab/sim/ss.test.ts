@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 
 import { createSimLab } from '../../../src/lab/sim/index.js';
 import { renderSs, type SsRow } from '../../../src/lab/sim/programs/ss.js';
-import { installStack, ok, sh } from './helpers.js';
+import { fixture, installStack, ok, sh } from './helpers.js';
 
 const FRESH_NOBLE = [
   'LISTEN 0      4096         0.0.0.0:22 0.0.0.0:*',
@@ -116,9 +116,41 @@ describe('ss -Hltn (listening TCP sockets)', () => {
     const world = createSimLab({ hosts: ['micro1'] });
     assert.equal(await ok(world, 'micro1', 'ss -ltnH'), FRESH_NOBLE);
     assert.equal(await ok(world, 'micro1', 'ss -H -l -t -n'), FRESH_NOBLE);
-    for (const line of ['ss -ltn', 'ss -Hltnp', 'ss -Hlun', 'ss -Hltn sport = :22']) {
+    for (const line of ['ss -ltn', 'ss -Hltnp', 'ss -Hltun', 'ss -Hlunp', 'ss -Hltn sport = :22']) {
       const result = await sh(world, 'micro1', line);
       assert.deepEqual([result.exitCode, result.notModelled], [127, true], line);
     }
+  });
+});
+
+describe('ss -Hlun (unconnected UDP sockets)', () => {
+  it('shows resolved, and MicroCloud’s multicast responder on :9444 only while an initiating session is open', async () => {
+    const world = createSimLab({ hosts: ['micro1', 'micro2', 'micro3'] });
+    const fresh = [
+      'UNCONN 0      0      127.0.0.53%lo:53 0.0.0.0:*',
+      'UNCONN 0      0         127.0.0.54:53 0.0.0.0:*',
+      '',
+    ];
+    assert.equal(await ok(world, 'micro1', 'ss -Hlun'), fresh.join('\n'));
+    for (const host of ['micro1', 'micro2', 'micro3']) await installStack(world, host);
+    assert.equal(await ok(world, 'micro1', 'ss -H -l -u -n'), fresh.join('\n'));
+    const preseed = fixture('preseed-unicast.yaml');
+    const initiator = sh(world, 'micro1', 'microcloud preseed', preseed);
+    await world.clock.sleep(5_000);
+    assert.equal(
+      await ok(world, 'micro1', 'ss -Hlun'),
+      [
+        'UNCONN 0      0      127.0.0.53%lo:53   0.0.0.0:*',
+        'UNCONN 0      0         127.0.0.54:53   0.0.0.0:*',
+        'UNCONN 0      0            0.0.0.0:9444 0.0.0.0:*',
+        '',
+      ].join('\n'),
+    );
+    // A joiner's lookup keeps no socket: only the initiator listens.
+    assert.doesNotMatch(await ok(world, 'micro2', 'ss -Hlun'), /:9444/);
+    const joiners = ['micro2', 'micro3'].map((host) => sh(world, host, 'microcloud preseed', preseed));
+    const results = await Promise.all([initiator, ...joiners]);
+    for (const result of results) assert.equal(result.exitCode, 0, result.stderr);
+    assert.doesNotMatch(await ok(world, 'micro1', 'ss -Hlun'), /:9444/);
   });
 });

@@ -1,8 +1,9 @@
-// `ss -Hltn` (iproute2 6.1, Ubuntu 22.04 ships 5.15 with the same layout): the host's listening TCP sockets
-// from the model (listeners.ts says which). Only that form is modelled: the letters H, l, t and n in any
-// grouping and order; anything else (other sockets, -p, filters) is not.
+// `ss -Hltn` and `ss -Hlun` (iproute2 6.1, Ubuntu 22.04 ships 5.15 with the same layout): the host's
+// listening TCP sockets and unconnected UDP sockets from the model (listeners.ts says which). Only these forms
+// are modelled: the letters H, l, n and t or u in any grouping and order; anything else (both t and u,
+// other sockets, -p, filters) is not.
 
-import { tcpListeners, type TcpListener } from '../listeners.js';
+import { tcpListeners, udpSockets, type TcpListener, type UdpSocket } from '../listeners.js';
 import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
 
 export interface SsRow {
@@ -37,6 +38,19 @@ export function ssRow(listener: TcpListener): SsRow {
     localAddress: local,
     localPort: String(listener.port),
     peerAddress: peer,
+    peerPort: '*',
+  };
+}
+
+/** An unconnected UDP socket: `UNCONN`, empty queues, the peer the wildcard of its family. */
+export function ssUdpRow(socket: UdpSocket): SsRow {
+  return {
+    state: 'UNCONN',
+    recvQ: 0,
+    sendQ: 0,
+    localAddress: socket.device === null ? socket.ip : `${socket.ip}%${socket.device}`,
+    localPort: String(socket.port),
+    peerAddress: '0.0.0.0',
     peerPort: '*',
   };
 }
@@ -76,11 +90,15 @@ export async function ssProgram(ctx: ProgramContext): Promise<ProgramResult> {
   await Promise.resolve();
   const args = ctx.argv.slice(1);
   const letters = args.every((a) => /^-[A-Za-z]+$/.test(a)) ? args.map((a) => a.slice(1)).join('') : null;
-  const wanted = 'Hlnt';
-  if (letters === null || [...letters].sort().join('') !== wanted) {
-    throw new NotModelledError(`ss ${args.join(' ')} (only ss -Hltn is modelled)`);
+  const sorted = letters === null ? '' : [...letters].sort().join('');
+  if (sorted !== 'Hlnt' && sorted !== 'Hlnu') {
+    throw new NotModelledError(`ss ${args.join(' ')} (only ss -Hltn and ss -Hlun are modelled)`);
   }
   const out = new Output();
-  out.print(renderSs(tcpListeners(ctx.world, ctx.machine).map(ssRow)));
+  const rows =
+    sorted === 'Hlnt'
+      ? tcpListeners(ctx.world, ctx.machine).map(ssRow)
+      : udpSockets(ctx.world, ctx.machine).map(ssUdpRow);
+  out.print(renderSs(rows));
   return out.done(0);
 }

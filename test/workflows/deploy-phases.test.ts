@@ -1,0 +1,62 @@
+// The deploy phases (src/workflows/deploy/phases): every step of a full plan, from a fresh cluster to the
+// configure steps of a formed one, belongs to exactly one phase, and each phase's plan() lists its steps.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+
+import { allSteps, planDeploy, type Plan } from '../../src/domain/cluster/plan.js';
+import { EMPTY_CLUSTER_STATE } from '../../src/domain/cluster/state.js';
+import { LXD_521_EXTENSIONS } from '../../src/workflows/deploy/index.js';
+import { DEPLOY_PHASES, phaseOf } from '../../src/workflows/deploy/phases/index.js';
+import { designOf, freshWorld, inventoryOf, simFacts } from '../domain/cluster/support.js';
+
+const FULL = readFileSync(new URL('../fixtures/cluster/full.yaml', import.meta.url), 'utf8');
+
+async function freshPlan(): Promise<Plan> {
+  const world = freshWorld(3);
+  const facts = await simFacts(world);
+  const design = designOf(inventoryOf(FULL), facts);
+  return planDeploy(
+    { design, facts, state: EMPTY_CLUSTER_STATE },
+    { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: null },
+  );
+}
+
+describe('deploy phases', () => {
+  it('each step of a fresh 3-host plan belongs to exactly one phase, in plan order', async () => {
+    const plan = await freshPlan();
+    const steps = allSteps(plan);
+    assert.ok(steps.length > 20, `a full plan has many steps, got ${steps.length}`);
+    for (const step of steps) {
+      const owners = DEPLOY_PHASES.filter((p) => p.owns(step.action)).map((p) => p.title);
+      assert.equal(owners.length, 1, `${step.id} (${step.action.kind}) is owned by [${owners.join(', ')}]`);
+    }
+    const claimed = DEPLOY_PHASES.flatMap((p) => p.plan(plan).map((s) => s.id));
+    assert.deepEqual(claimed.slice().sort(), steps.map((s) => s.id).sort());
+    assert.equal(
+      phaseOf(steps.find((s) => s.id === 'join:micro2:microceph')!.action).title,
+      'join MicroCeph',
+    );
+    assert.equal(phaseOf(steps.find((s) => s.id === 'join:micro3:microovn')!.action).title, 'join MicroOVN');
+    assert.deepEqual(
+      DEPLOY_PHASES.find((p) => p.title === 'join LXD')!
+        .plan(plan)
+        .map((s) => s.id),
+      ['join:micro2:lxd', 'join:micro3:lxd'],
+    );
+  });
+
+  it('a phase refuses a step that is not its own', async () => {
+    const plan = await freshPlan();
+    const hold = allSteps(plan).find((s) => s.action.kind === 'snap-hold')!;
+    const joinLxd = DEPLOY_PHASES.find((p) => p.title === 'join LXD')!;
+    await assert.rejects(
+      joinLxd.run(hold.action, {
+        remote: undefined as never,
+        on: () => assert.fail(),
+        dmCryptReady: new Set(),
+      }),
+      /join LXD: not one of its steps: snap-hold/,
+    );
+  });
+});
