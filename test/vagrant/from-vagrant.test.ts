@@ -171,4 +171,24 @@ describe('mc inventory from-vagrant', () => {
     );
     assert.equal(readFileSync(log, 'utf8'), '', 'vagrant ran');
   });
+
+  it("reads the Ansible inventory Vagrant's ansible provisioner writes, as it is, with become beside it", async () => {
+    // .vagrant/provisioners/ansible/inventory/vagrant_ansible_inventory, as vagrant 2.3.4 writes it
+    // (plugins/provisioners/ansible/provisioner/host.rb); group_vars/all.yml is the user's: sudo.
+    const file = join(FIXTURES, 'ansible-inventory', 'vagrant_ansible_inventory');
+    const check = await mc(['inventory', 'check', '-i', file], 'libvirt-3');
+    assert.equal(check.code, 0, check.stderr);
+    assert.equal(check.stdout, `${file}: ok (ansible-ini, 3 hosts, 2 groups)`);
+    const list = await mc(['inventory', 'list', '-i', file, '-o', 'json'], 'libvirt-3');
+    const hostvars = (
+      JSON.parse(list.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } }
+    )._meta.hostvars;
+    assert.deepEqual(hostvars['node2'], {
+      ansible_become: true,
+      ansible_host: '127.0.0.1',
+      ansible_port: 2200,
+      ansible_ssh_private_key_file: '/home/ana/mc/.vagrant/machines/node2/virtualbox/private_key',
+      ansible_user: 'vagrant',
+    });
+  });
 });
