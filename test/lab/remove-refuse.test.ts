@@ -113,6 +113,31 @@ describe('mc remove on the embedded lab: refusals and --force', { concurrency: f
       assert.deepEqual(changes, []);
       assert.equal(refused.stderr, REFUSED);
 
+      const tty = await lab.mc('remove', 'micro3', '--yes', '-o', 'tty');
+      // The live tree's lines (their order between hosts varies) and the recap; the same refusals.
+      assert.equal(tty.exitCode, 2);
+      assert.equal(tty.stderr, REFUSED);
+      assert.deepEqual(
+        tty.stdout
+          .split('\n')
+          .map((l) => l.replace(/\s+\d+(\.\d+)?m?s$/, ' T'))
+          .sort(),
+        [
+          '',
+          'RECAP ok=3',
+          'micro1  ok T',
+          'micro2  ok T',
+          'micro3  ok T',
+          '✔ Connect and gather facts',
+          '✔ micro1 (1 change)',
+          '✔ micro2 (1 change)',
+          '✔ micro3 (1 change)',
+          '❯ Connect and gather facts',
+          '❯ micro1',
+          '❯ micro2',
+          '❯ micro3',
+        ].sort(),
+      );
       const preview = await lab.mc('remove', 'micro3', '--force', '--dry-run', '-o', 'json');
       assert.equal(preview.exitCode, 0, preview.stderr);
       assert.deepEqual(JSON.parse(preview.stdout.split('\n').at(-1) ?? ''), FORCED_PLAN);

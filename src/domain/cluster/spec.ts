@@ -4,6 +4,7 @@
 
 import * as z from 'zod';
 import { parseCidr, parseIpAddress, nonGlobalClass, type Cidr, type IpAddress } from '../facts/index.js';
+import { systemNameProblem } from '../input/index.js';
 import { closestMatch, describeValue } from '../inventory/issues.js';
 import type { Inventory, SourcePosition } from '../inventory/types.js';
 import { parseDiskFilter } from './disk-filter.js';
@@ -904,6 +905,15 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
     hosts: inventory.hosts.map((host) => host.name),
     data: raw ?? {},
   };
+  // Each host becomes a MicroCloud system of its name (§2.1): a loose Ansible name cannot.
+  for (const host of inventory.hosts) {
+    const problem = systemNameProblem(host.name);
+    if (problem !== undefined)
+      issues.add(`host ${problem}: MicroCloud names each system after its host`, {
+        position: host.origin,
+        hint: 'rename the host in the inventory, and the machine with hostnamectl set-hostname',
+      });
+  }
   const sections = readSections(reader);
   checkSystemNames(reader);
   const written = sections.services ?? {};

@@ -29,3 +29,4 @@ export {
   type BoundedYaml,
   type YamlParseOptions,
 } from './yaml.js';
+export { addressProblem, isHostName, isIpLiteral, systemNameProblem } from './names.js';

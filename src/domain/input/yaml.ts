@@ -14,6 +14,11 @@ export interface BoundedYaml {
   issues: InputIssue[];
   /** No syntax error and within every limit: safe to build (doc.toJS / toPlainYaml). */
   ok: boolean;
+  /**
+   * Over a limit (or an alias without its anchor): `issues` holds that one issue, and the document
+   * must not even be walked.
+   */
+  overLimit: boolean;
 }
 
 interface Measure {
@@ -36,6 +41,7 @@ function childrenOf(node: unknown): unknown[] {
 /**
  * Measures `doc` against `limits` in document order, the order building follows: the first node at
  * which the running count of nodes or alias expansions, or the depth, exceeds a limit is reported.
+ * An alias without an anchor before it is reported too: building would fail there.
  * Returns undefined when the document is within every limit.
  */
 export function checkYamlLimits(
@@ -97,6 +103,12 @@ export function checkYamlLimits(
     }
     if (!isAlias(node) && !isScalar(node) && !isMap(node) && !isSeq(node)) continue;
     if (isAlias(node)) {
+      if (node.resolve(doc) === undefined) {
+        return at(
+          node,
+          `YAML alias *${node.source} has no anchor &${node.source} before it (define the anchor first)`,
+        );
+      }
       const expanded = measure(node);
       aliases += expanded.aliases;
       nodes += expanded.nodes;
@@ -157,20 +169,34 @@ export function parseBoundedYaml(
     ...options,
     lineCounter,
   });
+  let overLimit = false;
   const issues: InputIssue[] = doc.errors.map((error) => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     const first = error.message.split('\n')[0] ?? error.message;
     // The parser recurses per nesting level and reports running out of stack as an error.
-    const message = /Maximum call stack size exceeded/.test(first)
-      ? `the document nests deeper than ${limits.maxDepth} levels, the limit`
-      : `YAML syntax error: ${first}`;
-    return { file, line, col, message };
+    if (!/Maximum call stack size exceeded/.test(first))
+      return { file, line, col, message: `YAML syntax error: ${first}` };
+    overLimit = true;
+    return {
+      file,
+      line,
+      col,
+      message: `the document nests deeper than ${limits.maxDepth} levels, the limit`,
+    };
   });
-  if (issues.length > 0) return { doc, lineCounter, issues, ok: false };
-  const overLimit = checkYamlLimits(file, doc, lineCounter, limits);
-  return overLimit === undefined
-    ? { doc, lineCounter, issues, ok: true }
-    : { doc, lineCounter, issues: [overLimit], ok: false };
+  if (overLimit)
+    return {
+      doc,
+      lineCounter,
+      issues: issues.filter((issue) => !issue.message.startsWith('YAML')),
+      ok: false,
+      overLimit,
+    };
+  if (issues.length > 0) return { doc, lineCounter, issues, ok: false, overLimit };
+  const limitIssue = checkYamlLimits(file, doc, lineCounter, limits);
+  return limitIssue === undefined
+    ? { doc, lineCounter, issues, ok: true, overLimit: false }
+    : { doc, lineCounter, issues: [limitIssue], ok: false, overLimit: true };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Node } from 'yaml';
 import * as z from 'zod';
 import { substituteEnvInYaml, type Environment } from './env.js';
 import { portNumber } from './host-patterns.js';
+import { addressProblem, showValue } from '../input/index.js';
 import { closestMatch, describeValue, type IssueList } from './issues.js';
 import type { GroupSpec, HostSpec, Inventory, InventorySources, SourcePosition } from './types.js';
 import {
@@ -47,6 +48,12 @@ const portSchema = z
 const nonEmptyString = (what: string) =>
   z.string({ error: `must be ${what}` }).refine((value) => value.trim() !== '', { error: `must be ${what}` });
 
+/** One host name or IP literal: never whitespace, an option (`-o...`) or shell syntax. */
+const addressField = nonEmptyString('a host name or IP address').refine(
+  (value) => value.trim() === '' || addressProblem(value) === undefined,
+  { error: 'must be one IPv4 or IPv6 address or host name (no spaces, options or shell syntax)' },
+);
+
 // OpenSSH reads yes/no; YAML `true`/`10` are written back the way ssh expects them.
 const sshOptionValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' })
@@ -79,7 +86,7 @@ const groupSchema = z.strictObject(
   { error: 'must be a map with hosts, children and connection settings' },
 );
 const hostSchema = z.strictObject(
-  { address: nonEmptyString('a host name or IP address').optional(), ...connectionFields },
+  { address: addressField.optional(), ...connectionFields },
   { error: 'must be a map of connection settings (or empty)' },
 );
 const inventorySchema = z.strictObject({
@@ -425,7 +432,7 @@ function allowedAlias(key: string, allowed: readonly string[]): string | undefin
 }
 
 function invalidKeyMessage(path: readonly PropertyKey[]): string {
-  const name = String(path.at(-1));
+  const name = showValue(String(path.at(-1)));
   if (path.length === 2 && path[0] === 'hosts') {
     return `invalid host name '${name}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
   }

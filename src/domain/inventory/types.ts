@@ -80,4 +80,6 @@ export interface InventorySources {
   hostVars: { host: string; path: string; text: string }[];
 }
 
-export type InventoryResult = { ok: true; inventory: Inventory } | { ok: false; issues: InventoryIssue[] };
+/** `warnings`: likely mistakes mc accepts (a mistyped ansible_* variable), located like issues. */
+export type InventoryResult =
+  { ok: true; inventory: Inventory; warnings?: InventoryIssue[] } | { ok: false; issues: InventoryIssue[] };

@@ -195,7 +195,7 @@ describe('mc format: errors', () => {
 
   it('cuts long values quoted in messages, so each issue stays one line', () => {
     assert.deepEqual(issues('hosts:', '  node1:', `    port: "${'9'.repeat(30)}x${'9'.repeat(30)}"`), [
-      `hosts.yaml:3:11: hosts.node1.port: must be an integer from 1 to 65535, got "${'9'.repeat(30)}x${'9'.repeat(26)}..."`,
+      `hosts.yaml:3:11: hosts.node1.port: must be an integer from 1 to 65535, got "${'9'.repeat(30)}x${'9'.repeat(29)}… (61 bytes)"`,
     ]);
   });
 
