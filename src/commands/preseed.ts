@@ -127,7 +127,9 @@ function importCommand(io: Io, setExit: (code: number) => void): Command {
       if (!read.ok) {
         const { issue } = read;
         throw new InputError([
-          issue.line === 0 ? issue.message : `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`,
+          issue.line === 0
+            ? `${issue.message} (give the path of a MicroCloud preseed file, as \`microcloud preseed\` reads it)`
+            : `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`,
         ]);
       }
       const parsed = preseedImport.parsePreseedFile(file, read.text);

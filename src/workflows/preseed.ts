@@ -3,13 +3,13 @@
 // section (domain/cluster/preseed-import.ts). Neither changes anything on a host.
 import type { HostFacts } from '../domain/facts/index.js';
 import type { Inventory } from '../domain/inventory/types.js';
-import { buildPreseed, renderPreseed, type Preseed } from '../domain/cluster/preseed.js';
+import { preseedFor, renderPreseed, type Preseed } from '../domain/cluster/preseed.js';
 import {
   preseedToCluster,
   renderClusterSection,
   type ParsedPreseed,
 } from '../domain/cluster/preseed-import.js';
-import type { ClusterDesign, ClusterSpec, DeployIssue } from '../domain/cluster/types.js';
+import type { ClusterSpec, DeployIssue } from '../domain/cluster/types.js';
 import { designCluster } from '../domain/cluster/validate.js';
 import { probe } from './probe.js';
 import type { Session } from './session.js';
@@ -37,24 +37,6 @@ async function gatherFacts(
     facts: new Map([...probes].map(([host, p]) => [host, p.facts])),
     localClock: new Map([...probes].map(([host, p]) => [host, p.roundTrip])),
   };
-}
-
-/**
- * Bootstrap mode while no host has a MicroCloud; otherwise add mode for the hosts outside it, through the
- * initiator when it is a member, else the first member (§2.2, §3.7).
- */
-export function preseedFor(
-  design: ClusterDesign,
-  facts: ReadonlyMap<string, HostFacts>,
-): Preseed | { members: string[] } {
-  const members = design.members
-    .map((member) => member.host)
-    .filter((host) => facts.get(host)?.services.microcloud.state === 'bootstrapped');
-  if (members.length === 0) return buildPreseed(design, facts, { mode: 'bootstrap' });
-  const newHosts = design.members.map((member) => member.host).filter((host) => !members.includes(host));
-  if (newHosts.length === 0) return { members };
-  const via = members.includes(design.initiator) ? design.initiator : (members[0] ?? design.initiator);
-  return buildPreseed(design, facts, { mode: 'add', newHosts, via });
 }
 
 export async function exportPreseed(
