@@ -109,7 +109,9 @@ async function runDeploy(
             : `Deployed: ${changed} change(s).\n`,
         );
         if (outcome.verify.ok) {
-          write(`Verified: ${outcome.verify.checks} checks passed. MicroCloud is ready.\n`);
+          const ready =
+            outcome.plan.engine === 'microcloud' ? 'MicroCloud is ready.' : 'The cluster is ready.';
+          write(`Verified: ${outcome.verify.checks} checks passed. ${ready}\n`);
           write(
             'Next: mc status -i <inventory>; on a member: lxc cluster list, lxc launch ubuntu:24.04 c1\n',
           );

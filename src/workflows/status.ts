@@ -64,6 +64,8 @@ export async function clusterStatus(
   }
   const warnings: string[] = [];
   let error = false;
+  // A cluster the direct engine formed with MicroCloud off has no MicroCloud anywhere: nothing to miss.
+  const usesMicrocloud = hosts.some((h) => facts.get(h)?.services.microcloud.state !== 'not installed');
   const rows = hosts.map((host): StatusRow => {
     const f = facts.get(host) as HostFacts;
     const lxd = f.services.lxd;
@@ -76,7 +78,7 @@ export async function clusterStatus(
     if (lxd.state === 'not installed') warnings.push(`LXD is not found on ${host}`);
     for (const service of ['microceph', 'microovn', 'microcloud'] as const) {
       const state = f.services[service];
-      if (state.state === 'not installed')
+      if (state.state === 'not installed' && (service !== 'microcloud' || usesMicrocloud))
         warnings.push(
           `${service === 'microceph' ? 'MicroCeph' : service === 'microovn' ? 'MicroOVN' : 'MicroCloud'} is not found on ${host}`,
         );

@@ -1,6 +1,7 @@
-// Deploy scenarios of the deploy issue on the embedded lab: 4 hosts with Ceph on 3, LXD only, 1 grown to 3.
+// LXD only on the embedded lab: MicroCloud on with Ceph and OVN off, so MicroCloud's engine forms the cluster.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runShell } from '../../src/lab/sim/index.js';
 import { startLab } from '../support/deploy-lab.js';
 
 describe('mc deploy on the embedded lab: LXD only', { concurrency: false }, () => {
@@ -12,6 +13,20 @@ describe('mc deploy on the embedded lab: LXD only', { concurrency: false }, () =
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.doesNotMatch(r.stdout, /install (microceph|microovn)/);
       assert.equal(lab.world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
+      assert.match(
+        r.stdout,
+        /microcloud preseed: form MicroCloud as the initiator \(micro1, micro2, micro3\)/,
+      );
+      assert.match(r.stdout, /Verified: \d+ checks passed\. MicroCloud is ready\./);
+      for (const host of ['micro1', 'micro2', 'micro3']) {
+        const list = await runShell(lab.world, host, 'microcloud cluster list -f json');
+        const members = JSON.parse(list.stdout) as { name: string; status: string }[];
+        assert.deepEqual(members.map((m) => `${m.name} ${m.status}`).sort(), [
+          'micro1 ONLINE',
+          'micro2 ONLINE',
+          'micro3 ONLINE',
+        ]);
+      }
       const again = await lab.mc('deploy', '--yes');
       assert.match(again.stdout, /No changes/);
     } finally {

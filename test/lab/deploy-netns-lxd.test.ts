@@ -14,7 +14,7 @@ import { tempDir, uniqueSuffix } from '../support/system.js';
 const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
 
 /** LXD only. Debian ships LXD 5.0, below mc's default floor of 5.21: the floor is lowered, not faked. */
-const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false}'];
+const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false, microcloud: false}'];
 const FLOOR_50 = '  lxd_min_version: "5.0"';
 
 function writeInventory(lab: NamespaceLab, cluster: string[]): void {
