@@ -2,12 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from './domain/input-error.js';
+import { showValue } from './domain/input/echo.js';
+
+/** Characters of one error line: a few KiB, whatever a message quotes. */
+const MAX_ERROR_LINE = 4096;
 import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
 import { probeCommand } from './commands/probe.js';
+import { playbookCommand } from './commands/playbook.js';
+import { removeCommand } from './commands/remove.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import type { Io } from './workflows/runtime.js';
@@ -26,10 +32,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(inventoryCommand(io, setExit));
   program.addCommand(pingCommand(io, setExit));
   program.addCommand(runCommand(io, setExit));
+  program.addCommand(playbookCommand(io, setExit));
   program.addCommand(probeCommand(io, setExit));
   program.addCommand(planCommand(io, setExit));
   program.addCommand(deployCommand(io, setExit));
   program.addCommand(statusCommand(io, setExit));
+  program.addCommand(removeCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.
   const wire = (command: Command): void => {
@@ -56,11 +64,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_INPUT;
     }
     if (err instanceof InputError) {
-      for (const line of err.lines) io.stderr.write(`mc: ${line}\n`);
+      // Lines quote the user's input: escaped, and bounded even when a message forgot to cut a value.
+      for (const line of err.lines) io.stderr.write(`mc: ${showValue(line, MAX_ERROR_LINE)}\n`);
       return EXIT_INPUT;
     }
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`mc: ${message}\n`);
+    io.stderr.write(`mc: ${showValue(message, MAX_ERROR_LINE)}\n`);
     if (io.env.MC_DEBUG !== undefined && err instanceof Error && err.stack !== undefined) {
       io.stderr.write(`${err.stack}\n`);
     }

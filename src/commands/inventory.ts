@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
+import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_OK } from './errors.js';
+import { fromVagrantCommand } from './inventory-from-vagrant.js';
 import { inventoryOption } from './options.js';
 
 interface InventoryFlags {
@@ -34,6 +36,13 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
   const views = () => import('../domain/inventory/index.js');
   sub('check', 'validate the inventory and report every problem at once', async (flags) => {
     const { inventory, hosts } = await load(flags);
+    // The cluster section too, as mc plan checks it before contacting any host.
+    const [{ parseClusterSpec }, { formatDeployIssue }] = await Promise.all([
+      import('../domain/cluster/spec.js'),
+      import('../domain/cluster/issues.js'),
+    ]);
+    const cluster = parseClusterSpec(inventory);
+    if (!cluster.ok) throw new InputError(cluster.issues.map(formatDeployIssue));
     const summary = {
       file: inventory.source,
       format: inventory.format,
@@ -64,5 +73,6 @@ export function inventoryCommand(io: Io, setExit: (code: number) => void): Comma
         : `${inventoryGraph(inventory)}\n`,
     );
   });
+  command.addCommand(fromVagrantCommand(io, setExit));
   return command;
 }

@@ -17,11 +17,13 @@ export function positiveInt(name: string) {
 }
 
 export function inventoryOption(command: Command): Command {
-  return command.addOption(
-    new Option('-i, --inventory <file>', 'inventory file (mc YAML, Ansible YAML or INI)')
-      .env('MC_INVENTORY')
-      .makeOptionMandatory(),
-  );
+  return command
+    .addOption(
+      new Option('-i, --inventory <file>', 'inventory file (mc YAML, Ansible YAML or INI)')
+        .env('MC_INVENTORY')
+        .makeOptionMandatory(),
+    )
+    .option('--strict', 'treat inventory warnings (a mistyped ansible_* variable) as errors', false);
 }
 
 export function connectionOptions(command: Command): Command {

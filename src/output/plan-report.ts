@@ -1,6 +1,7 @@
 // `mc plan` and `mc deploy --dry-run`: the design (with every choice mc made and why) and, per phase and
 // host, exactly what would change. Pure text; `planAsData` is the JSON form.
 import { describeAction } from '../domain/cluster/actions.js';
+import { engineOverview } from '../domain/cluster/engine.js';
 import { pendingSteps, type Plan } from '../domain/cluster/plan.js';
 import { snapsOf, type Choice, type MemberDesign } from '../domain/cluster/types.js';
 import { formatBytesIec } from '../domain/facts/index.js';
@@ -31,6 +32,15 @@ export function formatPlan(plan: Plan): string {
   const lines = [
     `Cluster: ${design.members.length} member(s), initiator ${design.initiator}, services ${services.join(', ')}`,
   ];
+  const engine = engineOverview(design);
+  lines.push(
+    `Engine: ${engine.kind === 'microcloud' ? 'MicroCloud' : 'direct'} (${engine.reason})`,
+    ...engine.mcDoes.map((line) => `  mc ${line}`),
+  );
+  if (engine.microcloudGets.length > 0) {
+    lines.push('  then MicroCloud forms the cluster from a preseed (mc preseed export shows it):');
+    lines.push(...engine.microcloudGets.map((line) => `    ${line}`));
+  }
   for (const member of design.members) lines.push(...memberLines(member));
   if (design.uplink !== null) {
     const u = design.uplink;
@@ -71,6 +81,7 @@ export function planAsData(plan: Plan): unknown {
   return {
     type: 'plan',
     design: plan.design,
+    engine: engineOverview(plan.design),
     changes: pendingSteps(plan).length,
     phases: plan.phases.map((phase) => ({
       id: phase.id,

@@ -1,6 +1,6 @@
 // The inventory layer's only I/O: read the inventory file and, for Ansible inventories, the
 // group_vars/ and host_vars/ directories beside it; then hand the text to the pure parser.
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Environment } from '../domain/inventory/env.js';
 import { detectFormat, readInventory, type InventoryReader } from '../domain/inventory/formats.js';
@@ -10,6 +10,7 @@ import type {
   InventoryResult,
   InventorySources,
 } from '../domain/inventory/types.js';
+import { readInputFile } from './read-input.js';
 
 /** Extensions Ansible's host_group_vars plugin loads; '' is a file without extension. */
 const VARS_FILE_EXTENSIONS = new Set(['', '.yml', '.yaml', '.json']);
@@ -59,27 +60,17 @@ export async function loadInventory(path: string, env: Environment): Promise<Inv
  * so an Ansible layout next to it does not leak in.
  */
 export function readInventorySources(path: string): SourcesResult {
-  let text: string;
-  try {
-    if (statSync(path).isDirectory()) {
-      return {
-        ok: false,
-        issues: [
-          fileIssue(
-            path,
-            `inventory path is a directory: ${path} (pass -i with the inventory file itself, e.g. ${join(path, 'hosts.yaml')})`,
-          ),
-        ],
-      };
-    }
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
+  const read = readInputFile(path, { what: 'inventory file' });
+  if (!read.ok) {
     const message =
-      errorCode(error) === 'ENOENT'
+      read.reason === 'missing'
         ? `inventory file not found: ${path} (pass -i with the path to your hosts.yaml)`
-        : `cannot read inventory file ${path}: ${(error as Error).message}`;
-    return { ok: false, issues: [fileIssue(path, message)] };
+        : read.reason === 'directory'
+          ? `inventory path is a directory: ${path} (pass -i with the inventory file itself, e.g. ${join(path, 'hosts.yaml')})`
+          : undefined;
+    return { ok: false, issues: [message === undefined ? read.issue : fileIssue(path, message)] };
   }
+  const text = read.text;
   const main = { path, text };
   const format = detectFormat(path, text);
   if (format === 'mc') return { ok: true, format, sources: { main, groupVars: [], hostVars: [] } };
@@ -153,10 +144,8 @@ function listDirectory(directory: string, issues: InventoryIssue[]): Dirent[] {
 }
 
 function readText(path: string, issues: InventoryIssue[]): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    issues.push(fileIssue(path, `cannot read ${path}: ${(error as Error).message}`));
-    return undefined;
-  }
+  const read = readInputFile(path, { what: 'variables file' });
+  if (read.ok) return read.text;
+  issues.push(read.issue);
+  return undefined;
 }

@@ -5,6 +5,7 @@ import {
   checkClusterAddress,
   evaluateDisks,
   evaluateUplinkInterfaces,
+  isServiceFailure,
   parseHostFacts,
 } from '../domain/facts/index.js';
 import type { ClusterAddressCheck, DiskVerdict, HostFacts, InterfaceVerdict } from '../domain/facts/index.js';
@@ -62,8 +63,13 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     results.set(host, report);
     const cephDisks = report.disks.filter((d) => d.ceph.eligible).length;
     const uplinks = report.uplinks.filter((u) => u.eligible).map((u) => u.interface.name);
+    // A daemon that could not be asked is part of the host's one-line summary, not only of the report.
+    const unwell = (['lxd', 'microceph', 'microovn', 'microcloud'] as const)
+      .map((service) => ({ service, state: facts.services[service] }))
+      .filter(({ state }) => isServiceFailure(state))
+      .map(({ service, state }) => `; ${service} ${state.state}`);
     return {
-      summary: `${facts.os.prettyName ?? facts.os.id}, ${cephDisks} disk(s) for Ceph, uplink ${uplinks.length > 0 ? uplinks.join(' or ') : 'none'}`,
+      summary: `${facts.os.prettyName ?? facts.os.id}, ${cephDisks} disk(s) for Ceph, uplink ${uplinks.length > 0 ? uplinks.join(' or ') : 'none'}${unwell.join('')}`,
     };
   });
   return results;

@@ -4,9 +4,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { InputError } from '../domain/input-error.js';
+import { KNOWN_HOSTS_MAX_BYTES } from '../domain/input/limits.js';
 // Not the inventory layer's index, which holds every format's reader: load-inventory loads only one.
 import { selectHosts } from '../domain/inventory/host-patterns.js';
-import { formatIssue } from '../domain/inventory/issues.js';
+import { formatIssue, formatWarning } from '../domain/inventory/issues.js';
 import type { HostSpec, Inventory } from '../domain/inventory/types.js';
 import { EventBus } from '../output/events.js';
 import { chooseRenderer } from '../output/choose.js';
@@ -28,6 +29,7 @@ import type { ResolvedSshConfig } from '../transport/ssh-config.js';
 import { resolveTarget } from '../transport/targets.js';
 import type { ResolvedTarget } from '../transport/targets.js';
 import { loadInventory } from './load-inventory.js';
+import { readInputFile } from './read-input.js';
 import { Session } from './session.js';
 
 export interface Io {
@@ -44,6 +46,8 @@ export interface Io {
 export interface RunOptions {
   inventory: string;
   limit?: string;
+  /** Inventory warnings (a mistyped ansible_* variable) are errors. */
+  strict?: boolean;
   forks: number;
   output: 'auto' | 'tty' | 'plain' | 'json';
   /** Seconds. */
@@ -79,8 +83,14 @@ const readOptional = (path: string): Buffer | undefined => {
   }
 };
 
+/** known_hosts through the bounded reader; each file was checked before the run started. */
+const readKnownHosts = (path: string): Buffer | undefined => {
+  const read = readInputFile(path, { limits: { maxBytes: KNOWN_HOSTS_MAX_BYTES } });
+  return read.ok ? Buffer.from(read.text, 'utf8') : undefined;
+};
+
 export async function loadSelectedHosts(
-  flags: Pick<RunOptions, 'inventory' | 'limit'>,
+  flags: Pick<RunOptions, 'inventory' | 'limit' | 'strict'>,
   io: Io,
 ): Promise<{
   inventory: Inventory;
@@ -88,6 +98,12 @@ export async function loadSelectedHosts(
 }> {
   const loaded = await loadInventory(resolve(io.cwd, flags.inventory), io.env);
   if (!loaded.ok) throw new InputError(loaded.issues.map(formatIssue));
+  const warnings = loaded.warnings ?? [];
+  if (flags.strict === true && warnings.length > 0) {
+    throw new InputError(warnings.map((warning) => `${formatIssue(warning)} (an error with --strict)`));
+  }
+  // Before any renderer exists: the one place inventory warnings can go is stderr, for every output mode.
+  for (const warning of warnings) io.stderr.write(`mc: ${formatWarning(warning)}\n`);
   const inventory = loaded.inventory;
   if (flags.limit === undefined) return { inventory, hosts: inventory.hosts };
   const selection = selectHosts(inventory, flags.limit);
@@ -175,10 +191,13 @@ export async function startRun(
     const key = `${resolved.hostKeyPolicy}\0${resolved.knownHostsFiles.join('\0')}`;
     let verifier = verifiers.get(key);
     if (verifier === undefined) {
+      // Checked now, so a broken known_hosts stops mc before a connection, not in the middle of one.
+      for (const file of resolved.knownHostsFiles)
+        readBoundedText(file, 'known_hosts file', KNOWN_HOSTS_MAX_BYTES);
       verifier = new KnownHostsVerifier({
         files: resolved.knownHostsFiles,
         policy: resolved.hostKeyPolicy,
-        readFile: readOptional,
+        readFile: readKnownHosts,
         onAccepted: (endpoint, fingerprint, file) =>
           bus.emit({
             type: 'warning',
@@ -322,7 +341,7 @@ function sshConfigReader(
   env: NodeJS.ProcessEnv,
 ): (alias: string, commandLineOptions: Record<string, string>) => ResolvedSshConfig | undefined {
   if (path === 'none') return () => undefined;
-  const text = readOptional(path)?.toString('utf8');
+  const text = readBoundedText(path, 'ssh_config');
   if (text === undefined) return () => undefined;
   const cache = new Map<string, ResolvedSshConfig>();
   return (alias, commandLineOptions) => {
@@ -332,7 +351,7 @@ function sshConfigReader(
       resolved = resolveSshConfig(alias, {
         configText: text,
         configPath: path,
-        readFile: (p) => readOptional(p)?.toString('utf8'),
+        readFile: (p) => readBoundedText(p, 'ssh_config'),
         listDir: (dir) => {
           try {
             return readdirSync(dir);
@@ -349,6 +368,19 @@ function sshConfigReader(
     }
     return resolved;
   };
+}
+
+/**
+ * A text input mc may do without (ssh_config and its Includes, known_hosts): undefined when it does
+ * not exist; through the bounded reader otherwise, so one too big, binary or not UTF-8 is exit 2 with
+ * where it went wrong, before any host is contacted.
+ */
+function readBoundedText(path: string, what: string, maxBytes?: number): string | undefined {
+  const read = readInputFile(path, { what, ...(maxBytes === undefined ? {} : { limits: { maxBytes } }) });
+  if (read.ok) return read.text;
+  if (read.reason === 'missing') return undefined;
+  const next = what === 'ssh_config' ? ' (or run with --ssh-config none)' : '';
+  throw new InputError([`${formatIssue(read.issue)}${next}`]);
 }
 
 /**

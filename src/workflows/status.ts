@@ -1,6 +1,8 @@
 // mc status: members and health of each service, as `microcloud status` shows them (§6, §10.9): a status
 // line, MicroCloud's warnings, and a row per host with its OSDs, MicroCeph and MicroOVN units and status.
 import { servicesByMember } from '../domain/cluster/state.js';
+import type { OptionalService } from '../domain/cluster/types.js';
+import { describeServiceFailure, isServiceFailure } from '../domain/facts/index.js';
 import type { HostFacts, MicroclusterState } from '../domain/facts/index.js';
 import type { FramedCommand } from '../domain/framed.js';
 import { probe } from './probe.js';
@@ -19,6 +21,8 @@ export interface StatusRow {
 
 export interface ClusterStatus {
   level: 'HEALTHY' | 'WARNING' | 'ERROR';
+  /** The services the inventory deploys (LXD always): only these are shown and judged. */
+  services: Record<OptionalService, boolean>;
   warnings: string[];
   rows: StatusRow[];
 }
@@ -29,16 +33,27 @@ function microclusterWord(state: MicroclusterState, host: string): string {
   return me === undefined ? 'not a member' : `${me.role} ${me.status}`;
 }
 
+const LABELS: Record<OptionalService, string> = {
+  microceph: 'MicroCeph',
+  microovn: 'MicroOVN',
+  microcloud: 'MicroCloud',
+};
+
 export async function clusterStatus(
   session: Session,
-  options: { allowVeth: boolean },
+  options: { allowVeth: boolean; services: Record<OptionalService, boolean> },
 ): Promise<ClusterStatus | null> {
+  const { services } = options;
   const probes = await probe(session, options);
   if (probes.size === 0) return null;
   const facts = new Map<string, HostFacts>([...probes].map(([h, p]) => [h, p.facts]));
   const hosts = session.hosts.filter((h) => facts.has(h));
-  const cephHost = hosts.find((h) => facts.get(h)?.services.microceph.state === 'bootstrapped');
-  const ovnHost = hosts.find((h) => facts.get(h)?.services.microovn.state === 'bootstrapped');
+  const bootstrappedOn = (service: OptionalService): string | undefined =>
+    services[service]
+      ? hosts.find((h) => facts.get(h)?.services[service].state === 'bootstrapped')
+      : undefined;
+  const cephHost = bootstrappedOn('microceph');
+  const ovnHost = bootstrappedOn('microovn');
   let osds: { location: string }[] = [];
   let cephUnits = new Map<string, string[]>();
   let ovnUnits = new Map<string, string[]>();
@@ -64,8 +79,6 @@ export async function clusterStatus(
   }
   const warnings: string[] = [];
   let error = false;
-  // A cluster the direct engine formed with MicroCloud off has no MicroCloud anywhere: nothing to miss.
-  const usesMicrocloud = hosts.some((h) => facts.get(h)?.services.microcloud.state !== 'not installed');
   const rows = hosts.map((host): StatusRow => {
     const f = facts.get(host) as HostFacts;
     const lxd = f.services.lxd;
@@ -74,14 +87,19 @@ export async function clusterStatus(
     const address = (lxdMember?.url ?? probes.get(host)?.reachedAt ?? '')
       .replace(/^https:\/\/|:8443$/g, '')
       .replace(/^\[|\]$/g, '');
-    const statuses = [lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'];
+    const statuses = [
+      isServiceFailure(lxd) ? lxd.state.toUpperCase() : (lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'),
+    ];
     if (lxd.state === 'not installed') warnings.push(`LXD is not found on ${host}`);
-    for (const service of ['microceph', 'microovn', 'microcloud'] as const) {
+    if (isServiceFailure(lxd)) warnings.push(describeServiceFailure('LXD', host, lxd));
+    // A service the inventory turns off is neither expected nor judged.
+    for (const service of (['microceph', 'microovn', 'microcloud'] as const).filter((s) => services[s])) {
       const state = f.services[service];
-      if (state.state === 'not installed' && (service !== 'microcloud' || usesMicrocloud))
-        warnings.push(
-          `${service === 'microceph' ? 'MicroCeph' : service === 'microovn' ? 'MicroOVN' : 'MicroCloud'} is not found on ${host}`,
-        );
+      if (state.state === 'not installed') warnings.push(`${LABELS[service]} is not found on ${host}`);
+      if (isServiceFailure(state)) {
+        warnings.push(describeServiceFailure(LABELS[service], host, state));
+        statuses.push(state.state.toUpperCase());
+      }
       if (state.state === 'bootstrapped')
         statuses.push(state.members.find((m) => m.name === host)?.status ?? 'NOT FOUND');
     }
@@ -98,9 +116,9 @@ export async function clusterStatus(
       status,
       services: {
         lxd: lxdWord,
-        microceph: microclusterWord(f.services.microceph, host),
-        microovn: microclusterWord(f.services.microovn, host),
-        microcloud: microclusterWord(f.services.microcloud, host),
+        microceph: services.microceph ? microclusterWord(f.services.microceph, host) : 'not deployed',
+        microovn: services.microovn ? microclusterWord(f.services.microovn, host) : 'not deployed',
+        microcloud: services.microcloud ? microclusterWord(f.services.microcloud, host) : 'not deployed',
       },
     };
   });
@@ -111,20 +129,34 @@ export async function clusterStatus(
   else if (cephHost !== undefined && new Set(osds.map((o) => o.location)).size < 3) {
     warnings.push('Data loss risk: MicroCeph OSD replication recommends at least 3 disks across 3 systems');
   }
-  return { level: error ? 'ERROR' : warnings.length > 0 ? 'WARNING' : 'HEALTHY', warnings, rows };
+  return {
+    level: error ? 'ERROR' : warnings.length > 0 ? 'WARNING' : 'HEALTHY',
+    services,
+    warnings,
+    rows,
+  };
 }
 
 export function formatStatus(status: ClusterStatus): string {
   const lines = ['', ` Status: ${status.level}`, ''];
   for (const w of status.warnings) lines.push(` ! ${w}`);
   if (status.warnings.length > 0) lines.push('');
-  const header = ['Name', 'Address', 'OSDs', 'MicroCeph Units', 'MicroOVN Units', 'LXD', 'Status'];
+  // Columns of the services the inventory deploys only.
+  const ceph = status.services.microceph;
+  const ovn = status.services.microovn;
+  const header = [
+    'Name',
+    'Address',
+    ...(ceph ? ['OSDs', 'MicroCeph Units'] : []),
+    ...(ovn ? ['MicroOVN Units'] : []),
+    'LXD',
+    'Status',
+  ];
   const table = status.rows.map((r) => [
     r.name,
     r.address,
-    String(r.osds),
-    r.cephUnits.join(',') || '-',
-    r.ovnUnits.join(',') || '-',
+    ...(ceph ? [String(r.osds), r.cephUnits.join(',') || '-'] : []),
+    ...(ovn ? [r.ovnUnits.join(',') || '-'] : []),
     r.services.lxd,
     r.status,
   ]);

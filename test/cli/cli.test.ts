@@ -295,6 +295,35 @@ describe('mc command line', { concurrency: false }, () => {
       assert.equal(connections, 0);
     });
 
+    it('mc inventory check reports the cluster section as mc plan does, pointing at the values', async () => {
+      const file = join(scratch.path, 'cluster.yaml');
+      writeFileSync(
+        file,
+        [
+          'hosts:',
+          '  micro1: {address: 127.0.0.1, port: ' + String(port) + '}',
+          '  micro2: {address: 127.0.0.2, port: ' + String(port) + '}',
+          'cluster:',
+          '  initiator: mirco1',
+          '  systems:',
+          '    micro2: {address: 10.1.123.300}',
+          '',
+        ].join('\n'),
+      );
+      const check = await mc(['inventory', 'check', '-i', 'cluster.yaml']);
+      const plan = await mc(['plan', '-i', 'cluster.yaml']);
+      const expected = [
+        `mc: ${file}:5:14: cluster.initiator: 'mirco1' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2)`,
+        `mc: ${file}:7:23: cluster.systems.micro2.address: "10.1.123.300" is not an IP address`,
+      ];
+      for (const r of [check, plan]) {
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.equal(r.stdout, '');
+        assert.deepEqual(r.stderr.trimEnd().split('\n').slice(0, expected.length), expected);
+      }
+      assert.equal(connections, 0);
+    });
+
     it('exits 2 for a missing inventory and for a --limit that matches nothing', async () => {
       const missing = await mc(['ping', '-i', 'nope.yaml']);
       assert.equal(missing.code, 2);

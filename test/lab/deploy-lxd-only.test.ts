@@ -29,6 +29,15 @@ describe('mc deploy on the embedded lab: LXD only', { concurrency: false }, () =
       }
       const again = await lab.mc('deploy', '--yes');
       assert.match(again.stdout, /No changes/);
+      // The status shows what the inventory deploys: no warning for the services it turns off.
+      const status = await lab.mc('status');
+      assert.equal(status.exitCode, 0, status.stdout + status.stderr);
+      assert.match(status.stdout, /^ Status: HEALTHY$/m);
+      assert.doesNotMatch(status.stdout, /not found|MicroCeph|MicroOVN|OSDs/);
+      assert.match(status.stdout, /^Name +Address +LXD +Status$/m);
+      for (const name of ['micro1', 'micro2', 'micro3']) {
+        assert.match(status.stdout, new RegExp(`^${name} +\\S+ +Online +ONLINE$`, 'm'));
+      }
     } finally {
       await lab.stop();
     }

@@ -4,6 +4,7 @@
 
 import * as z from 'zod';
 import { parseCidr, parseIpAddress, nonGlobalClass, type Cidr, type IpAddress } from '../facts/index.js';
+import { systemNameProblem } from '../input/index.js';
 import { closestMatch, describeValue } from '../inventory/issues.js';
 import type { Inventory, SourcePosition } from '../inventory/types.js';
 import { parseDiskFilter } from './disk-filter.js';
@@ -290,12 +291,18 @@ export function rangeContains(range: Ipv4Range, address: IpAddress): boolean {
 interface Reader {
   issues: DeployIssues;
   where: Pick<ClusterSpec, 'positions' | 'origin'>;
+  keys: Record<string, SourcePosition>;
   hosts: string[];
   data: Record<string, unknown>;
 }
 
 function at(reader: Reader, path: string): SourcePosition {
   return positionIn(reader.where, path);
+}
+
+/** Where the key itself is written (for complaints about the key, not its value). */
+function atKey(reader: Reader, path: string): SourcePosition {
+  return reader.keys[path] ?? at(reader, path);
 }
 
 function dotted(path: readonly PropertyKey[]): string {
@@ -308,7 +315,7 @@ function reportSchemaIssue(reader: Reader, issue: z.core.$ZodIssue, prefix: Prop
     const allowed = allowedKeysAt(path);
     for (const key of issue.keys) {
       reader.issues.add(`unknown key '${key}'`, {
-        position: at(reader, dotted([...path, key])),
+        position: atKey(reader, dotted([...path, key])),
         hint: unknownKeyHint(key, path, allowed),
       });
     }
@@ -325,7 +332,7 @@ function readSections(reader: Reader): Sections {
   for (const key of Object.keys(reader.data)) {
     if (!(SECTION_NAMES as string[]).includes(key)) {
       reader.issues.add(`unknown key '${key}'`, {
-        position: at(reader, key),
+        position: atKey(reader, key),
         hint: unknownKeyHint(key, [], SECTION_NAMES),
       });
     }
@@ -487,7 +494,7 @@ function checkSystemNames(reader: Reader): void {
   for (const name of Object.keys(written)) {
     if (!reader.hosts.includes(name)) {
       reader.issues.add(`cluster.systems: '${name}' is not an inventory host`, {
-        position: at(reader, `systems.${name}`),
+        position: atKey(reader, `systems.${name}`),
         hint: hostHint(reader, name),
       });
     }
@@ -894,9 +901,19 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
   const reader: Reader = {
     issues,
     where: { positions, origin },
+    keys: section?.keys ?? {},
     hosts: inventory.hosts.map((host) => host.name),
     data: raw ?? {},
   };
+  // Each host becomes a MicroCloud system of its name (§2.1): a loose Ansible name cannot.
+  for (const host of inventory.hosts) {
+    const problem = systemNameProblem(host.name);
+    if (problem !== undefined)
+      issues.add(`host ${problem}: MicroCloud names each system after its host`, {
+        position: host.origin,
+        hint: 'rename the host in the inventory, and the machine with hostnamectl set-hostname',
+      });
+  }
   const sections = readSections(reader);
   checkSystemNames(reader);
   const written = sections.services ?? {};

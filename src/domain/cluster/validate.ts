@@ -24,7 +24,16 @@ import {
 } from './network.js';
 import { checkPorts } from './ports.js';
 import { checkServiceStates, checkSnaps } from './services.js';
-import type { ClusterDesign, ClusterSpec, DeployIssue, EngineChoice, MemberDesign } from './types.js';
+import { listWords } from './issues.js';
+import {
+  SERVICE_LABELS,
+  snapsOf,
+  type ClusterDesign,
+  type ClusterSpec,
+  type DeployIssue,
+  type EngineChoice,
+  type MemberDesign,
+} from './types.js';
 
 export { formatDeployIssue } from './issues.js';
 export type { DesignOptions } from './context.js';
@@ -44,9 +53,10 @@ export function chooseEngine(spec: ClusterSpec): EngineChoice {
       sessionTimeout: spec.sessionTimeout,
     };
   }
+  const labels = snapsOf(spec.services).map((snap) => SERVICE_LABELS[snap]);
   return {
     kind: 'direct',
-    reason: `services.microcloud: false${where}: mc forms the LXD${spec.services.microceph ? ', MicroCeph' : ''}${spec.services.microovn ? ', MicroOVN' : ''} cluster${spec.services.microceph || spec.services.microovn ? 's' : ''} itself, without the MicroCloud snap`,
+    reason: `services.microcloud: false${where}: mc forms the ${listWords(labels)} cluster${labels.length === 1 ? '' : 's'} itself, without the MicroCloud snap`,
   };
 }
 

@@ -2,7 +2,8 @@
 // then Ansible's reconciliation and variable precedence, then the mapping of connection variables.
 import { isMap, isScalar } from 'yaml';
 import { substituteEnvInYaml, type Environment } from './env.js';
-import { describeValue, type IssueList } from './issues.js';
+import { addressProblem } from '../input/index.js';
+import { closestMatch, describeValue, type IssueList } from './issues.js';
 import { portNumber } from './host-patterns.js';
 import { splitShellWords } from './shell-words.js';
 import type {
@@ -301,6 +302,50 @@ const CONNECTION_VARIABLES = {
 
 const CONSUMED_VARIABLES = new Set<string>(Object.values(CONNECTION_VARIABLES).flat());
 
+/**
+ * ansible_* variables mc does not read but that are Ansible's own (they matter to modules, not to
+ * the connection mc makes): never reported as typos of one mc reads.
+ */
+const ANSIBLE_VARIABLES_NOT_READ = new Set([
+  'ansible_group_priority',
+  'ansible_python_interpreter',
+  'ansible_shell_type',
+  'ansible_shell_executable',
+  'ansible_ssh_executable',
+  'ansible_ssh_args',
+  'ansible_scp_extra_args',
+  'ansible_sftp_extra_args',
+  'ansible_ssh_pipelining',
+  'ansible_pipelining',
+  'ansible_timeout',
+  'ansible_become_exe',
+  'ansible_become_flags',
+  'ansible_connection_timeout',
+  'ansible_host_key_checking',
+  'ansible_ssh_host_key_checking',
+  'ansible_remote_tmp',
+  'ansible_network_os',
+]);
+
+/**
+ * An ansible_* variable close to one mc reads is most likely a typo of it (`ansible_prot`). Ansible
+ * ignores it silently; mc warns at its definition.
+ */
+function warnUnknownConnectionVariables(vars: VarMap, issues: IssueList): void {
+  const known = [...CONSUMED_VARIABLES];
+  for (const [key, located] of vars) {
+    if (!key.startsWith('ansible_') || CONSUMED_VARIABLES.has(key) || ANSIBLE_VARIABLES_NOT_READ.has(key))
+      continue;
+    const suggestion = closestMatch(key, known);
+    if (suggestion !== undefined) {
+      issues.warn(
+        located.origin,
+        `unknown connection variable '${key}' is ignored (did you mean '${suggestion}'?)`,
+      );
+    }
+  }
+}
+
 /** Connection types that mean "OpenSSH-compatible SSH" in Ansible. */
 const SSH_CONNECTIONS = new Set(['ssh', 'paramiko', 'paramiko_ssh', 'smart']);
 
@@ -327,6 +372,7 @@ function hostFromAnsibleVars(
   issues: IssueList,
 ): HostSpec {
   const get = (names: readonly string[]): NamedValue | undefined => lookup(vars, names);
+  warnUnknownConnectionVariables(vars, issues);
   const remaining = Object.fromEntries(
     [...vars].filter(([key]) => !CONSUMED_VARIABLES.has(key)).map(([key, located]) => [key, located.value]),
   );
@@ -340,8 +386,12 @@ function hostFromAnsibleVars(
     origin,
   };
 
-  const address = connectionString(get(CONNECTION_VARIABLES.address), issues);
-  if (address !== undefined) host.address = address;
+  const addressVariable = get(CONNECTION_VARIABLES.address);
+  const address = connectionString(addressVariable, issues);
+  const problem = address === undefined ? undefined : addressProblem(address);
+  if (problem !== undefined && addressVariable !== undefined) {
+    issues.add(addressVariable.origin, `${addressVariable.name}: ${problem}`);
+  } else if (address !== undefined) host.address = address;
   const port = get(CONNECTION_VARIABLES.port);
   if (port !== undefined) {
     const value = portNumber(port.value);

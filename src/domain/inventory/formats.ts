@@ -52,7 +52,8 @@ export function readInventory(
     issues.add({ file: path, line: 1, col: 1 }, `the inventory defines no hosts (${NO_HOSTS_HINT[format]})`);
   }
   if (inventory === undefined || issues.size > 0) return { ok: false, issues: issues.sorted() };
-  return { ok: true, inventory };
+  const warnings = issues.warnings();
+  return warnings.length > 0 ? { ok: true, inventory, warnings } : { ok: true, inventory };
 }
 
 const NO_HOSTS_HINT: Record<InventoryFormat, string> = {

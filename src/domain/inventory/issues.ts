@@ -1,4 +1,5 @@
 // Collects located inventory issues so every parser can report all problems at once.
+import { escapeControl, quoteValue } from '../input/index.js';
 import type { InventoryIssue, SourcePosition } from './types.js';
 
 function positionKey(position: SourcePosition): string {
@@ -14,6 +15,7 @@ export class IssueList {
   readonly #issues: InventoryIssue[] = [];
   readonly #seen = new Set<string>();
   readonly #settled = new Set<string>();
+  readonly #warnings: InventoryIssue[] = [];
 
   add(position: SourcePosition, message: string): void {
     const at = positionKey(position);
@@ -34,21 +36,49 @@ export class IssueList {
     return this.#issues.length;
   }
 
+  /**
+   * Something mc accepts, as Ansible does, but that is likely a mistake (`ansible_prot`). Warnings
+   * do not make the inventory invalid; `--strict` turns them into errors.
+   */
+  warn(position: SourcePosition, message: string): void {
+    const key = `${positionKey(position)}\0${message}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.#warnings.push({ file: position.file, line: position.line, col: position.col, message });
+  }
+
+  /** Warnings, in the order sorted() uses. */
+  warnings(): InventoryIssue[] {
+    return sortIssues(this.#warnings);
+  }
+
   /** Issues grouped by file (in order of first report), then by line and column. */
   sorted(): InventoryIssue[] {
-    const fileOrder = new Map<string, number>();
-    for (const issue of this.#issues)
-      if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
-    return [...this.#issues].sort(
-      (a, b) =>
-        (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.col - b.col,
-    );
+    return sortIssues(this.#issues);
   }
+}
+
+function sortIssues(issues: InventoryIssue[]): InventoryIssue[] {
+  const fileOrder = new Map<string, number>();
+  for (const issue of issues) if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
+  return [...issues].sort(
+    (a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.col - b.col,
+  );
 }
 
 /** `file:line:col: message`, or just the message for whole-file issues (it names the file itself). */
 export function formatIssue(issue: InventoryIssue): string {
-  return issue.line === 0 ? issue.message : `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`;
+  // Messages quote what the file holds: escape it, so no issue can write a terminal escape.
+  const message = escapeControl(issue.message);
+  return issue.line === 0 ? message : `${escapeControl(issue.file)}:${issue.line}:${issue.col}: ${message}`;
+}
+
+/** `file:line:col: warning: message`, as compilers print a warning. */
+export function formatWarning(warning: InventoryIssue): string {
+  const message = escapeControl(warning.message);
+  return warning.line === 0
+    ? `warning: ${message}`
+    : `${escapeControl(warning.file)}:${warning.line}:${warning.col}: warning: ${message}`;
 }
 
 /** Optimal string alignment distance: Levenshtein plus adjacent transpositions ('uesr' is 1 from 'user'). */
@@ -86,16 +116,10 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   return best.distance <= tolerance ? best.candidate : undefined;
 }
 
-/** Values quoted in messages are cut here, so an issue stays one readable line. */
-const MAX_QUOTED_LENGTH = 60;
-
-/** Short description of a value for "got ..." in messages. */
+/** Short description of a value for "got ..." in messages: strings cut and escaped (quoteValue). */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') {
-    const shown = value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH - 3)}...` : value;
-    return JSON.stringify(shown);
-  }
+  if (typeof value === 'string') return quoteValue(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';

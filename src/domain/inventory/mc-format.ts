@@ -1,9 +1,10 @@
 // mc's own inventory format: YAML with `defaults`, `groups`, `hosts` and `cluster`, validated with zod.
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import * as z from 'zod';
 import { substituteEnvInYaml, type Environment } from './env.js';
 import { portNumber } from './host-patterns.js';
+import { addressProblem, showValue } from '../input/index.js';
 import { closestMatch, describeValue, type IssueList } from './issues.js';
 import type { GroupSpec, HostSpec, Inventory, InventorySources, SourcePosition } from './types.js';
 import {
@@ -47,6 +48,12 @@ const portSchema = z
 const nonEmptyString = (what: string) =>
   z.string({ error: `must be ${what}` }).refine((value) => value.trim() !== '', { error: `must be ${what}` });
 
+/** One host name or IP literal: never whitespace, an option (`-o...`) or shell syntax. */
+const addressField = nonEmptyString('a host name or IP address').refine(
+  (value) => value.trim() === '' || addressProblem(value) === undefined,
+  { error: 'must be one IPv4 or IPv6 address or host name (no spaces, options or shell syntax)' },
+);
+
 // OpenSSH reads yes/no; YAML `true`/`10` are written back the way ssh expects them.
 const sshOptionValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' })
@@ -79,7 +86,7 @@ const groupSchema = z.strictObject(
   { error: 'must be a map with hosts, children and connection settings' },
 );
 const hostSchema = z.strictObject(
-  { address: nonEmptyString('a host name or IP address').optional(), ...connectionFields },
+  { address: addressField.optional(), ...connectionFields },
   { error: 'must be a map of connection settings (or empty)' },
 );
 const inventorySchema = z.strictObject({
@@ -425,7 +432,7 @@ function allowedAlias(key: string, allowed: readonly string[]): string | undefin
 }
 
 function invalidKeyMessage(path: readonly PropertyKey[]): string {
-  const name = String(path.at(-1));
+  const name = showValue(String(path.at(-1)));
   if (path.length === 2 && path[0] === 'hosts') {
     return `invalid host name '${name}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
   }
@@ -545,7 +552,7 @@ function buildInventory(
     inventory.cluster = {
       value: data.cluster,
       origin: positionOf(source, entry?.keyNode ?? node),
-      positions: clusterPositions(source, node, issues),
+      ...clusterPositions(source, node, issues),
     };
   }
   return inventory;
@@ -556,22 +563,27 @@ const MAX_CLUSTER_DEPTH = 12;
 
 /**
  * Where every key and list item under `cluster:` is written, by dotted path relative to `cluster` (list items
- * by index: `systems.micro1.storage.ceph.0.path`): a map entry at its key, so that the same position serves a
- * complaint about the key and about its value, a list item at the item. Aliases and `<<` merges are followed
- * (a merged key points at its definition).
+ * by index: `systems.micro1.storage.ceph.0.path`). `positions`: a map entry whose value is a scalar at that
+ * value (a complaint about a value points at it), any other entry at its key, a list item at the item.
+ * `keys`: every map entry at its key (for complaints about the key itself). Aliases and `<<` merges are
+ * followed (a merged key points at its definition).
  */
 function clusterPositions(
   source: YamlFile,
   cluster: Node | null,
   issues: IssueList,
-): Record<string, SourcePosition> {
+): { positions: Record<string, SourcePosition>; keys: Record<string, SourcePosition> } {
   const positions: Record<string, SourcePosition> = {};
+  const keys: Record<string, SourcePosition> = {};
   const walk = (node: Node | null, path: (string | number)[]): void => {
     if (path.length > MAX_CLUSTER_DEPTH) return;
     const dotted = (segment: string | number): string => [...path, segment].join('.');
     if (isMap(node)) {
       for (const entry of mapEntries(source, node, issues)) {
-        positions[dotted(entry.key)] = positionOf(source, entry.keyNode);
+        keys[dotted(entry.key)] = positionOf(source, entry.keyNode);
+        positions[dotted(entry.key)] = isScalar(entry.value)
+          ? valuePosition(source, entry)
+          : positionOf(source, entry.keyNode);
         walk(entry.value, [...path, entry.key]);
       }
     } else if (isSeq(node)) {
@@ -583,5 +595,5 @@ function clusterPositions(
     }
   };
   walk(cluster, []);
-  return positions;
+  return { positions, keys };
 }

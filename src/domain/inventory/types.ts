@@ -61,10 +61,15 @@ export interface Inventory {
   groups: GroupSpec[];
   /**
    * mc format only: the raw `cluster:` section with its position, validated by src/domain/cluster. `positions`
-   * holds where each key and list item under it is written, by dotted path relative to `cluster` (see
-   * ClusterSpec.positions).
+   * holds where each value (a scalar's) or key (a map's or list's) and list item under it is written, `keys`
+   * where each key is, both by dotted path relative to `cluster` (see ClusterSpec.positions).
    */
-  cluster?: { value: unknown; origin: SourcePosition; positions: Record<string, SourcePosition> };
+  cluster?: {
+    value: unknown;
+    origin: SourcePosition;
+    positions: Record<string, SourcePosition>;
+    keys: Record<string, SourcePosition>;
+  };
 }
 
 /** The text of the files that make up an inventory; the loader does the I/O, parsers stay pure. */
@@ -75,4 +80,6 @@ export interface InventorySources {
   hostVars: { host: string; path: string; text: string }[];
 }
 
-export type InventoryResult = { ok: true; inventory: Inventory } | { ok: false; issues: InventoryIssue[] };
+/** `warnings`: likely mistakes mc accepts (a mistyped ansible_* variable), located like issues. */
+export type InventoryResult =
+  { ok: true; inventory: Inventory; warnings?: InventoryIssue[] } | { ok: false; issues: InventoryIssue[] };

@@ -1,6 +1,7 @@
 // YAML parsing with positions, shared by the mc format, Ansible YAML and group_vars/host_vars files.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Document, Node, Pair, ScalarTag, Tags, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import type { Document, LineCounter, Node, Pair, ScalarTag, Tags, YAMLMap } from 'yaml';
+import { DEFAULT_INPUT_LIMITS, parseBoundedYaml } from '../input/index.js';
 import type { IssueList } from './issues.js';
 import type { SourcePosition } from './types.js';
 
@@ -34,9 +35,6 @@ function withPyYamlBooleans(tags: Tags): Tags {
   });
 }
 
-/** Aliases in inventories are tiny; a large expansion count means a "billion laughs" document. */
-const MAX_ALIAS_COUNT = 1000;
-
 /**
  * Parses one YAML document. `version` is '1.1' for Ansible files (PyYAML semantics: yes/no are
  * booleans, 0755 is octal) and '1.2' for mc's own format. Syntax errors, unsupported tags and
@@ -48,22 +46,22 @@ export function parseYamlFile(
   version: '1.1' | '1.2',
   issues: IssueList,
 ): YamlFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const {
+    doc,
     lineCounter,
-    prettyErrors: false,
+    issues: parseIssues,
+    ok,
+    overLimit,
+  } = parseBoundedYaml(file, text, {
     uniqueKeys: false,
     merge: true,
     version,
-    // The library would otherwise print its warnings to stderr; they become issues below instead.
-    logLevel: 'error',
     ...(version === '1.1' ? { customTags: withPyYamlBooleans } : {}),
   });
-  const source: YamlFile = { file, doc, lineCounter, syntaxOk: doc.errors.length === 0 };
-  for (const error of doc.errors) {
-    const firstLine = error.message.split('\n')[0] ?? error.message;
-    issues.add(positionAt(source, error.pos[0]), `YAML syntax error: ${firstLine}`);
-  }
+  // Over a limit, the one issue is all there is to say: the rest of the document is not looked at.
+  const source: YamlFile = { file, doc, lineCounter, syntaxOk: ok };
+  for (const issue of parseIssues) issues.add(issue, issue.message);
+  if (overLimit) return source;
   for (const warning of doc.warnings) {
     // Local tags (!vault, !unsafe, ...) are judged one by one below, where their value is known.
     if (warning.code === 'TAG_RESOLVE_FAILED' && warning.message.includes('Unresolved tag: !')) continue;
@@ -198,7 +196,7 @@ function collectEntries(
 export function toPlain(source: YamlFile, node: Node | null, issues: IssueList): unknown {
   if (node === null) return null;
   try {
-    return node.toJS(source.doc, { maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    return node.toJS(source.doc, { maxAliasCount: DEFAULT_INPUT_LIMITS.maxAliasCount }) as unknown;
   } catch (error) {
     issues.add(positionOf(source, node), `invalid YAML value: ${(error as Error).message}`);
     return undefined;

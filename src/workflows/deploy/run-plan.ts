@@ -70,14 +70,22 @@ export async function runPhase(session: Session, phase: PlanPhase, run: RunState
  * A step that failed, as an event naming the host, the step and what to do next, and in the recap: the
  * host a transport failure names is unreachable (it or its link went away), the step's host failed otherwise.
  */
-export function reportFailure(session: Session, host: string, title: string, err: unknown, ms = 0): void {
+export function reportFailure(
+  session: Session,
+  host: string,
+  title: string,
+  err: unknown,
+  ms = 0,
+  /** What to run once the cause is fixed (day-2 commands name themselves). */
+  next = NEXT_STEP,
+): void {
   const message = withoutHostPrefix(host, err instanceof Error ? err.message : String(err));
   const cause =
     err instanceof TransportError
-      ? `${(err.hint ?? 'check that the host is reachable').replace(/, then run the command again$/, '')}, ${NEXT_STEP}`
+      ? `${(err.hint ?? 'check that the host is reachable').replace(/, then run the command again$/, '')}, ${next}`
       : err instanceof StepError && err.hint !== undefined
         ? err.hint
-        : `fix the cause on ${host}, ${NEXT_STEP}`;
+        : `fix the cause on ${host}, ${next}`;
   session.bus.emit({ type: 'step-failed', host, step: title, error: message, hint: cause, ms });
   // The host that went away may be another than the step's: the member that issues the join token.
   const lost = err instanceof TransportError ? (hostNamedBy(session, err) ?? host) : undefined;

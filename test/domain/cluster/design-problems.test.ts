@@ -65,7 +65,7 @@ describe('design problems: disks', () => {
         `    micro1: {storage: {local: ${BY_ID}7, ceph: [/dev/sdz]}}`,
       ]),
       [
-        `hosts.yaml:5:24: micro1: disk ${BY_ID}7 not found (${ELIGIBLE_LOCAL})`,
+        `hosts.yaml:5:31: micro1: disk ${BY_ID}7 not found (${ELIGIBLE_LOCAL})`,
         `hosts.yaml:5:90: micro1: disk /dev/sdz not found (${ELIGIBLE_LOCAL.replace('the local storage pool', 'Ceph')})`,
       ],
     );
@@ -111,7 +111,7 @@ describe('design problems: disks', () => {
         '    micro1: {storage: {local: /dev/vda, ceph: [/dev/disk/by-path/pci-0000:04:00.0-part1]}}',
       ]),
       [
-        `hosts.yaml:5:24: micro1: disk /dev/vda (vda) cannot be used for the local storage pool: holds the root filesystem (vda → vda1 mounted at /); has partitions: vda1, vda14, vda15, vda16; has mounted filesystems: / (vda1), /boot/efi (vda15), /boot (vda16) (${ELIGIBLE_LOCAL})`,
+        `hosts.yaml:5:31: micro1: disk /dev/vda (vda) cannot be used for the local storage pool: holds the root filesystem (vda → vda1 mounted at /); has partitions: vda1, vda14, vda15, vda16; has mounted filesystems: / (vda1), /boot/efi (vda15), /boot (vda16) (${ELIGIBLE_LOCAL})`,
         `hosts.yaml:5:48: micro1: disk /dev/disk/by-path/pci-0000:04:00.0-part1 is vda1, a partition on vda, not a whole disk (${ELIGIBLE_LOCAL.replace('the local storage pool', 'Ceph')})`,
       ],
     );
@@ -222,7 +222,7 @@ describe('design problems: host names, addresses', () => {
 
   it('31. a cluster address that is not on its host', async () => {
     assert.deepEqual(await problems(freshWorld(3), ['  systems:', '    micro1: {address: 10.1.123.99}']), [
-      "hosts.yaml:7:14: micro1: cluster address 10.1.123.99 is not configured on this host (its addresses: 10.1.123.11/24 on enp5s0) (set cluster.systems.micro1.address to one of the host's own addresses)",
+      "hosts.yaml:7:23: micro1: cluster address 10.1.123.99 is not configured on this host (its addresses: 10.1.123.11/24 on enp5s0) (set cluster.systems.micro1.address to one of the host's own addresses)",
     ]);
   });
 
@@ -237,7 +237,7 @@ describe('design problems: host names, addresses', () => {
         '  ovn: {ipv4_gateway: 10.1.200.1/24, ipv4_range: 10.1.200.100-10.1.200.200}',
       ]),
       [
-        "hosts.yaml:7:14: micro3: cluster address 10.1.124.13/24 is not in 10.1.123.0/24, the subnet of micro1's cluster address (the members talk over one subnet, and Ceph's networks default to it: set cluster.systems.micro3.address to an address in 10.1.123.0/24)",
+        "hosts.yaml:7:23: micro3: cluster address 10.1.124.13/24 is not in 10.1.123.0/24, the subnet of micro1's cluster address (the members talk over one subnet, and Ceph's networks default to it: set cluster.systems.micro3.address to an address in 10.1.123.0/24)",
       ],
     );
   });
@@ -275,8 +275,8 @@ describe('design problems: networks', () => {
         '  ovn: {ipv6_gateway: "fd42::1/64"}',
       ]),
       [
-        'hosts.yaml:7:36: micro1: uplink interface enp5s0 cannot carry the OVN uplink: it has addresses other than IPv6 link-local: 10.1.123.11/24; carries the management address 10.1.123.11 (eligible: enp6s0)',
-        'hosts.yaml:8:14: micro2: uplink interface enp9s0 does not exist on this host (eligible: enp6s0)',
+        'hosts.yaml:7:58: micro1: uplink interface enp5s0 cannot carry the OVN uplink: it has addresses other than IPv6 link-local: 10.1.123.11/24; carries the management address 10.1.123.11 (eligible: enp6s0)',
+        'hosts.yaml:8:36: micro2: uplink interface enp9s0 does not exist on this host (eligible: enp6s0)',
       ],
     );
   });
@@ -297,7 +297,7 @@ describe('design problems: networks', () => {
         '  ovn: {ipv6_gateway: "fd42::1/64"}',
       ]),
       [
-        `hosts.yaml:7:14: micro2: No available interface found for OVN underlay IP "10.3.123.12" (the underlay IP must be one of the host's addresses: 10.1.123.12/24 (enp5s0))`,
+        `hosts.yaml:7:31: micro2: No available interface found for OVN underlay IP "10.3.123.12" (the underlay IP must be one of the host's addresses: 10.1.123.12/24 (enp5s0))`,
       ],
     );
   });
@@ -308,8 +308,8 @@ describe('design problems: networks', () => {
         '  ovn: {ipv4_gateway: 10.1.123.1/24, ipv4_range: 10.1.123.12-10.1.123.20}',
       ]),
       [
-        'hosts.yaml:6:38: micro2: UPLINK ipv4.ovn.ranges must not include system address "10.1.123.12" (OVN gives the range\'s addresses to its routers: choose a range no host uses)',
-        'hosts.yaml:6:38: micro3: UPLINK ipv4.ovn.ranges must not include system address "10.1.123.13" (OVN gives the range\'s addresses to its routers: choose a range no host uses)',
+        'hosts.yaml:6:50: micro2: UPLINK ipv4.ovn.ranges must not include system address "10.1.123.12" (OVN gives the range\'s addresses to its routers: choose a range no host uses)',
+        'hosts.yaml:6:50: micro3: UPLINK ipv4.ovn.ranges must not include system address "10.1.123.13" (OVN gives the range\'s addresses to its routers: choose a range no host uses)',
       ],
     );
   });
@@ -323,7 +323,7 @@ describe('design problems: networks', () => {
       found,
       ['micro1', 'micro2'].map(
         (host) =>
-          `hosts.yaml:6:10: ${host}: Not enough network interfaces found with an IP within the given CIDR subnet on "${host}". You need at least one interface per cluster member. (give ${host} an address in 10.2.123.0/24, or change ceph.public_network)`,
+          `hosts.yaml:6:26: ${host}: Not enough network interfaces found with an IP within the given CIDR subnet on "${host}". You need at least one interface per cluster member. (give ${host} an address in 10.2.123.0/24, or change ceph.public_network)`,
       ),
     );
   });
@@ -513,7 +513,7 @@ describe('design problems: snaps and services already there', () => {
         'hosts.yaml:4:3: micro3: host name is "server3", not "micro3" as in the inventory',
         'micro2: microceph is installed from reef/stable, not squid/stable',
         "micro3: clock is 60.0 s ahead of micro1's",
-        'hosts.yaml:7:14: micro1: cluster address 10.1.123.99 is not configured on this host',
+        'hosts.yaml:7:23: micro1: cluster address 10.1.123.99 is not configured on this host',
         'hosts.yaml:8:21: Failed to find at least 1 disks for filter "size > 100GiB"',
       ],
     );

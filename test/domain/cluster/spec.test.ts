@@ -13,9 +13,10 @@ import { inventoryOf, inventoryText, specIssues, specOf } from './support.js';
 const issues = (...cluster: string[]): string[] => specIssues(inventoryText(3, 'cluster:', ...cluster));
 
 describe('cluster spec: the full example', () => {
-  const spec = specOf(
-    inventoryOf(readFileSync(new URL('../../fixtures/cluster/full.yaml', import.meta.url), 'utf8')),
+  const inventory = inventoryOf(
+    readFileSync(new URL('../../fixtures/cluster/full.yaml', import.meta.url), 'utf8'),
   );
+  const spec = specOf(inventory);
   const at = (line: number, col: number) => ({ file: 'hosts.yaml', line, col });
 
   it('reads every key', () => {
@@ -40,7 +41,16 @@ describe('cluster spec: the full example', () => {
       local: [
         { find: 'size > 5GiB', findMin: 1, findMax: 3, wipe: false, encrypt: false, origin: at(39, 13) },
       ],
-      ceph: [{ find: 'device_id == *lxd_disk3', findMin: 1, wipe: true, encrypt: false, origin: at(40, 12) }],
+      ceph: [
+        {
+          find: 'device_id == *lxd_disk3',
+          findMin: 1,
+          findMax: 3,
+          wipe: true,
+          encrypt: false,
+          origin: at(40, 12),
+        },
+      ],
     });
     assert.deepEqual(spec.systems[0], {
       host: 'micro1',
@@ -74,7 +84,9 @@ describe('cluster spec: the full example', () => {
 
   it('keeps the positions of what is written, and positionIn falls back to the nearest ancestor', () => {
     assert.deepEqual(spec.origin, at(7, 1));
-    assert.deepEqual(spec.positions['ovn.ipv4_range'], at(44, 5));
+    // A scalar's position is its value's (complaints point at the value); its key's is kept apart.
+    assert.deepEqual(spec.positions['ovn.ipv4_range'], at(44, 17));
+    assert.deepEqual(inventory.cluster?.keys['ovn.ipv4_range'], at(44, 5));
     assert.deepEqual(spec.positions['systems.micro1.storage.ceph.0'], at(25, 13));
     assert.deepEqual(positionIn(spec, 'systems.micro3.storage.local'), at(33, 5));
     assert.deepEqual(positionIn(spec, 'nothing.here'), spec.origin);
@@ -159,12 +171,12 @@ describe('cluster spec: static problems', () => {
         '  ceph: {cephfs: yes}',
       ),
       [
-        'hosts.yaml:6:14: cluster.channels.lxd: must be a snap channel in quotes (YAML reads 5.21 as a number), got 5.21',
+        'hosts.yaml:6:19: cluster.channels.lxd: must be a snap channel in quotes (YAML reads 5.21 as a number), got 5.21',
         'hosts.yaml:6:25: cluster.channels.microceph: must be a snap channel, got a list',
-        'hosts.yaml:7:3: cluster.lxd_min_version: must be a version such as "5.21" in quotes (YAML reads 5.21 as a number), got 5.21',
-        'hosts.yaml:8:14: cluster.services.microceph: must be true or false, got "no"',
-        'hosts.yaml:9:43: cluster.storage.local.0.find_min: must be a whole number, got -1',
-        'hosts.yaml:10:10: cluster.ceph.cephfs: must be true or false, got "yes"',
+        'hosts.yaml:7:20: cluster.lxd_min_version: must be a version such as "5.21" in quotes (YAML reads 5.21 as a number), got 5.21',
+        'hosts.yaml:8:25: cluster.services.microceph: must be true or false, got "no"',
+        'hosts.yaml:9:53: cluster.storage.local.0.find_min: must be a whole number, got -1',
+        'hosts.yaml:10:18: cluster.ceph.cephfs: must be true or false, got "yes"',
       ],
     );
   });
@@ -179,7 +191,7 @@ describe('cluster spec: static problems', () => {
     assert.deepEqual(
       issues('  initiator: mirco1', '  systems:', '    micro4: {}', '    web1: {address: x}'),
       [
-        "hosts.yaml:6:3: cluster.initiator: 'mirco1' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2, micro3)",
+        "hosts.yaml:6:14: cluster.initiator: 'mirco1' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2, micro3)",
         "hosts.yaml:8:5: cluster.systems: 'micro4' is not an inventory host (did you mean 'micro1'? inventory hosts: micro1, micro2, micro3)",
         "hosts.yaml:9:5: cluster.systems: 'web1' is not an inventory host (inventory hosts: micro1, micro2, micro3)",
       ],
@@ -190,9 +202,9 @@ describe('cluster spec: static problems', () => {
     assert.deepEqual(
       issues('  channels: {lxd: 5.21//stable, microovn: "24.03/stabel"}', '  lxd_min_version: "5"'),
       [
-        'hosts.yaml:6:14: cluster.channels.lxd: "5.21//stable" is not a snap channel (write track/risk, e.g. 5.21/stable)',
-        'hosts.yaml:6:33: cluster.channels.microovn: "24.03/stabel" is not a snap channel (write track/risk, e.g. 24.03/stable)',
-        'hosts.yaml:7:3: cluster.lxd_min_version: must be major.minor such as "5.21", got "5"',
+        'hosts.yaml:6:19: cluster.channels.lxd: "5.21//stable" is not a snap channel (write track/risk, e.g. 5.21/stable)',
+        'hosts.yaml:6:43: cluster.channels.microovn: "24.03/stabel" is not a snap channel (write track/risk, e.g. 24.03/stable)',
+        'hosts.yaml:7:20: cluster.lxd_min_version: must be major.minor such as "5.21", got "5"',
       ],
     );
   });
@@ -207,15 +219,15 @@ describe('cluster spec: static problems', () => {
         '  storage: {local: [{find: "size > 1GiB"}]}',
       ),
       [
-        'hosts.yaml:7:14: cluster.systems.micro1.address: "10.1.123.300" is not an IP address',
-        'hosts.yaml:7:37: Invalid underlay IP "10.3.0" (write the address of this host on the underlay network, e.g. 10.3.123.10)',
-        'hosts.yaml:8:14: cluster.systems.micro2.address: 127.0.0.1 is a loopback address; the cluster address must be a global unicast address',
+        'hosts.yaml:7:23: cluster.systems.micro1.address: "10.1.123.300" is not an IP address',
+        'hosts.yaml:7:54: Invalid underlay IP "10.3.0" (write the address of this host on the underlay network, e.g. 10.3.123.10)',
+        'hosts.yaml:8:23: cluster.systems.micro2.address: 127.0.0.1 is a loopback address; the cluster address must be a global unicast address',
       ],
     );
     assert.deepEqual(
       issues('  systems:', '    micro1: {address: 10.1.123.11}', '    micro2: {address: 10.1.123.11}'),
       [
-        'hosts.yaml:8:14: cluster.systems.micro2.address: 10.1.123.11 is also the address of micro1 (each host needs its own cluster address)',
+        'hosts.yaml:8:23: cluster.systems.micro2.address: 10.1.123.11 is also the address of micro1 (each host needs its own cluster address)',
       ],
     );
   });
@@ -223,7 +235,7 @@ describe('cluster spec: static problems', () => {
   it('8. OVN: a range without gateway, and an ovn section without any gateway', () => {
     assert.deepEqual(issues('  ovn: {ipv4_range: 10.1.124.100-10.1.124.254, dns_servers: [10.1.124.1]}'), [
       'hosts.yaml:6:3: Either the IPv4 or IPv6 gateway has to be set on the uplink network (set ovn.ipv4_gateway with ovn.ipv4_range, or ovn.ipv6_gateway; or remove ovn: to use a FAN network)',
-      'hosts.yaml:6:9: Cannot specify IPv4 range without IPv4 gateway (set ovn.ipv4_gateway, the uplink gateway with its prefix, e.g. 10.1.124.1/24)',
+      'hosts.yaml:6:21: Cannot specify IPv4 range without IPv4 gateway (set ovn.ipv4_gateway, the uplink gateway with its prefix, e.g. 10.1.124.1/24)',
     ]);
   });
 
@@ -237,29 +249,29 @@ describe('cluster spec: static problems', () => {
         '    dns_servers: 10.1.124.1, dns.example.com',
       ),
       [
-        'hosts.yaml:7:5: Invalid ipv4.gateway "10.1.124.0/24": 10.1.124.0 is the network address (write the gateway\'s own address with the prefix, e.g. 10.1.124.1/24)',
-        'hosts.yaml:8:5: Invalid ipv6.gateway "10.1.0.1/24": not an IPv6 address with a prefix length (write the gateway\'s address on the uplink network with its prefix, e.g. fd42:1:1234:1234::1/64)',
-        'hosts.yaml:9:5: Invalid IPv4 range (must be of the form <ip>-<ip>) (e.g. 10.1.124.100-10.1.124.254)',
-        'hosts.yaml:10:5: Invalid dns.nameservers: Invalid IP "dns.example.com" (list IP addresses, e.g. "10.1.124.1,8.8.8.8")',
+        'hosts.yaml:7:19: Invalid ipv4.gateway "10.1.124.0/24": 10.1.124.0 is the network address (write the gateway\'s own address with the prefix, e.g. 10.1.124.1/24)',
+        'hosts.yaml:8:19: Invalid ipv6.gateway "10.1.0.1/24": not an IPv6 address with a prefix length (write the gateway\'s address on the uplink network with its prefix, e.g. fd42:1:1234:1234::1/64)',
+        'hosts.yaml:9:17: Invalid IPv4 range (must be of the form <ip>-<ip>) (e.g. 10.1.124.100-10.1.124.254)',
+        'hosts.yaml:10:18: Invalid dns.nameservers: Invalid IP "dns.example.com" (list IP addresses, e.g. "10.1.124.1,8.8.8.8")',
       ],
     );
     assert.deepEqual(issues('  ovn: {ipv4_gateway: 10.1.124.1/24}'), [
-      'hosts.yaml:6:9: ovn.ipv4_gateway needs ovn.ipv4_range: the addresses OVN routers take on the uplink (add ipv4_range: FIRST-LAST inside 10.1.124.0/24, not containing the gateway)',
+      'hosts.yaml:6:23: ovn.ipv4_gateway needs ovn.ipv4_range: the addresses OVN routers take on the uplink (add ipv4_range: FIRST-LAST inside 10.1.124.0/24, not containing the gateway)',
     ]);
   });
 
   it('10. OVN: a range outside the gateway subnet', () => {
     assert.deepEqual(issues('  ovn: {ipv4_gateway: 10.1.124.1/24, ipv4_range: 10.1.125.100-10.1.125.254}'), [
-      'hosts.yaml:6:38: Invalid ipv4.ovn.ranges "10.1.125.100-10.1.125.254": the range is not inside the gateway\'s subnet 10.1.124.0/24 (choose free addresses of 10.1.124.0/24, the uplink network)',
+      'hosts.yaml:6:50: Invalid ipv4.ovn.ranges "10.1.125.100-10.1.125.254": the range is not inside the gateway\'s subnet 10.1.124.0/24 (choose free addresses of 10.1.124.0/24, the uplink network)',
     ]);
   });
 
   it('11. OVN: a range containing the gateway, and a range written backwards', () => {
     assert.deepEqual(issues('  ovn: {ipv4_gateway: 10.1.124.1/24, ipv4_range: 10.1.124.1-10.1.124.254}'), [
-      'hosts.yaml:6:38: UPLINK ipv4.ovn.ranges must not include gateway address "10.1.124.1" (start the range after 10.1.124.1 or end it before)',
+      'hosts.yaml:6:50: UPLINK ipv4.ovn.ranges must not include gateway address "10.1.124.1" (start the range after 10.1.124.1 or end it before)',
     ]);
     assert.deepEqual(issues('  ovn: {ipv4_gateway: 10.1.124.1/24, ipv4_range: 10.1.124.254-10.1.124.100}'), [
-      'hosts.yaml:6:38: Invalid ipv4.ovn.ranges "10.1.124.254-10.1.124.100": 10.1.124.254 comes after 10.1.124.100 (write the lower address first)',
+      'hosts.yaml:6:50: Invalid ipv4.ovn.ranges "10.1.124.254-10.1.124.100": 10.1.124.254 comes after 10.1.124.100 (write the lower address first)',
     ]);
   });
 
@@ -287,7 +299,7 @@ describe('cluster spec: static problems', () => {
         '    micro3: {ovn_uplink_interface: enp6s0}',
       ),
       [
-        'hosts.yaml:7:14: Either the IPv4 or IPv6 gateway has to be set on the uplink network (add ovn: with ipv4_gateway and ipv4_range, or ipv6_gateway)',
+        'hosts.yaml:7:36: Either the IPv4 or IPv6 gateway has to be set on the uplink network (add ovn: with ipv4_gateway and ipv4_range, or ipv6_gateway)',
       ],
     );
   });
@@ -305,12 +317,12 @@ describe('cluster spec: static problems', () => {
         '      - {find: "size > 1GiB", find_min: 3, find_max: 2}',
       ),
       [
-        'hosts.yaml:8:10: Received empty remote disk filter (write an LXD filter such as "size > 5GiB" over the fields of lxc query /1.0/resources)',
-        'hosts.yaml:8:33: Invalid remote storage filter constraints find_max (1) must be larger than find_min (2)',
+        'hosts.yaml:8:16: Received empty remote disk filter (write an LXD filter such as "size > 5GiB" over the fields of lxc query /1.0/resources)',
+        'hosts.yaml:8:43: Invalid remote storage filter constraints find_max (1) must be larger than find_min (2)',
         'hosts.yaml:9:9: Remote storage filter cannot be defined with find_min less than 1 (set find_min to the number of disks the filter must find across all hosts, e.g. 3)',
-        'hosts.yaml:10:10: cluster.storage.ceph.2.find: invalid filter "sise > 2GiB": unknown field "sise" (did you mean "size"?)',
-        'hosts.yaml:12:10: cluster.storage.local.0.find: invalid filter "size >": clause "size >" has no value',
-        'hosts.yaml:13:44: Invalid local storage filter constraints find_max (2) larger than find_min (3)',
+        'hosts.yaml:10:16: cluster.storage.ceph.2.find: invalid filter "sise > 2GiB": unknown field "sise" (did you mean "size"?)',
+        'hosts.yaml:12:16: cluster.storage.local.0.find: invalid filter "size >": clause "size >" has no value',
+        'hosts.yaml:13:54: Invalid local storage filter constraints find_max (2) larger than find_min (3)',
       ],
     );
   });
@@ -341,8 +353,8 @@ describe('cluster spec: static problems', () => {
 
   it('17. Ceph networks without Ceph disks, and invalid ones', () => {
     assert.deepEqual(issues('  ceph: {public_network: 10.2.123.0/24, internal_network: 10.2.123.0/24}'), [
-      'hosts.yaml:6:10: Cannot specify a Ceph public network without Ceph storage disks (add Ceph disks with systems.<host>.storage.ceph or a storage.ceph filter, or remove it)',
-      'hosts.yaml:6:41: Cannot specify a Ceph internal network without Ceph storage disks (add Ceph disks with systems.<host>.storage.ceph or a storage.ceph filter, or remove it)',
+      'hosts.yaml:6:26: Cannot specify a Ceph public network without Ceph storage disks (add Ceph disks with systems.<host>.storage.ceph or a storage.ceph filter, or remove it)',
+      'hosts.yaml:6:59: Cannot specify a Ceph internal network without Ceph storage disks (add Ceph disks with systems.<host>.storage.ceph or a storage.ceph filter, or remove it)',
     ]);
     assert.deepEqual(
       issues(
@@ -350,8 +362,8 @@ describe('cluster spec: static problems', () => {
         '  storage: {ceph: [{find: "size > 1GiB", find_min: 3}]}',
       ),
       [
-        'hosts.yaml:6:10: Invalid Ceph public network subnet: Not an IP network address "10.2.123.1" (write a subnet such as 10.2.123.0/24)',
-        'hosts.yaml:6:38: cluster.ceph.internal_network: 10.2.123.7/32 holds a single address (give the subnet every member has an address in, e.g. 10.2.123.0/24)',
+        'hosts.yaml:6:26: Invalid Ceph public network subnet: Not an IP network address "10.2.123.1" (write a subnet such as 10.2.123.0/24)',
+        'hosts.yaml:6:56: cluster.ceph.internal_network: 10.2.123.7/32 holds a single address (give the subnet every member has an address in, e.g. 10.2.123.0/24)',
       ],
     );
   });
@@ -366,7 +378,7 @@ describe('cluster spec: static problems', () => {
         '  ceph: {cephfs: true}',
       ),
       [
-        'hosts.yaml:8:14: cluster.systems.micro1.ovn_uplink_interface: configures MicroOVN, which services.microovn disables (remove it, or set services.microovn: true)',
+        'hosts.yaml:8:36: cluster.systems.micro1.ovn_uplink_interface: configures MicroOVN, which services.microovn disables (remove it, or set services.microovn: true)',
         'hosts.yaml:8:54: cluster.systems.micro1.storage.ceph: configures MicroCeph, which services.microceph disables (remove it, or set services.microceph: true)',
         'hosts.yaml:9:3: cluster.ovn: configures MicroOVN, which services.microovn disables (remove it, or set services.microovn: true)',
         'hosts.yaml:10:3: cluster.ceph: configures MicroCeph, which services.microceph disables (remove it, or set services.microceph: true)',
@@ -385,7 +397,7 @@ describe('cluster spec: static problems', () => {
         '  storage: {local: [{find: "size > 1GiB"}]}',
       ),
       [
-        'hosts.yaml:10:26: micro1: disk /dev/sdb is given twice (first at line 9, column 9) (a disk can back only one pool or OSD)',
+        'hosts.yaml:10:26: micro1: disk /dev/sdb is given twice (first at line 9, column 16) (a disk can back only one pool or OSD)',
         'hosts.yaml:10:36: cluster.systems.micro1.storage.ceph.2: "sdd" is not a device path (write /dev/disk/by-id/NAME as mc probe lists it, /dev/disk/by-path/NAME or /dev/NAME)',
       ],
     );
@@ -399,7 +411,7 @@ describe('cluster spec: static problems', () => {
     );
     assert.deepEqual(
       found.map((line) => line.split(': ')[0]),
-      ['hosts.yaml:6:38', 'hosts.yaml:7:3', 'hosts.yaml:8:14'],
+      ['hosts.yaml:6:50', 'hosts.yaml:7:14', 'hosts.yaml:8:19'],
     );
   });
 

@@ -85,18 +85,19 @@ describe('mc format: features', () => {
     ]);
   });
 
-  it('keeps the cluster section raw, with the position of its key and of everything under it', () => {
+  it('keeps the cluster section raw, with the position of its key, of every value and of every key under it', () => {
     const at = (line: number, col: number) => ({ file: 'mc-full.yaml', line, col });
     assert.deepEqual(inventory.cluster, {
       value: { name: 'lab', members: ['node1', 'node2', 'node3'] },
       origin: at(50, 1),
       positions: {
-        name: at(51, 3),
+        name: at(51, 9),
         members: at(52, 3),
         'members.0': at(52, 13),
         'members.1': at(52, 20),
         'members.2': at(52, 27),
       },
+      keys: { name: at(51, 3), members: at(52, 3) },
     });
   });
 
@@ -194,7 +195,7 @@ describe('mc format: errors', () => {
 
   it('cuts long values quoted in messages, so each issue stays one line', () => {
     assert.deepEqual(issues('hosts:', '  node1:', `    port: "${'9'.repeat(30)}x${'9'.repeat(30)}"`), [
-      `hosts.yaml:3:11: hosts.node1.port: must be an integer from 1 to 65535, got "${'9'.repeat(30)}x${'9'.repeat(26)}..."`,
+      `hosts.yaml:3:11: hosts.node1.port: must be an integer from 1 to 65535, got "${'9'.repeat(30)}x${'9'.repeat(29)}… (61 bytes)"`,
     ]);
   });
 

@@ -38,6 +38,7 @@ import { createNetwork, deleteNetwork, updateNetworkDescription } from '../lxd-n
 import { profilePut, updateProfile, type ProfilePut } from '../lxd-profiles.js';
 import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool } from '../lxd-storage.js';
 import type { Machine } from '../machine.js';
+import { deleteCustomVolume, forceRemoveLxdMember } from '../member-remove.js';
 import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
 import type { World } from '../world.js';
 import {
@@ -282,8 +283,11 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
         run: (call) => {
           checkArgs(call, app, 1, 1);
           const name = parseRemote(call.args[0] as string);
-          if (flagBool(call, 'force')) throw new NotModelledError('lxc cluster remove --force');
-          removeLxdMember(world, machine, name);
+          if (flagBool(call, 'force')) {
+            // Without --yes lxc asks on the terminal first (lxc/cluster.go promptConfirmation).
+            if (!flagBool(call, 'yes')) throw new NotModelledError('lxc cluster remove --force prompting');
+            forceRemoveLxdMember(world, machine, name);
+          } else removeLxdMember(world, machine, name);
           if (!quiet(call)) call.out.println(`Member ${name} removed`);
         },
       },
@@ -568,11 +572,25 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
               if (!quiet(call)) call.out.println(`Storage volume ${volume} created`);
             },
           },
+          {
+            name: 'delete',
+            aliases: ['rm'],
+            use: '[<remote>:]<pool> <volume>',
+            short: 'Delete custom storage volumes',
+            flags: [TARGET_FLAG],
+            run: (call) => {
+              checkArgs(call, app, 2, 2);
+              const pool = requireName(call.args[0] as string, 'Missing pool name');
+              const volume = call.args[1] as string;
+              if (volume.includes('/')) throw new NotModelledError('storage volume names with a type prefix');
+              deleteCustomVolume(world, targetMachine(call).host, pool, volume);
+              if (!quiet(call)) call.out.println(`Storage volume ${volume} deleted`);
+            },
+          },
           ...[
             ['attach', 'Attach new custom storage volumes to instances'],
             ['attach-profile', 'Attach new custom storage volumes to profiles'],
             ['copy', 'Copy custom storage volumes'],
-            ['delete', 'Delete custom storage volumes'],
             ['detach', 'Detach custom storage volumes from instances'],
             ['detach-profile', 'Detach custom storage volumes from profiles'],
             ['edit', 'Edit storage volume configurations as YAML'],
@@ -592,7 +610,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
             unmodelled(
               name as string,
               short as string,
-              name === 'delete' ? ['rm'] : name === 'list' ? ['ls'] : name === 'copy' ? ['cp'] : [],
+              name === 'list' ? ['ls'] : name === 'copy' ? ['cp'] : [],
             ),
           ),
         ],

@@ -31,6 +31,7 @@ import {
   type ProgramResult,
 } from '../program.js';
 import { getMachine } from '../world.js';
+import { registerClusterRemove } from './cluster-remove.js';
 import { microclusterCli } from './microcluster-cli.js';
 
 /** Keys of microceph's cluster config table (microceph/ceph/config.go GetConstConfigTable), RO marked. */
@@ -47,7 +48,8 @@ const unsupportedKey = (key: string): string =>
 
 function buildApp(ctx: ProgramContext): CobraApp {
   const { world, machine } = ctx;
-  const { app, command, waitready, notModelled, clusterList } = microclusterCli(ctx, { name: 'microceph' });
+  const cli = microclusterCli(ctx, { name: 'microceph' });
+  const { app, command, waitready, notModelled, clusterList } = cli;
 
   command(
     'cluster bootstrap',
@@ -333,13 +335,13 @@ function buildApp(ctx: ProgramContext): CobraApp {
   });
 
   waitready([{ name: 'timeout', type: 'int' }]);
+  registerClusterRemove(cli, ctx, 'microceph');
 
   notModelled([
     ['init', 'Initializes the MicroCeph cluster interactively'],
     ['enable', 'Enables a feature or service on the cluster'],
     ['disable', 'Disables a feature on the cluster'],
     ['disk remove', 'Remove a Ceph disk (OSD)'],
-    ['cluster remove', 'Removes a server from the cluster'],
     ['cluster sql', 'Runs a SQL query against the cluster database'],
     ['cluster maintenance', 'Enter or exit the maintenance mode'],
     ['client', 'Manage the MicroCeph clients'],

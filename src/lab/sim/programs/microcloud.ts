@@ -15,19 +15,21 @@ import {
   type ProgramContext,
   type ProgramResult,
 } from '../program.js';
+import { registerClusterRemove } from './cluster-remove.js';
 import { microclusterCli } from './microcluster-cli.js';
 
 const ERROR_PREFIX = '⨯ Error: ';
 
 function buildApp(ctx: ProgramContext): CobraApp {
   const { world, machine } = ctx;
-  const { app, command, waitready, notModelled } = microclusterCli(ctx, {
+  const cli = microclusterCli(ctx, {
     name: 'microcloud',
     errorPrefix: ERROR_PREFIX,
     extraGlobalFlags: [{ name: 'no-color', type: 'bool' }],
     commandErrors: [CloudError],
     versionOf: (snapVersion) => snapVersion.split('-')[0] ?? '',
   });
+  const { app, command, waitready, notModelled } = cli;
 
   command(
     'preseed',
@@ -104,13 +106,13 @@ function buildApp(ctx: ProgramContext): CobraApp {
   );
 
   waitready([{ name: 'timeout', short: 't', type: 'int' }]);
+  registerClusterRemove(cli, ctx, 'microcloud', 'Remove the specified member from MicroCloud');
 
   notModelled([
     'init',
     'add',
     'join',
     'remove',
-    'cluster remove',
     'cluster recover',
     'service list',
     'service add',

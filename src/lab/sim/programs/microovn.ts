@@ -20,6 +20,7 @@ import {
   type ProgramContext,
   type ProgramResult,
 } from '../program.js';
+import { registerClusterRemove } from './cluster-remove.js';
 import { microclusterCli } from './microcluster-cli.js';
 
 /** OVN database schema versions of OVN 24.03 as `microovn status` reports them (§10.8). */
@@ -28,7 +29,8 @@ const SB_SCHEMA = '20.33.0';
 
 function buildApp(ctx: ProgramContext): CobraApp {
   const { world, machine } = ctx;
-  const { app, command, waitready, notModelled, clusterList } = microclusterCli(ctx, { name: 'microovn' });
+  const cli = microclusterCli(ctx, { name: 'microovn' });
+  const { app, command, waitready, notModelled, clusterList } = cli;
 
   command('cluster bootstrap', 'bootstrap', 'Sets up a new cluster', [], async (parsed, out, self) => {
     if (parsed.positionals.length !== 0) return cobraHelp(app, self, out);
@@ -108,7 +110,8 @@ function buildApp(ctx: ProgramContext): CobraApp {
 
   waitready([]);
 
-  notModelled(['init', 'cluster remove', 'cluster sql', 'certificates', 'config', 'enable', 'disable']);
+  registerClusterRemove(cli, ctx, 'microovn');
+  notModelled(['init', 'cluster sql', 'certificates', 'config', 'enable', 'disable']);
   return app;
 }
 
