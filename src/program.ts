@@ -13,6 +13,7 @@ import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
 import { preseedCommand } from './commands/preseed.js';
 import { probeCommand } from './commands/probe.js';
+import { playbookCommand } from './commands/playbook.js';
 import { removeCommand } from './commands/remove.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(inventoryCommand(io, setExit));
   program.addCommand(pingCommand(io, setExit));
   program.addCommand(runCommand(io, setExit));
+  program.addCommand(playbookCommand(io, setExit));
   program.addCommand(probeCommand(io, setExit));
   program.addCommand(planCommand(io, setExit));
   program.addCommand(deployCommand(io, setExit));

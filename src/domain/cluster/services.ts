@@ -1,7 +1,13 @@
 // The services' snaps and states: channels and versions (§7), LXD's version floor, daemons that cannot be
 // asked, an LXD initialised by hand (§1.1 point 1), and clusters the hosts already belong to (§1.1 point 6).
 
-import { findSnap, type InstalledSnap, type LxdState, type MicroclusterState } from '../facts/index.js';
+import {
+  describeServiceFailure,
+  findSnap,
+  type InstalledSnap,
+  type LxdState,
+  type MicroclusterState,
+} from '../facts/index.js';
 import type { DesignContext, HostContext } from './context.js';
 import { listWords } from './issues.js';
 import { SERVICE_LABELS, snapsOf, type SnapName } from './types.js';
@@ -116,6 +122,11 @@ export function checkServiceStates(ctx: DesignContext): void {
         ctx.issues.add(`${label}: \`${state.command}\` failed: ${state.message}`, {
           host: host.name,
           hint: `mc cannot tell whether ${label} is set up; fix it on the host, then run again`,
+        });
+      } else if (state.state === 'not answering') {
+        // No host prefix: the sentence names the host itself.
+        ctx.issues.add(describeServiceFailure(label, host.name, state), {
+          hint: `its daemon is hung or stopped: look at \`sudo snap logs ${snap}\` on ${host.name}, restart it (sudo snap restart ${snap}), then run again`,
         });
       } else if (state.state === 'not running') {
         ctx.issues.add(`${label} is installed but its daemon is not running: ${state.message}`, {
