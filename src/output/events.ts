@@ -20,6 +20,8 @@ export type McEvent =
   | { type: 'step-done'; host?: string; step: string; changed?: boolean; summary?: string; ms: number }
   | { type: 'step-failed'; host?: string; step: string; error: string; hint?: string; ms: number }
   | { type: 'step-skipped'; host?: string; step: string; reason: string }
+  /** A remote command that failed, as mc ran it (a script, often): for the log file only, never the screen. */
+  | { type: 'command'; host: string; step: string; command: string }
   | { type: 'warning'; host?: string; message: string }
   /** mc playbook: a play begins on its hosts. */
   | { type: 'play-start'; play: string; hosts: string[] }

@@ -41,6 +41,8 @@ export function plainLines(event: TimedEvent): string[] {
       ];
     case 'step-skipped':
       return [`${WHO(event.host)}skipped: ${event.step}: ${event.reason}`];
+    case 'command':
+      return [];
     case 'warning':
       return [`${WHO(event.host)}WARNING: ${event.message}`];
     case 'play-start':

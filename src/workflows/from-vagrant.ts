@@ -36,8 +36,6 @@ export interface FromVagrantOptions {
   run: Pick<RunOptions, 'output' | 'timeout' | 'connectTimeout' | 'connectRetries' | 'forks' | 'logFile'>;
   /** The network behind the uplink NICs; undefined: no OVN uplink (MicroCloud's FAN fallback). */
   uplinkNetwork?: UplinkNetwork;
-  /** Offer veth NICs as uplinks: the test labs' NICs are veth pairs. */
-  allowVeth?: boolean;
 }
 
 export interface FromVagrantResult {
@@ -91,7 +89,7 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
           await ping(run.session);
           return undefined;
         }
-        return probe(run.session, { allowVeth: options.allowVeth === true });
+        return probe(run.session, { allowVeth: false });
       })(),
     );
     const ok = await run.finish();
@@ -118,7 +116,7 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
     });
     if (probes !== undefined) {
       const facts = new Map([...probes].map(([host, probed]) => [host, probed.facts]));
-      problems.push(...(await designProblems(scratch, inventory, facts, options.allowVeth === true, io)));
+      problems.push(...(await designProblems(scratch, inventory, facts, io)));
     }
     return { inventory, notes, problems };
   } finally {
@@ -132,7 +130,6 @@ async function designProblems(
   scratch: string,
   text: string,
   facts: Map<string, HostFacts>,
-  allowVeth: boolean,
   io: Io,
 ): Promise<string[]> {
   const file = join(scratch, 'with-cluster.yaml');
@@ -143,7 +140,7 @@ async function designProblems(
   if (!loaded.ok) return loaded.issues.map(formatIssue).map(named);
   const spec = parseClusterSpec(loaded.inventory);
   if (!spec.ok) return spec.issues.map(formatDeployIssue).map(named);
-  const design = designCluster(loaded.inventory, spec.spec, facts, { allowVeth });
+  const design = designCluster(loaded.inventory, spec.spec, facts);
   return design.ok ? [] : design.issues.map(formatDeployIssue).map(named);
 }
 

@@ -38,7 +38,13 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     const { script, nonce } = gatherScript(randomBytes(6).toString('hex'));
     // Root: lsblk and lxc query see everything only as root.
     const sentAtMs = Date.now();
-    const run = await connection.exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true });
+    const run = await connection
+      .exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true })
+      .catch((err: unknown) => {
+        // The script goes to the log file; the error names it only by its length.
+        session.bus.emit({ type: 'command', host, step: 'probe', command: script });
+        throw err;
+      });
     const receivedAtMs = Date.now();
     if (run.code === NO_SCRATCH_EXIT) return { failed: firstLine(run.stderr) };
     const gathered = splitGathered(run.stdout, nonce);

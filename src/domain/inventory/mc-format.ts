@@ -18,7 +18,7 @@ import {
 } from './yaml-source.js';
 
 const PORT_RULE = 'must be an integer from 1 to 65535';
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SSH_OPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const PROXY_JUMP_HOP = /^(?:ssh:\/\/)?(?:[^@\s,/]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::([0-9]+))?$/;
 

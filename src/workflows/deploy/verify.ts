@@ -8,7 +8,7 @@ import { snapsOf, type ClusterDesign } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Session } from '../session.js';
 import { gatherClusterState } from './gather.js';
-import { lastLines } from './remote.js';
+import { errorLines } from './remote.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -106,7 +106,7 @@ async function statusProblems(session: Session, design: ClusterDesign): Promise<
       });
       const status = /^\s*Status:\s*(\S+)/m.exec(result.stdout)?.[1];
       if (result.code !== 0) {
-        return `${host}: microcloud status failed: ${lastLines(result.stderr || result.stdout, 1)}`;
+        return `${host}: microcloud status failed: ${errorLines(result.stderr || result.stdout, 1)}`;
       }
       if (status === undefined) return `${host}: microcloud status printed no Status line`;
       if (status === 'ERROR') {

@@ -76,6 +76,8 @@ export function checkVariables(
   const known = new Set<string>(Object.keys(extraVars));
   for (const host of inventory.hosts) for (const key of Object.keys(host.vars)) known.add(key);
   for (const group of inventory.groups) for (const key of Object.keys(group.vars)) known.add(key);
+  // register and set_fact outlive their play: a later play may read them.
+  for (const pb of playbooks) for (const play of pb.plays) for (const name of play.definedNames) known.add(name);
   const problems = playbooks.flatMap((pb) =>
     pb.plays.flatMap((play) => undefinedVariableIssues(play, known)),
   );

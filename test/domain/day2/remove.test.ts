@@ -144,6 +144,43 @@ describe('planRemoval', () => {
     );
   });
 
+  it('hands a member MicroCloud knows to microcloud remove, after the volume cleanup its docs ask for', () => {
+    const cloud = { ...state(), members: { ...state().members, microcloud: five } };
+    const plan = planRemoval(
+      { hosts: ['m4'], force: false, order },
+      { ...cloud, members: { lxd: five, microovn: five, microcloud: five }, ceph: null },
+    );
+    assert.ok(plan.ok);
+    assert.deepEqual(
+      plan.removals[0]?.phases.map((p) => [
+        p.title,
+        p.lanes.flat().map((st) => `${st.host} ${describeRemoval(st.action)}`),
+      ]),
+      [
+        [
+          "Clean up m4's LXD volumes",
+          ['m1 unset storage.images_volume on m4', 'm1 delete volume local/images on m4'],
+        ],
+        [
+          'Remove m4 with MicroCloud',
+          ['m1 microcloud remove m4 (LXD, then MicroCeph and MicroOVN, then MicroCloud)'],
+        ],
+      ],
+    );
+    // With --force, MicroCloud lowers the pools to the OSDs that stay (no cap at 3) and cleans up nothing.
+    const forced = planRemoval(
+      { hosts: ['m4', 'm3'], force: true, order },
+      { ...cloud, members: { ...cloud.members } },
+    );
+    assert.ok(forced.ok);
+    const m3 = forced.removals[1]!;
+    assert.deepEqual(
+      removalSteps(m3).map((st) => describeRemoval(st.action)),
+      ['microcloud remove m3 --force (LXD, then MicroCeph and MicroOVN, then MicroCloud)'],
+    );
+    assert.ok(m3.losses.includes('Ceph replication lowered from 3 to 2 copies'), m3.losses.join('\n'));
+  });
+
   it("reads custom volumes from LXD's used_by", () => {
     assert.deepEqual(
       customVolumes([

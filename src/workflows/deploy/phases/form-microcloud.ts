@@ -9,7 +9,7 @@
 import type { Action } from '../../../domain/cluster/actions.js';
 import { preseedStdin, type Preseed } from '../../../domain/cluster/preseed.js';
 import { CommandStoppedError } from '../../../transport/errors.js';
-import { lastLines, StepError, waitFor, type Remote } from '../remote.js';
+import { errorLines, StepError, waitFor, type Remote } from '../remote.js';
 import { definePhase, type StepContext } from './phase.js';
 
 type PreseedAction = Extract<Action, { kind: 'microcloud-preseed' }>;
@@ -47,7 +47,7 @@ async function runPreseed(action: PreseedAction, context: StepContext): Promise<
   });
   if (result.code !== 0) {
     const why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
-    const said = lastLines(result.stderr, 1).replace(/^⨯\s*/, '');
+    const said = errorLines(result.stderr, 1).replace(/^⨯\s*/, '');
     throw new StepError(`microcloud preseed failed (${why})${said === '' ? '' : `: ${said}`}`);
   }
   return result.stdout;
