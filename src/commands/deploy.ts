@@ -112,9 +112,9 @@ async function runDeploy(
         if (outcome.verify.ok) {
           // What was deployed and what works on it: "ready" only when an instance can start as it is.
           const summary = deploySummary(outcome.design, outcome.plan);
-          write(
-            `Verified: ${outcome.verify.checks} checks passed.${summary.ready ? ' MicroCloud is ready.' : ''}\n`,
-          );
+          const ready =
+            outcome.plan.engine === 'microcloud' ? ' MicroCloud is ready.' : ' The cluster is ready.';
+          write(`Verified: ${outcome.verify.checks} checks passed.${summary.ready ? ready : ''}\n`);
           write(summary.lines.map((line) => `${line}\n`).join(''));
         } else {
           for (const problem of outcome.verify.problems) write(`verify: ${problem}\n`);

@@ -8,6 +8,7 @@ import type { Credentials } from './credentials.js';
 import {
   AuthenticationError,
   BecomeError,
+  CommandStoppedError,
   CommandTimeoutError,
   ConnectionLostError,
   HostKeyError,
@@ -61,6 +62,8 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   become?: boolean;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Stops the command (its process group, as a timeout does) and rejects with CommandStoppedError. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -226,6 +229,11 @@ export class Connection {
 
   private execOnChannel(command: string, options: ExecOptions, inGroup = true): Promise<ExecResult> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
+    if (options.signal?.aborted === true) {
+      return Promise.reject(
+        new CommandStoppedError(`${this.target.label}: stopped before it ran: ${command}`),
+      );
+    }
     const becomeWanted = options.become === true && this.target.user !== 'root';
     const become = becomeWanted ? this.becomeMode() : undefined;
     const group = inGroup ? new ProcessGroupCommand(command) : undefined;
@@ -248,6 +256,7 @@ export class Connection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         this.onLost.delete(onLost);
         if (group !== undefined) this.running.delete(group);
         if (err !== undefined) reject(err);
@@ -255,6 +264,12 @@ export class Connection {
       };
       const onLost = (err: TransportError): void => finish(err);
       this.onLost.add(onLost);
+      const onAbort = (): void => {
+        if (group !== undefined) this.stopTimedOut(group, becomeWanted, channel);
+        else channel?.close();
+        finish(new CommandStoppedError(`${this.target.label}: stopped: ${command}`));
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
 
       const timer = setTimeout(() => {
         if (group !== undefined) this.stopTimedOut(group, becomeWanted, channel);

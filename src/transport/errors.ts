@@ -25,6 +25,12 @@ export class ConnectionLostError extends TransportError {}
 /** A remote command ran past its timeout; it was signalled and its channel closed. */
 export class CommandTimeoutError extends TransportError {}
 
+/**
+ * mc stopped a command itself (its ExecOptions.signal fired): TERM to its process group, then KILL. Not a
+ * transport failure: the host is fine; the caller says why it stopped the command.
+ */
+export class CommandStoppedError extends Error {}
+
 /** sudo refused: no password given where one is needed, or the password was wrong. */
 export class BecomeError extends TransportError {}
 

@@ -7,7 +7,7 @@ describe('mc deploy on the embedded lab: 4 hosts with Ceph on 3 of them', { conc
   it('deploys 4 hosts with Ceph on 3; the 4th gets the remote pool too', async () => {
     const lab = await startLab(['micro1', 'micro2', 'micro3', 'micro4']);
     try {
-      lab.inventory(FULL(['micro1', 'micro2', 'micro3', 'micro4'], ['micro1', 'micro2', 'micro3']));
+      lab.inventory(FULL(['micro1', 'micro2', 'micro3', 'micro4'], ['micro1', 'micro2', 'micro3'], 'direct'));
       const r = await lab.mc('deploy', '--yes');
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /define on micro4 storage pool remote \(ceph\)/);

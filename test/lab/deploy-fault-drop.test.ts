@@ -35,7 +35,7 @@ describe('deploy: dropped connections and the deploy lock', { concurrency: false
 
   before(async () => {
     lab = await startLab(HOSTS);
-    inventory = lab.inventory(FULL(HOSTS));
+    inventory = lab.inventory(FULL(HOSTS, HOSTS, 'direct'));
   });
   after(async () => lab.stop());
 
@@ -95,7 +95,7 @@ describe('deploy: dropped connections and the deploy lock', { concurrency: false
       converged.out,
       /^\[micro3\] WARNING: took over the deploy lock of a deploy that is no longer running \(\S+ pid \d+ since \S+\)$/m,
     );
-    assert.match(converged.out, /^Verified: \d+ checks passed\. MicroCloud is ready\.$/m);
+    assert.match(converged.out, /^Verified: \d+ checks passed\. The cluster is ready\.$/m);
     const again = await deploy();
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /^No changes: the cluster already matches the inventory\.$/m);

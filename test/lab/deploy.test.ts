@@ -24,7 +24,7 @@ describe('mc deploy on the embedded lab', { concurrency: false }, () => {
     let lab: Lab;
     before(async () => {
       lab = await startLab(['micro1', 'micro2', 'micro3']);
-      lab.inventory(FULL(['micro1', 'micro2', 'micro3']));
+      lab.inventory(FULL(['micro1', 'micro2', 'micro3'], undefined, 'direct'));
     });
     after(async () => lab.stop());
 
@@ -32,7 +32,7 @@ describe('mc deploy on the embedded lab', { concurrency: false }, () => {
       const hosts = ['micro1', 'micro2', 'micro3'];
       // A typo: the section alone is wrong, so no host is even contacted.
       const before = lab.world.records.length;
-      lab.inventory(FULL(hosts).replace('ipv4_range', 'ipv4_rnage'));
+      lab.inventory(FULL(hosts, hosts, 'direct').replace('ipv4_range', 'ipv4_rnage'));
       const typo = await lab.mc('deploy', '--yes');
       assert.equal(typo.exitCode, 2, typo.stdout + typo.stderr);
       assert.match(
@@ -42,13 +42,15 @@ describe('mc deploy on the embedded lab', { concurrency: false }, () => {
       assert.doesNotMatch(typo.stderr, /\n\s+at /, 'no stack trace');
       assert.equal(lab.world.records.length, before, 'a host was contacted');
       // The root disk as a Ceph disk: found from the facts, refused, nothing changed.
-      lab.inventory(FULL(hosts).replace(`ceph: [{path: ${DISK(2)}`, 'ceph: [{path: /dev/vda'));
+      lab.inventory(
+        FULL(hosts, hosts, 'direct').replace(`ceph: [{path: ${DISK(2)}`, 'ceph: [{path: /dev/vda'),
+      );
       const root = await lab.mc('deploy', '--yes');
       assert.equal(root.exitCode, 2, root.stdout + root.stderr);
       assert.match(root.stderr, /hosts\.yaml:\d+:\d+: micro1: .*\/dev\/vda.*root/);
       assert.match(root.stderr, /nothing was changed on any host/);
       assert.deepEqual(mutations(lab.world), []);
-      lab.inventory(FULL(hosts));
+      lab.inventory(FULL(hosts, hosts, 'direct'));
     });
 
     it('plans every change without making one', async () => {
@@ -78,10 +80,16 @@ describe('mc deploy on the embedded lab', { concurrency: false }, () => {
       assert.equal(plan.changes, steps.length);
       assert.equal(new Set(steps.map((s) => s.id)).size, steps.length, 'step ids are unique');
       const install = plan.phases[0]!.steps;
+      // MicroCloud is off (the direct engine): its snap is not installed at all.
       for (const host of ['micro1', 'micro2', 'micro3']) {
         assert.deepEqual(
-          install.filter((s) => s.host === host).map((s) => s.action.kind),
-          ['snap-install', 'snap-install', 'snap-install', 'snap-install', 'snap-hold'],
+          install.filter((s) => s.host === host).map((s) => s.change),
+          [
+            'install microceph (squid/stable, cohort +)',
+            'install microovn (24.03/stable, cohort +)',
+            'install lxd (5.21/stable, cohort +)',
+            'hold microceph, microovn, lxd (no automatic refresh)',
+          ],
           host,
         );
       }
@@ -102,7 +110,7 @@ describe('mc deploy on the embedded lab', { concurrency: false }, () => {
     it('deploys, verifies, and a second deploy changes nothing', async () => {
       const first = await lab.mc('deploy', '--yes');
       assert.equal(first.exitCode, 0, first.stdout + first.stderr);
-      assert.match(first.stdout, /Verified: \d+ checks passed\. MicroCloud is ready\./);
+      assert.match(first.stdout, /Verified: \d+ checks passed\. The cluster is ready\./);
       const changes = mutations(lab.world).length;
       const second = await lab.mc('deploy', '--yes');
       assert.equal(second.exitCode, 0, second.stdout + second.stderr);

@@ -99,8 +99,8 @@ describe('mc remove on the embedded lab: refusals and --force', { concurrency: f
   it('refuses one of 3 with replication 3, then removes it with --force', async () => {
     const lab = await startLab(HOSTS);
     try {
-      // The direct engine: mc formed each service's cluster and takes the member out of each itself.
-      lab.inventory(FULL(HOSTS).replace('cluster:\n', 'cluster:\n  services: {microcloud: false}\n'));
+      // A cluster the direct engine formed (MicroCloud off): what mc remove takes apart today.
+      lab.inventory(FULL(HOSTS, HOSTS, 'direct'));
       const deployed = await lab.mc('deploy', '--yes');
       assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
 

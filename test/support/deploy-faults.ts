@@ -46,14 +46,14 @@ export function describeDeployFault(phase: DeployPhase): void {
     it(`${phase}: names ${host} and the step, then converges`, async () => {
       const lab = await startLab(['micro1', 'micro2', 'micro3']);
       try {
-        lab.inventory(FULL(['micro1', 'micro2', 'micro3']));
+        lab.inventory(FULL(['micro1', 'micro2', 'micro3'], undefined, 'direct'));
         inject(lab.world);
         const failed = await lab.mc('deploy', '--yes');
         assert.equal(failed.exitCode, 1, failed.stdout + failed.stderr);
         assert.match(failed.stdout, new RegExp(`\\[${host}\\] FAILED: .+run mc deploy again`));
         const again = await lab.mc('deploy', '--yes');
         assert.equal(again.exitCode, 0, again.stdout + again.stderr);
-        assert.match(again.stdout, /MicroCloud is ready/);
+        assert.match(again.stdout, /The cluster is ready/);
       } finally {
         await lab.stop();
       }

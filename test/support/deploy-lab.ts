@@ -65,9 +65,18 @@ export async function startLab(names: string[]): Promise<Lab> {
   };
 }
 
-export const FULL = (hosts: string[], cephOn = hosts): string =>
+/**
+ * Every service, local and Ceph disks, an OVN uplink. `engine`: 'direct' turns MicroCloud off, so mc forms
+ * the cluster itself (the direct engine); by default MicroCloud forms it.
+ */
+export const FULL = (
+  hosts: string[],
+  cephOn = hosts,
+  engine: 'microcloud' | 'direct' = 'microcloud',
+): string =>
   [
     'cluster:',
+    ...(engine === 'direct' ? ['  services: {microcloud: false}'] : []),
     '  systems:',
     ...hosts.flatMap((h) => [
       `    ${h}:`,

@@ -138,7 +138,7 @@ export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]):
       }));
       writeFileSync(
         join(lab.dir, 'hosts.yaml'),
-        [...labInventoryLines(lab, KEEPALIVE), FULL(NAMES)].join('\n'),
+        [...labInventoryLines(lab, KEEPALIVE), FULL(NAMES, NAMES, 'direct')].join('\n'),
       );
     });
     after(async () => {
@@ -199,7 +199,7 @@ export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]):
       const converged = await mc();
       assert.equal(converged.code, 0, converged.stdout + converged.stderr);
       assert.match(converged.stdout, /^Deployed: \d+ change\(s\)\.$/m);
-      assert.match(converged.stdout, /^Verified: \d+ checks passed\. MicroCloud is ready\.$/m);
+      assert.match(converged.stdout, /^Verified: \d+ checks passed\. The cluster is ready\.$/m);
       const again = await mc();
       assert.equal(again.code, 0, again.stdout + again.stderr);
       assert.match(again.stdout, /^No changes: the cluster already matches the inventory\.$/m);

@@ -8,7 +8,7 @@ import { labInventoryLines } from '../../src/lab/sim-netns.js';
 import { MC } from './deploy-lab.js';
 
 /** LXD only. Debian ships LXD 5.0, below mc's default floor of 5.21: the floor is lowered, not faked. */
-export const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false}'];
+export const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false, microcloud: false}'];
 export const FLOOR_50 = '  lxd_min_version: "5.0"';
 
 export function writeInventory(lab: NamespaceLab, cluster: string[], sshOptions: string[] = []): void {

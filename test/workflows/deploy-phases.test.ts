@@ -6,16 +6,20 @@ import { describe, it } from 'node:test';
 
 import { allSteps, planDeploy, type Plan } from '../../src/domain/cluster/plan.js';
 import { EMPTY_CLUSTER_STATE } from '../../src/domain/cluster/state.js';
+import type { ClusterDesign } from '../../src/domain/cluster/types.js';
 import { LXD_521_EXTENSIONS } from '../../src/workflows/deploy/index.js';
 import { DEPLOY_PHASES, phaseOf } from '../../src/workflows/deploy/phases/index.js';
 import { designOf, freshWorld, inventoryOf, simFacts } from '../domain/cluster/support.js';
 
 const FULL = readFileSync(new URL('../fixtures/cluster/full.yaml', import.meta.url), 'utf8');
 
-async function freshPlan(): Promise<Plan> {
+/** The direct engine's plan (every step kind but the preseed), or the MicroCloud engine's. */
+async function freshPlan(engine: 'direct' | 'microcloud' = 'direct'): Promise<Plan> {
   const world = freshWorld(3);
   const facts = await simFacts(world);
-  const design = designOf(inventoryOf(FULL), facts);
+  const designed = designOf(inventoryOf(FULL), facts);
+  const design: ClusterDesign =
+    engine === 'direct' ? { ...designed, engine: { kind: 'direct', reason: 'under test' } } : designed;
   return planDeploy(
     { design, facts, state: EMPTY_CLUSTER_STATE },
     { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: null },
@@ -46,6 +50,17 @@ describe('deploy phases', () => {
     );
   });
 
+  it('the MicroCloud engine’s preseed steps belong to form-microcloud', async () => {
+    const plan = await freshPlan('microcloud');
+    const form = DEPLOY_PHASES.find((p) => p.title === 'form the cluster with MicroCloud')!;
+    assert.deepEqual(
+      form.plan(plan).map((s) => s.id),
+      ['form:micro1', 'form:micro2', 'form:micro3'],
+    );
+    for (const step of allSteps(plan))
+      assert.equal(DEPLOY_PHASES.filter((p) => p.owns(step.action)).length, 1);
+  });
+
   it('a phase refuses a step that is not its own', async () => {
     const plan = await freshPlan();
     const hold = allSteps(plan).find((s) => s.action.kind === 'snap-hold')!;
@@ -55,6 +70,7 @@ describe('deploy phases', () => {
         remote: undefined as never,
         on: () => assert.fail(),
         dmCryptReady: new Set(),
+        formation: undefined as never,
       }),
       /join LXD: not one of its steps: snap-hold/,
     );

@@ -1,6 +1,7 @@
 // The changes a deploy can make, as data: the planner decides which are needed, the deploy phases execute
 // them, `mc plan` prints them. Each action is one idempotent step on one host.
 
+import type { Preseed } from './preseed.js';
 import type { DiskChoice, OptionalService, SnapName } from './types.js';
 
 export type MicroclusterService = OptionalService;
@@ -58,7 +59,12 @@ export type Action =
   /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
   | { kind: 'lxd-network-describe'; network: string; description: string }
   | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
-  | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string };
+  | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string }
+  /**
+   * MicroCloud forms or grows the cluster (§2): `microcloud preseed` with the same preseed on every host, the
+   * initiator first, each joiner once the initiator's trust session is open. The passphrase is added at run time.
+   */
+  | { kind: 'microcloud-preseed'; role: 'initiator' | 'joiner'; preseed: Preseed };
 
 const kv = (config: Record<string, string>): string =>
   Object.entries(config)
@@ -100,5 +106,15 @@ export function describeAction(action: Action): string {
       return `add device ${action.device} to profile default:${kv(action.config)}`;
     case 'lxd-volume-create':
       return `create volume ${action.pool}/${action.volume} on ${action.target}`;
+    case 'microcloud-preseed': {
+      const { preseed } = action;
+      const names = preseed.systems.map((s) => s.name).join(', ');
+      if (action.role === 'joiner') {
+        return `microcloud preseed: join through ${preseed.initiatorHost} (${preseed.initiatorAddress})`;
+      }
+      return preseed.mode === 'bootstrap'
+        ? `microcloud preseed: form MicroCloud as the initiator (${names})`
+        : `microcloud preseed: take in ${names} (add mode, initiator_address ${preseed.initiatorAddress})`;
+    }
   }
 }

@@ -5,6 +5,7 @@
 import type { HostFacts } from '../facts/index.js';
 import type { Action, MemberConfigEntry } from './actions.js';
 import { planLxdConfiguration } from './lxd-config.js';
+import { buildPreseed } from './preseed.js';
 import type { ClusterState } from './state.js';
 import {
   LXD_HTTPS_ANY,
@@ -19,7 +20,7 @@ import {
   type SnapName,
 } from './types.js';
 
-export type PhaseId = 'install' | 'bootstrap' | 'join' | 'storage' | 'configure';
+export type PhaseId = 'install' | 'form' | 'bootstrap' | 'join' | 'storage' | 'configure';
 
 export interface PlanStep {
   /** Unique in the plan, stable across runs: `join:micro2:microceph`. */
@@ -43,6 +44,13 @@ export interface PlanPhase {
 
 export interface Plan {
   design: ClusterDesign;
+  /**
+   * Who forms the cluster in this run: MicroCloud (its preseed), or mc itself (the direct engine; also for a
+   * cluster the direct engine formed earlier, which MicroCloud cannot adopt: see notes).
+   */
+  engine: 'microcloud' | 'direct';
+  /** What the plan found and why it does what it does, for the user (a cluster MicroCloud cannot adopt). */
+  notes: string[];
   /** Per service, the member tokens are issued on and that bootstraps it when no host has it yet. */
   anchors: Record<SnapName, string>;
   phases: PlanPhase[];
@@ -358,15 +366,105 @@ export interface ConfigureContext {
   microcloudVersion: string | null;
 }
 
+/** A member of MicroCloud by its own account; a PENDING member has not finished joining. */
+function inMicrocloud(facts: HostFacts | undefined, host: string): boolean {
+  const cloud = facts?.services.microcloud;
+  return (
+    cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === host && m.role !== 'PENDING')
+  );
+}
+
+interface FormPlan {
+  phase: PlanPhase;
+  /** MicroCloud cannot take the cluster over: mc goes on with the direct engine. */
+  adopted: boolean;
+  notes: string[];
+}
+
+const FORM_TITLE = 'Form the cluster with MicroCloud (microcloud preseed)';
+
+/**
+ * The MicroCloud engine's preseed run (§2.2): bootstrap mode when no host is in MicroCloud yet; add mode for
+ * the hosts that are not, through the first member that is (a grown inventory, or a formation that stopped
+ * before every joiner arrived). A host already in the LXD cluster but not in MicroCloud (what the direct
+ * engine leaves) cannot be taken in by MicroCloud (§1.1 item 6): nothing is run, the notes say why.
+ */
+function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>): FormPlan {
+  const ordered = orderedMembers(design);
+  const formed = ordered.filter((m) => inMicrocloud(facts.get(m.host), m.host));
+  const newcomers = ordered.filter((m) => !formed.includes(m));
+  const step = (
+    host: string,
+    role: 'initiator' | 'joiner',
+    preseed: ReturnType<typeof buildPreseed>,
+    done: boolean,
+  ): PlanStep => ({
+    id: `form:${host}`,
+    host,
+    action: { kind: 'microcloud-preseed', role, preseed },
+    done,
+  });
+  if (newcomers.length === 0) {
+    const preseed = buildPreseed(design, facts, { mode: 'bootstrap' });
+    const lanes = ordered.map((m) => [
+      step(m.host, m.host === design.initiator ? 'initiator' : 'joiner', preseed, true),
+    ]);
+    return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
+  }
+  const clustered = newcomers.filter((m) => isMember(facts.get(m.host), 'lxd', m.host));
+  if (clustered.length > 0) {
+    const names = clustered.map((m) => m.host).join(', ');
+    const cloud = formed.length === 0 ? 'no host' : formed.map((m) => m.host).join(', ');
+    return {
+      phase: { id: 'form', title: FORM_TITLE, stages: [] },
+      adopted: true,
+      notes: [
+        `${names}: in the LXD cluster but not in MicroCloud (MicroCloud runs on ${cloud}): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.`,
+      ],
+    };
+  }
+  if (formed.length === 0) {
+    const preseed = buildPreseed(design, facts, { mode: 'bootstrap' });
+    const lanes = ordered.map((m) => [
+      step(m.host, m.host === design.initiator ? 'initiator' : 'joiner', preseed, false),
+    ]);
+    return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
+  }
+  const via = (formed[0] as MemberDesign).host;
+  const preseed = buildPreseed(design, facts, {
+    mode: 'add',
+    newHosts: newcomers.map((m) => m.host),
+    via,
+  });
+  const lanes = [
+    [step(via, 'initiator', preseed, false)],
+    ...newcomers.map((m) => [step(m.host, 'joiner', preseed, false)]),
+  ];
+  return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
+}
+
 export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan {
   const { design, facts, state } = input;
   const anchors = anchorsOf(design, facts);
+  const install = installPhase(design, facts);
+  const form = design.engine.kind === 'microcloud' ? formPhase(design, facts) : null;
+  if (
+    form !== null &&
+    !form.adopted &&
+    form.phase.stages.some((s) => s.lanes.some((l) => l.some((st) => !st.done)))
+  ) {
+    // MicroCloud does what the direct phases would (§1.3); what it leaves undone is planned once it ran.
+    return { design, engine: 'microcloud', notes: form.notes, anchors, phases: [install, form.phase] };
+  }
   const configureSteps = planLxdConfiguration(design, state, configure, anchors.lxd);
   return {
     design,
+    engine: form === null || form.adopted ? 'direct' : 'microcloud',
+    notes: form?.notes ?? [],
     anchors,
     phases: [
-      installPhase(design, facts),
+      install,
+      ...(form === null || form.adopted ? [] : [form.phase]),
       bootstrapPhase(design, facts, anchors),
       joinPhase(design, facts, state, anchors),
       storagePhase(design, state, anchors),

@@ -3,12 +3,13 @@
 // deploy does to a host (install-snaps.ts, join-microceph.ts, add-osds.ts, ...). Every phase emits events;
 // nothing here formats output. Nothing changes on any host before validate passes, and a dry run never
 // reaches the phases that change anything.
-import { planDeploy, pendingSteps, type Plan } from '../../domain/cluster/plan.js';
+import { planDeploy, pendingSteps, type Plan, type PlanPhase } from '../../domain/cluster/plan.js';
 import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Inventory } from '../../domain/inventory/types.js';
 import { probe, type HostProbe } from '../probe.js';
 import type { Session } from '../session.js';
+import { Formation } from './formation.js';
 import { gatherClusterState } from './gather.js';
 import { acquireDeployLock, DeployLockError, type HeldLock } from './lock.js';
 import { hostNamedBy, reportFailure, runPhase } from './run-plan.js';
@@ -106,6 +107,7 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   const first = await readPlan(session, design, facts);
   if (first === undefined) return { kind: 'unreachable' };
   let plan = first;
+  for (const note of plan.notes) bus.emit({ type: 'warning', message: note });
   if (options.dryRun) return { kind: 'planned', plan };
   if (pendingSteps(plan).length === 0) {
     return { kind: 'no-changes', plan, design, verify: await verifyCluster(session, design, facts) };
@@ -130,31 +132,43 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
     return { kind: 'failed', plan };
   }
   let changed = 0;
-  const dmCryptReady = new Set<string>();
+  const run = { dmCryptReady: new Set<string>(), formation: new Formation(bus) };
+  /** The plan was read again after the last phase that changed anything. */
+  let replanned = false;
   try {
-    for (const phase of plan.phases) {
-      if (phase.id === 'configure') {
-        // The configure steps depend on what the earlier phases built and on the LXD now installed: re-read.
+    // Phases by id: after MicroCloud formed the cluster, and before LXD is configured, the plan is read again
+    // from fresh facts and state: what follows depends on what the earlier phases built.
+    for (let index = 0; index < plan.phases.length; index += 1) {
+      let phase = plan.phases[index] as PlanPhase;
+      if (phase.id === 'configure' && !replanned) {
         facts = (await gatherFacts(session, options.allowVeth)) ?? facts;
         if (!session.ok) return { kind: 'failed', plan };
         const again = await readPlan(session, design, facts);
         if (again === undefined) return { kind: 'failed', plan };
         plan = again;
         const configure = plan.phases.find((p) => p.id === 'configure');
-        if (configure === undefined) continue;
-        const result = await runPhase(session, configure, dmCryptReady);
-        changed += result.changed;
-        if (!result.ok) return { kind: 'failed', plan };
-        continue;
+        if (configure === undefined) break;
+        phase = configure;
       }
-      const result = await runPhase(session, phase, dmCryptReady);
+      const result = await runPhase(session, phase, run);
       changed += result.changed;
       if (!result.ok) return { kind: 'failed', plan };
+      if (result.changed > 0) replanned = false;
+      if (phase.id === 'form' && result.changed > 0) {
+        // What MicroCloud left undone (a cluster half-formed by an earlier run) is planned from what it built.
+        facts = (await gatherFacts(session, options.allowVeth)) ?? facts;
+        if (!session.ok) return { kind: 'failed', plan };
+        const again = await readPlan(session, design, facts);
+        if (again === undefined) return { kind: 'failed', plan };
+        plan = again;
+        replanned = true;
+        index = plan.phases.findIndex((p) => p.id === 'form');
+      }
     }
   } finally {
     await lock.release();
   }
-  const fresh = (await gatherFacts(session, options.allowVeth)) ?? facts;
+  const fresh = replanned ? facts : ((await gatherFacts(session, options.allowVeth)) ?? facts);
   const verify = await verifyCluster(session, design, fresh);
   return { kind: 'deployed', plan, design, verify, changed };
 }

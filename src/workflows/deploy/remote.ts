@@ -20,6 +20,10 @@ export interface RemoteOptions {
   allowFailure?: boolean;
   /** Without sudo: the deploy lock lives in a world-writable directory. */
   unprivileged?: boolean;
+  /** Instead of the run's --timeout: a command that drives a whole cluster formation may take longer. */
+  timeoutMs?: number;
+  /** Stops the command (see Connection.exec). */
+  signal?: AbortSignal;
 }
 
 export class Remote {
@@ -36,8 +40,9 @@ export class Remote {
     const logCommand = (): void => bus.emit({ type: 'command', host: this.host, step: this.step, command });
     const result = await this.connection
       .exec(command, {
-        timeoutMs: this.session.options.commandTimeoutMs,
+        timeoutMs: options.timeoutMs ?? this.session.options.commandTimeoutMs,
         become: options.unprivileged !== true,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
         ...(options.quiet === true
           ? {}

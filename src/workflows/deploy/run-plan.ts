@@ -6,7 +6,7 @@ import type { PlanPhase, PlanStep } from '../../domain/cluster/plan.js';
 import { TransportError } from '../../transport/errors.js';
 import type { Session } from '../session.js';
 import { withoutHostPrefix } from '../session.js';
-import { phaseOf, type StepContext } from './phases/index.js';
+import { phaseOf, type RunState, type StepContext } from './phases/index.js';
 import { Remote, StepError } from './remote.js';
 
 export interface PhaseResult {
@@ -16,11 +16,7 @@ export interface PhaseResult {
 
 const NEXT_STEP = 'then run mc deploy again: it continues from where the cluster stands';
 
-export async function runPhase(
-  session: Session,
-  phase: PlanPhase,
-  dmCryptReady: Set<string>,
-): Promise<PhaseResult> {
+export async function runPhase(session: Session, phase: PlanPhase, run: RunState): Promise<PhaseResult> {
   const { bus } = session;
   const pending = phase.stages.flatMap((s) => s.lanes.flat()).filter((s) => !s.done);
   if (pending.length === 0) return { ok: true, changed: 0 };
@@ -46,7 +42,7 @@ export async function runPhase(
         const context: StepContext = {
           remote,
           on: async (host) => new Remote(session, host, step.id, await session.pool.get(host)),
-          dmCryptReady,
+          ...run,
         };
         const owner = phaseOf(step.action);
         await owner.run(step.action, context);

@@ -1,11 +1,14 @@
 // The end state, checked as MicroCloud's own tests check it (§3.8): every member online in every service,
-// and nothing left to do: a fresh plan from fresh facts and state has no pending step.
+// and nothing left to do: a fresh plan from fresh facts and state has no pending step. When MicroCloud
+// formed the cluster, also: every host's `microcloud cluster list` shows every member ONLINE, and
+// `microcloud status` on every host reports no error.
 import { describeAction } from '../../domain/cluster/actions.js';
-import { allSteps, pendingSteps, planDeploy } from '../../domain/cluster/plan.js';
+import { allSteps, pendingSteps, planDeploy, type Plan } from '../../domain/cluster/plan.js';
 import { snapsOf, type ClusterDesign } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Session } from '../session.js';
 import { gatherClusterState } from './gather.js';
+import { errorLines } from './remote.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -16,11 +19,29 @@ export interface VerifyResult {
 export function membershipProblems(
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
+  engine: Plan['engine'],
 ): { checks: number; problems: string[] } {
   const problems: string[] = [];
   let checks = 0;
-  // The MicroCloud daemon is installed but not clustered by mc (plan.ts): it has no membership to check.
+  // Under the direct engine MicroCloud's daemon (if any) is not clustered by mc: no membership to check.
   const services = snapsOf(design.services).filter((s) => s !== 'microcloud');
+  if (engine === 'microcloud') {
+    for (const viewer of design.members) {
+      const cloud = facts.get(viewer.host)?.services.microcloud;
+      for (const member of design.members) {
+        checks += 1;
+        const found =
+          cloud?.state === 'bootstrapped' ? cloud.members.find((m) => m.name === member.host) : undefined;
+        if (found === undefined) {
+          problems.push(`${viewer.host}: microcloud cluster list does not show ${member.host}`);
+        } else if (found.status !== 'ONLINE' || found.role === 'PENDING') {
+          problems.push(
+            `${viewer.host}: microcloud cluster list shows ${member.host} ${found.status} (${found.role})`,
+          );
+        }
+      }
+    }
+  }
   for (const member of design.members) {
     const own = facts.get(member.host);
     for (const service of services) {
@@ -53,20 +74,50 @@ export async function verifyCluster(
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
 ): Promise<VerifyResult> {
-  const membership = membershipProblems(design, facts);
   const snapshot = await gatherClusterState(session, design, facts);
   const plan = planDeploy(
     { design, facts, state: snapshot.state },
     { apiExtensions: snapshot.apiExtensions ?? [], microcloudVersion: snapshot.microcloudVersion },
   );
+  const membership = membershipProblems(design, facts, plan.engine);
+  const status = plan.engine === 'microcloud' ? await statusProblems(session, design) : [];
   const left = pendingSteps(plan);
   const problems = [
     ...membership.problems,
+    ...status,
     ...left.map((s) => `${s.host}: still to do: ${describeAction(s.action)}`),
   ];
   return {
     ok: problems.length === 0,
-    checks: membership.checks + allSteps(plan).length,
+    checks:
+      membership.checks + (plan.engine === 'microcloud' ? design.members.length : 0) + allSteps(plan).length,
     problems,
   };
+}
+
+/** `microcloud status` on every member: its `Status:` line must not say ERROR (§6, §10.9). */
+async function statusProblems(session: Session, design: ClusterDesign): Promise<string[]> {
+  const problems = await Promise.all(
+    design.members.map(async ({ host }): Promise<string | undefined> => {
+      const connection = await session.pool.get(host);
+      const result = await connection.exec('microcloud status', {
+        timeoutMs: session.options.commandTimeoutMs,
+        become: true,
+      });
+      const status = /^\s*Status:\s*(\S+)/m.exec(result.stdout)?.[1];
+      if (result.code !== 0) {
+        return `${host}: microcloud status failed: ${errorLines(result.stderr || result.stdout, 1)}`;
+      }
+      if (status === undefined) return `${host}: microcloud status printed no Status line`;
+      if (status === 'ERROR') {
+        const warnings = result.stdout
+          .split('\n')
+          .filter((line) => /^\s*┃?\s*[!⨯]\s/.test(line))
+          .map((line) => line.replace(/^\s*┃?\s*[!⨯]\s*/, '').trim());
+        return `${host}: microcloud status says ERROR${warnings.length > 0 ? `: ${warnings.join('; ')}` : ''}`;
+      }
+      return undefined;
+    }),
+  );
+  return problems.filter((p): p is string => p !== undefined);
 }

@@ -53,14 +53,24 @@ interface Planned {
   snapshot: ClusterSnapshot;
 }
 
-/** Facts, design, state and plan as `mc deploy` makes them (workflows/deploy/index.ts makePlan). */
+/**
+ * Facts, design, state and plan as `mc deploy` makes them (workflows/deploy/index.ts makePlan). These are the
+ * direct engine's plans: mc forms each service itself; with MicroCloud on, that is what the plan does for a
+ * cluster MicroCloud cannot adopt (formed earlier by the direct engine), so the design's engine is set to
+ * direct here. The MicroCloud engine's plans are tested under 'plan: the MicroCloud engine'.
+ */
 async function planOn(
   world: World,
   inventory: Inventory,
   configure: Partial<ConfigureContext> = {},
+  engine: 'direct' | 'microcloud' = 'direct',
 ): Promise<Planned> {
   const facts = await simFacts(world);
-  const design = designOf(inventory, facts);
+  const designed = designOf(inventory, facts);
+  const design: ClusterDesign =
+    engine === 'direct'
+      ? { ...designed, engine: { kind: 'direct', reason: 'the direct engine under test' } }
+      : designed;
   const snapshot = await simClusterSnapshot(world, design, facts);
   const plan = planDeploy(
     { design, facts, state: snapshot.state },
@@ -1128,5 +1138,129 @@ describe('plan: half-done deployments converge', () => {
       network: 'UPLINK',
       description: 'Uplink for OVN networks',
     });
+  });
+});
+
+describe('plan: the MicroCloud engine (§2)', () => {
+  const formSteps = (plan: Plan): [string, string, string][] =>
+    (plan.phases.find((p) => p.id === 'form')?.stages ?? []).flatMap((s) =>
+      s.lanes.flat().map((step): [string, string, string] => {
+        const action = step.action as Extract<PlanStep['action'], { kind: 'microcloud-preseed' }>;
+        return [step.id, action.role, `${action.preseed.mode}${step.done ? ' ✓' : ''}`];
+      }),
+    );
+
+  it('a fresh cluster: the snaps, then one preseed run on every host; MicroCloud does the rest', async () => {
+    const { plan } = await planOn(freshWorld(3), preseedInventory(), {}, 'microcloud');
+    assert.equal(plan.engine, 'microcloud');
+    assert.deepEqual(
+      plan.phases.map((p) => p.id),
+      ['install', 'form'],
+    );
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'bootstrap'],
+      ['form:micro2', 'joiner', 'bootstrap'],
+      ['form:micro3', 'joiner', 'bootstrap'],
+    ]);
+    const form = stepOf(plan, 'form:micro2').action;
+    assert.equal(form.kind, 'microcloud-preseed');
+    if (form.kind !== 'microcloud-preseed') return;
+    assert.equal(form.preseed.initiatorAddress, '10.1.123.11');
+    assert.deepEqual(
+      form.preseed.systems.map((s) => [s.name, s.address]),
+      HOSTS.map((h, i) => [h, `10.1.123.${11 + i}`]),
+    );
+    assert.equal(describeAction(form), 'microcloud preseed: join through micro1 (10.1.123.11)');
+  });
+
+  it('a cluster MicroCloud formed: every step done, the direct checks included', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    const { plan } = await planOn(world, preseedInventory(), {}, 'microcloud');
+    assert.equal(plan.engine, 'microcloud');
+    assert.deepEqual(pendingIds(plan), []);
+    assert.deepEqual(
+      plan.phases.map((p) => p.id),
+      ['install', 'form', 'bootstrap', 'join', 'storage', 'configure'],
+    );
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'bootstrap ✓'],
+      ['form:micro2', 'joiner', 'bootstrap ✓'],
+      ['form:micro3', 'joiner', 'bootstrap ✓'],
+    ]);
+    assert.deepEqual(plan.notes, []);
+  });
+
+  it('grown: the new hosts only, in add mode through the member MicroCloud runs on (§2.2, §3.7)', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1']);
+    await microcloudPreseed(
+      world,
+      'micro1',
+      [],
+      lines(
+        'initiator_address: 10.1.123.11',
+        'systems:',
+        ...preseedSystem(1),
+        ...PRESEED_OVN,
+        'ceph: {cephfs: true}',
+      ),
+    );
+    const { plan } = await planOn(world, preseedInventory(), {}, 'microcloud');
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'add'],
+      ['form:micro2', 'joiner', 'add'],
+      ['form:micro3', 'joiner', 'add'],
+    ]);
+    const form = stepOf(plan, 'form:micro1').action;
+    if (form.kind !== 'microcloud-preseed') return assert.fail(form.kind);
+    assert.deepEqual(
+      form.preseed.systems.map((s) => s.name),
+      ['micro2', 'micro3'],
+    );
+    assert.equal(form.preseed.ovn, null);
+    assert.equal(
+      describeAction(form),
+      'microcloud preseed: take in micro2, micro3 (add mode, initiator_address 10.1.123.11)',
+    );
+  });
+
+  it('formed earlier by the direct engine (MicroCloud on micro1 only): explained, nothing destructive', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    // What today's direct engine leaves: every service clustered, MicroCloud's daemon on the initiator only.
+    const direct = await planOn(world, preseedInventory());
+    const facts = new Map(direct.facts);
+    for (const host of ['micro2', 'micro3']) {
+      const own = facts.get(host);
+      if (own === undefined) return assert.fail(host);
+      facts.set(host, { ...own, services: { ...own.services, microcloud: { state: 'not bootstrapped' } } });
+    }
+    const micro1 = facts.get('micro1');
+    if (micro1?.services.microcloud.state !== 'bootstrapped') return assert.fail('micro1 is in MicroCloud');
+    const only = micro1.services.microcloud.members.filter((m) => m.name === 'micro1');
+    facts.set('micro1', {
+      ...micro1,
+      services: { ...micro1.services, microcloud: { state: 'bootstrapped', members: only } },
+    });
+    const design = designOf(preseedInventory(), facts);
+    assert.equal(design.engine.kind, 'microcloud');
+    const plan = planDeploy(
+      { design, facts, state: direct.snapshot.state },
+      {
+        apiExtensions: direct.snapshot.apiExtensions ?? [],
+        microcloudVersion: direct.snapshot.microcloudVersion,
+      },
+    );
+    assert.equal(plan.engine, 'direct');
+    assert.equal(
+      plan.notes.join('\n'),
+      "micro2, micro3: in the LXD cluster but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
+    );
+    assert.equal(
+      plan.phases.find((p) => p.id === 'form'),
+      undefined,
+    );
+    assert.deepEqual(pendingIds(plan), []);
   });
 });

@@ -3,6 +3,7 @@
 // a later step relies on it. The plan (domain/cluster/plan.ts) decides what to do; run-plan.ts runs it.
 import type { Action } from '../../../domain/cluster/actions.js';
 import { allSteps, type Plan, type PlanStep } from '../../../domain/cluster/plan.js';
+import type { Formation } from '../formation.js';
 import type { Remote } from '../remote.js';
 
 export interface StepContext {
@@ -12,7 +13,12 @@ export interface StepContext {
   on(host: string): Promise<Remote>;
   /** Hosts whose microceph has the dm-crypt interface connected during this run. */
   dmCryptReady: Set<string>;
+  /** The run's MicroCloud formation: passphrase, initiator, stop signal. */
+  formation: Formation;
 }
+
+/** What the steps of one deploy run share. */
+export type RunState = Pick<StepContext, 'dmCryptReady' | 'formation'>;
 
 export interface DeployPhase {
   /** What the phase does, in a few words. */
