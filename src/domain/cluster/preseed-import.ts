@@ -8,6 +8,7 @@ import { isMap, isSeq, stringify, type LineCounter, type Node } from 'yaml';
 import * as z from 'zod';
 import { cidrContains, parseCidr, parseIpAddress, type HostFacts } from '../facts/index.js';
 import { parseBoundedYaml, quoteValue, toPlainYaml } from '../input/index.js';
+import { closestMatch } from '../inventory/issues.js';
 import type { Inventory, SourcePosition } from '../inventory/types.js';
 import { DeployIssues } from './issues.js';
 import type { DeployIssue } from './types.js';
@@ -63,6 +64,29 @@ const preseedSchema = z.strictObject({
 });
 
 type PreseedFile = z.infer<typeof preseedSchema>;
+
+/** The keys MicroCloud 2 reads at a path of the preseed, for "did you mean". */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  const [first, , third] = path;
+  if (first === undefined) return Object.keys(preseedSchema.shape);
+  if (first === 'systems') {
+    if (path.length === 2) return ['name', 'address', 'ovn_uplink_interface', 'ovn_underlay_ip', 'storage'];
+    if (path.length === 3 && third === 'storage') return ['local', 'ceph'];
+    return ['path', 'wipe', 'encrypt'];
+  }
+  if (first === 'ovn') return ['ipv4_gateway', 'ipv4_range', 'ipv6_gateway', 'dns_servers'];
+  if (first === 'ceph') return ['cephfs', 'internal_network', 'public_network'];
+  if (first === 'storage')
+    return path.length === 1 ? ['local', 'ceph'] : ['find', 'find_min', 'find_max', 'wipe', 'encrypt'];
+  return [];
+}
+
+function unknownKeyHint(key: string, path: readonly PropertyKey[]): string {
+  const suggestion = closestMatch(key, keysAt(path));
+  return suggestion === undefined
+    ? 'mc reads MicroCloud 2 preseed files (doc/reference/preseed.yaml)'
+    : `did you mean '${suggestion}'?`;
+}
 
 export type PreseedImport =
   | {
@@ -167,7 +191,10 @@ export function parsePreseedFile(file: string, source: string): ParsedPreseedRes
               ? issue.message
               : `${issue.path.map(String).join('.') || 'the preseed'}: ${issue.message}`,
         position: at(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path),
-        hint: 'mc reads MicroCloud 2 preseed files (doc/reference/preseed.yaml)',
+        hint:
+          issue.code === 'unrecognized_keys'
+            ? unknownKeyHint(issue.keys[0] ?? '', issue.path)
+            : 'mc reads MicroCloud 2 preseed files (doc/reference/preseed.yaml)',
       })),
     };
   }

@@ -101,7 +101,8 @@ function systemOf(
     host: member.host,
     name: hostname,
     address: member.address.value,
-    ovnUplinkInterface: ovn ? (member.uplinkInterface?.value ?? null) : null,
+    // An uplink without the UPLINK network's gateway is refused at bootstrap (§2.1): only with OVN networking.
+    ovnUplinkInterface: ovn && design.uplink !== null ? (member.uplinkInterface?.value ?? null) : null,
     ovnUnderlayIp: ovn ? member.underlayIp : null,
     localDisk: member.localDisk === null ? null : preseedDisk(member.localDisk.value),
     cephDisks: design.services.microceph ? member.cephDisks.map((disk) => preseedDisk(disk.value)) : [],

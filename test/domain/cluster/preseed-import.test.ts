@@ -125,6 +125,10 @@ describe('preseed import', () => {
         'preseed.yaml:4:10: system "web9" is not an inventory host (inventory hosts: micro1, micro2; add it to hosts.yaml, or remove it from the preseed)',
       ],
     );
+    assert.deepEqual(
+      issues(lines('initiator_address: 10.1.123.11', 'systems:', '- {name: micro1, adress: 10.1.123.11}')),
+      ['preseed.yaml:3:26: unknown key "adress" in a MicroCloud preseed (did you mean \'address\'?)'],
+    );
     assert.deepEqual(issues(lines('initiator_address: 10.1.123.11', 'systems: []')), [
       'preseed.yaml:2:10: No systems given (mc reads MicroCloud 2 preseed files (doc/reference/preseed.yaml))',
     ]);
@@ -133,7 +137,7 @@ describe('preseed import', () => {
         lines('initiator_address: 10.1.123.11', 'lookup_subnets: 10.0.0.0/8', 'systems: [{name: micro1}]'),
       ),
       [
-        'preseed.yaml:2:17: unknown key "lookup_subnets" in a MicroCloud preseed (mc reads MicroCloud 2 preseed files (doc/reference/preseed.yaml))',
+        'preseed.yaml:2:17: unknown key "lookup_subnets" in a MicroCloud preseed (did you mean \'lookup_subnet\'?)',
       ],
     );
   });
