@@ -778,7 +778,7 @@ export class PlaybookRun {
         return { status: 'unreachable', result: { unreachable: true }, ignored: false };
     }
     const env = this.environmentOf(templar, scope);
-    const become = scope.become ?? this.options.become ?? state.spec.become;
+    const become = scope.become ?? (this.options.become || state.spec.become);
     const ctx: ModuleContext = {
       host,
       check,
