@@ -44,6 +44,7 @@ export const stepsPart: BenchPart = {
     const names = {
       mc: `mc: ${STEPS} steps in one process (run workflow, library API)`,
       mcProcesses: `mc: ${STEPS} x \`mc run -- true\` processes`,
+      mcPlaybook: `mc playbook -f ${HOSTS}, the same ${STEPS}-task playbook`,
       ansible: `ansible-playbook -f ${HOSTS}, ${STEPS} tasks of command: true`,
       cm: `ssh + ControlMaster (${MC_KEX}), ${STEPS} rounds`,
     };
@@ -72,6 +73,10 @@ export const stepsPart: BenchPart = {
           },
         },
         {
+          name: names.mcPlaybook,
+          fn: () => ctx.tools.mc(['playbook', '-i', inventory, '-f', String(HOSTS), '-o', 'plain', PLAYBOOK]),
+        },
+        {
           name: names.ansible,
           fn: () =>
             ctx.tools.run('ansible-playbook', ['-i', inventory, '-f', String(HOSTS), PLAYBOOK], {
@@ -96,6 +101,11 @@ export const stepsPart: BenchPart = {
       name: `steps: Ansible / mc (times faster)`,
       value: median(names.ansible) / median(names.mc),
       target: { op: '>=', value: 10 },
+    });
+    ctx.compare({
+      name: `steps: ansible-playbook / mc playbook (times faster, same playbook)`,
+      value: median(names.ansible) / median(names.mcPlaybook),
+      target: { op: '>=', value: 15 },
     });
     ctx.compare({
       name: `steps: mc / ssh ControlMaster`,

@@ -56,22 +56,17 @@ export function playbookCommand(io: Io, setExit: (code: number) => void): Comman
       const { inventory, hosts } = await loadSelectedHosts(flags, io);
       load.checkVariables(playbooks, inventory, extraVars);
       const run = await startRun(`playbook ${paths.join(' ')}`, flags, io);
-      const executor = (pb: (typeof playbooks)[number]) =>
-        new PlaybookRun(run.session, inventory, pb, {
-          check: flags.check,
-          diff: flags.diff,
-          tags: list(flags.tags),
-          skipTags: list(flags.skipTags),
-          extraVars,
-          limit: hosts.map((h) => h.name),
-          timeoutMs: flags.timeout * 1000,
-          become: flags.become,
-        });
-      await run.settle(
-        (async () => {
-          for (const pb of playbooks) await executor(pb).run();
-        })(),
-      );
+      const executor = new PlaybookRun(run.session, inventory, playbooks, {
+        check: flags.check,
+        diff: flags.diff,
+        tags: list(flags.tags),
+        skipTags: list(flags.skipTags),
+        extraVars,
+        limit: hosts.map((h) => h.name),
+        timeoutMs: flags.timeout * 1000,
+        become: flags.become,
+      });
+      await run.settle(executor.run());
       await run.finish();
       const recap = run.session.recap();
       if (recap.some((r) => (r.counts?.unreachable ?? 0) > 0 || r.status === 'unreachable'))

@@ -108,12 +108,20 @@ const BAD: [string, Record<string, string>, string][] = [
   [
     'a huge unknown module name',
     { 'main.yml': play(`    - ${'x'.repeat(900)}: hi\n`) },
-    `main.yml:4:7: unknown module or keyword '${'x'.repeat(57)}...'`,
+    `main.yml:4:7: unknown module or keyword '${'x'.repeat(60)}… (900 bytes)'`,
   ],
   [
     'a huge value',
     { 'main.yml': play(`    - command: "true"\n      register: "${'y-'.repeat(50_000)}"\n`) },
-    `main.yml:5:17: 'register' must be a variable name, got "${'y-'.repeat(29).slice(0, 57)}..."`,
+    `main.yml:5:17: 'register' must be a variable name, got "${'y-'.repeat(30)}… (97.7 KiB)"`,
+  ],
+  [
+    'a billion-laughs document',
+    {
+      'main.yml':
+        '- hosts: all\n  vars:\n    a: &a [x, x, x, x, x, x, x, x, x, x]\n    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n    e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n  tasks: []\n',
+    },
+    'main.yml:6:40: YAML alias *c takes the document over 1000 alias expansions',
   ],
   [
     'an unsupported parameter',

@@ -10,7 +10,7 @@ export const FACTS_COMMAND = [
   'echo "system=$(uname -s)"',
   'echo "machine=$(uname -m)"',
   'echo "nproc=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"',
-  "echo \"memtotal_kb=$(awk '/^MemTotal:/{print $2}' /proc/meminfo 2>/dev/null)\"",
+  'echo "memtotal_kb=$(awk \'/^MemTotal:/{print $2}\' /proc/meminfo 2>/dev/null)"',
   'echo "user=$(id -un)"',
   '( . /etc/os-release 2>/dev/null; echo "os_id=$ID"; echo "os_version=$VERSION_ID"; echo "os_codename=$VERSION_CODENAME"; echo "os_name=$NAME" )',
   'echo "debian_version=$(cat /etc/debian_version 2>/dev/null)"',
@@ -67,7 +67,10 @@ export function parseFacts(stdout: string): Record<string, unknown> {
   const get = (k: string): string => kv.get(k) ?? '';
   const id = get('os_id');
   const distribution = DISTRIBUTIONS[id] ?? (get('os_name').split(' ')[0] || 'NA');
-  const version = distribution === 'Debian' && /^\d/.test(get('debian_version')) ? get('debian_version') : get('os_version');
+  const version =
+    distribution === 'Debian' && /^\d/.test(get('debian_version'))
+      ? get('debian_version')
+      : get('os_version');
   const route = /default via (\S+) dev (\S+)/.exec(get('route'));
   const addresses = get('addrs')
     .split(' ')

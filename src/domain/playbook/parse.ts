@@ -4,6 +4,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
+import { checkYamlLimits } from '../input/index.js';
 import { IssueList, closestMatch, describeValue } from '../inventory/issues.js';
 import type { InventoryIssue, SourcePosition } from '../inventory/types.js';
 import { mapEntries, parseYamlFile, positionOf, toPlain, valuePosition } from '../inventory/yaml-source.js';
@@ -168,6 +169,12 @@ function loadYaml(path: string, ctx: Context, from: SourcePosition | undefined):
   }
   const source = parseYamlFile(path, text, '1.1', ctx.issues);
   if (!source.syntaxOk) return undefined;
+  // The bounded reader's limits on nodes, depth and aliases: a huge or "billion laughs" file stops here.
+  const limit = checkYamlLimits(path, source.doc, source.lineCounter);
+  if (limit !== undefined) {
+    ctx.issues.add({ file: limit.file, line: limit.line, col: limit.col }, limit.message);
+    return undefined;
+  }
   return new FileReader(source, ctx);
 }
 

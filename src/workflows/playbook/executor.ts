@@ -81,17 +81,17 @@ function shortMessage(value: unknown): string {
 
 export class PlaybookRun {
   private readonly hosts = new Map<string, HostState>();
-  private readonly baseDir: string;
+  /** The directory of the playbook being run: copy/template sources and playbook_dir are relative to it. */
+  private baseDir = '';
   /** Play-wide: when any_errors_fatal trips, or max_fail_percentage is passed. */
   private stopPlay = false;
 
   constructor(
     private readonly session: Session,
     private readonly inventory: Inventory,
-    private readonly playbook: Playbook,
+    private readonly playbooks: Playbook[],
     private readonly options: PlaybookOptions,
   ) {
-    this.baseDir = dirname(playbook.file);
     const limited = new Set(options.limit);
     for (const spec of inventory.hosts) {
       if (!limited.has(spec.name)) continue;
@@ -109,11 +109,16 @@ export class PlaybookRun {
 
   /** Runs every play; the recap counts are recorded in the session. */
   async run(): Promise<void> {
-    for (const play of this.playbook.plays) {
-      await this.runPlay(play);
-      if (this.allDown()) break;
+    // Several playbooks run as one, with one recap, as ansible-playbook a.yml b.yml does.
+    run: for (const playbook of this.playbooks) {
+      this.baseDir = dirname(playbook.file);
+      for (const play of playbook.plays) {
+        await this.runPlay(play);
+        if (this.allDown()) break run;
+      }
     }
     for (const [name, state] of this.hosts) {
+      if (Object.values(state.counts).every((n) => n === 0)) continue;
       this.session.recordCounts(name, state.counts);
       if (state.unreachable) continue;
       if (state.failed) this.session.recordFailure(name, 'a task failed');
@@ -773,7 +778,7 @@ export class PlaybookRun {
         return { status: 'unreachable', result: { unreachable: true }, ignored: false };
     }
     const env = this.environmentOf(templar, scope);
-    const become = scope.become ?? this.options.become ?? state.spec.become;
+    const become = scope.become ?? (this.options.become || state.spec.become);
     const ctx: ModuleContext = {
       host,
       check,

@@ -1,6 +1,5 @@
 // Everything `mc playbook` reads before any host is touched: the playbooks (and the files they name), the
 // extra vars, and the variable check against the inventory. Problems are InputErrors, all at once.
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../domain/input-error.js';
@@ -9,24 +8,31 @@ import type { Inventory } from '../../domain/inventory/types.js';
 import { loadPlaybook, parseKeyValues } from '../../domain/playbook/parse.js';
 import type { Playbook } from '../../domain/playbook/types.js';
 import { undefinedVariableIssues } from '../../domain/playbook/variables.js';
+import { readInputFile } from '../read-input.js';
 
-/** Playbooks, task files, vars files and templates are small; a larger file is a mistake. */
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * Reads through the bounded reader (src/workflows/read-input.ts). A file too big, binary or not UTF-8 is
+ * reported where it went wrong; a missing one is reported by the parser where the playbook names it.
+ */
+function boundedReader(problems: string[]): (path: string) => string | undefined {
+  return (path) => {
+    const read = readInputFile(path, { what: 'playbook file' });
+    if (read.ok) return read.text;
+    if (read.reason === 'invalid') problems.push(formatIssue(read.issue));
+    return undefined;
+  };
+}
 
 export function readSmallFile(path: string): string | undefined {
-  try {
-    if (statSync(path).size > MAX_FILE_BYTES) return undefined;
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const read = readInputFile(path);
+  return read.ok ? read.text : undefined;
 }
 
 export function loadPlaybooks(paths: string[], cwd: string): Playbook[] {
   const playbooks: Playbook[] = [];
   const problems: string[] = [];
   for (const path of paths) {
-    const result = loadPlaybook(resolve(cwd, path), readSmallFile);
+    const result = loadPlaybook(resolve(cwd, path), boundedReader(problems));
     if (result.ok) playbooks.push(result.playbook);
     else problems.push(...result.issues.map(formatIssue));
   }
@@ -77,7 +83,8 @@ export function checkVariables(
   for (const host of inventory.hosts) for (const key of Object.keys(host.vars)) known.add(key);
   for (const group of inventory.groups) for (const key of Object.keys(group.vars)) known.add(key);
   // register and set_fact outlive their play: a later play may read them.
-  for (const pb of playbooks) for (const play of pb.plays) for (const name of play.definedNames) known.add(name);
+  for (const pb of playbooks)
+    for (const play of pb.plays) for (const name of play.definedNames) known.add(name);
   const problems = playbooks.flatMap((pb) =>
     pb.plays.flatMap((play) => undefinedVariableIssues(play, known)),
   );
