@@ -13,12 +13,28 @@ export interface FramedCommand {
   guard?: { variable: string; otherwise: string };
 }
 
+/**
+ * Each command's own limit: these are read-only questions that answer in well under a second, so a command
+ * still running after this many seconds is hung (a stopped daemon whose socket accepts but never answers),
+ * and the host's other answers must not wait for it.
+ */
+export const FACT_TIMEOUT_SECONDS = 10;
+/** The exit status of a command that ran out of its time (coreutils timeout's). */
+export const TIMED_OUT_EXIT = 124;
+
+/** What a command that ran out of its time says. */
+export function timedOutMessage(seconds: number = FACT_TIMEOUT_SECONDS): string {
+  return `timed out after ${seconds} s`;
+}
+
 export interface FramedOptions {
   /**
    * Shell lines run before the commands, to set their guards. They may use `$mc_d`, a scratch directory
    * that the script removes when it ends.
    */
   prelude?: string[];
+  /** Each command's limit; default FACT_TIMEOUT_SECONDS. */
+  timeoutSeconds?: number;
 }
 
 const NAME = /^\w+$/;
@@ -46,15 +62,20 @@ export function framedScript(
     ...(options.prelude ?? []),
   ];
   const width = String(commands.length).length;
-  for (const [index, { name, command, keepStderr = true, guard }] of commands.entries()) {
+  const seconds = options.timeoutSeconds ?? FACT_TIMEOUT_SECONDS;
+  for (const [index, { name, command: text, keepStderr = true, guard }] of commands.entries()) {
     if (!NAME.test(name)) throw new Error(`framed command name ${JSON.stringify(name)} must be a word`);
+    // Its own limit: TERM when it is up, KILL 2 s later (timeout signals the command's whole process group).
+    // Exit status 124 then, and the frame's stderr says so in words.
+    const command = `timeout -k 2 ${seconds} sh -c ${literal(text)}`;
+    const timedOut = `if [ "$mc_rc" = ${TIMED_OUT_EXIT} ]; then mc_err=${literal(timedOutMessage(seconds))}; fi`;
     // Each command writes its whole frame to a file of its own; the files are printed in order at the end,
     // by one `cat`. Inside, fd 3 is the frame, so that stdout goes there while stderr is captured. A leading
     // newline keeps the END marker on a line of its own when output lacks a final newline; a command killed
     // before its end leaves no END marker, so it did not run to its end.
     const run = keepStderr
       ? `mc_err=$( { ${command}
-} 2>&1 1>&3 3>&-); mc_rc=$?`
+} 2>&1 1>&3 3>&-); mc_rc=$?; ${timedOut}`
       : `{ ${command}
 } 3>&-; mc_rc=$?`;
     const guarded =

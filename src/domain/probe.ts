@@ -2,7 +2,7 @@
 // command's stdout framed between markers that carry a one-time nonce and its exit status. Optional facts
 // also frame their stderr (a service's failure says its state) and run only where their snap is installed.
 // Pure: builds the script and splits its output; the workflow runs it.
-import { framedScript, splitFramed, type FramedCommand } from './framed.js';
+import { framedScript, splitFramed, TIMED_OUT_EXIT, timedOutMessage, type FramedCommand } from './framed.js';
 import { FACT_COMMANDS, FACT_SNAPS, OPTIONAL_FACTS, SERVICE_FACTS } from './facts/index.js';
 import type {
   CommandOutcome,
@@ -82,6 +82,7 @@ export function splitGathered(stdout: string, nonce: string): GatherResult {
           "snapd is not installed (no `snap` command): MicroCloud's services are snaps; install snapd",
         );
       } else if (section.exitCode === 127) problems.push(`\`${command}\`: command not found on the host`);
+      else if (section.exitCode === TIMED_OUT_EXIT) problems.push(`\`${command}\` ${timedOutMessage()}`);
       else problems.push(`\`${command}\` failed with exit status ${section.exitCode}`);
     } else if (!SERVICE.has(name)) {
       outputs[name] = section.stdout;

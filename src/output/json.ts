@@ -2,5 +2,8 @@
 import type { EventBus } from './events.js';
 
 export function attachJsonRenderer(bus: EventBus, write: (text: string) => void): () => void {
-  return bus.on((event) => write(`${JSON.stringify(event)}\n`));
+  // A failed command's text (a script, often) is for the log file only.
+  return bus.on((event) => {
+    if (event.type !== 'command') write(`${JSON.stringify(event)}\n`);
+  });
 }

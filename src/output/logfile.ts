@@ -28,7 +28,12 @@ export function attachLogFile(bus: EventBus, path: string, header: string): LogF
         ? [`[${event.host}] ${event.stream}: ${event.text}`]
         : event.type === 'host-connected'
           ? [`[${event.host}] connected in ${event.ms}ms`]
-          : plainLines(event);
+          : event.type === 'command'
+            ? [
+                `[${event.host}] ${event.step}: the command that failed:`,
+                ...event.command.split('\n').map((l) => `    ${l}`),
+              ]
+            : plainLines(event);
     if (lines.length > 0) out.write(lines.map((l) => `${stamp} ${l}\n`).join(''));
   });
   return {

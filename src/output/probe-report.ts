@@ -1,6 +1,7 @@
 // mc probe's report: per host, the services' states, and every disk and NIC with what MicroCloud could use it
 // for and why not.
-import { formatBytesIec } from '../domain/facts/index.js';
+import { SERVICE_LABELS, type SnapName } from '../domain/cluster/types.js';
+import { describeServiceFailure, formatBytesIec } from '../domain/facts/index.js';
 import type { LxdState, MicroclusterState, ServiceStates } from '../domain/facts/index.js';
 import type { HostProbe } from '../workflows/probe.js';
 
@@ -15,7 +16,7 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
       '',
       `${name}: ${f.os.prettyName ?? f.os.id}, kernel ${f.kernel.release} ${f.kernel.machine}, ${f.cpuCount} CPUs, ${formatBytesIec(f.memoryBytes)}, snapd ${snapd}`,
     );
-    out.push(...serviceLines(f.services));
+    out.push(...serviceLines(f.services, p.host));
     const address = p.managementAddress;
     out.push(
       address.ok
@@ -61,8 +62,8 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
 }
 
 /** `services: lxd 5.21.3 clustered (3 members), microceph bootstrapped (3), ...`, then one line per failure. */
-export function serviceLines(services: ServiceStates): string[] {
-  const entries: [string, LxdState | MicroclusterState, string][] = [
+export function serviceLines(services: ServiceStates, host: string): string[] {
+  const entries: [SnapName, LxdState | MicroclusterState, string][] = [
     ['lxd', services.lxd, describeLxd(services.lxd)],
     ['microceph', services.microceph, describeMicrocluster(services.microceph)],
     ['microovn', services.microovn, describeMicrocluster(services.microovn)],
@@ -70,8 +71,11 @@ export function serviceLines(services: ServiceStates): string[] {
   ];
   const lines = [`  services: ${entries.map(([name, , text]) => `${name} ${text}`).join(', ')}`];
   for (const [name, state] of entries) {
-    if (state.state === 'error' || state.state === 'not running')
+    if (state.state === 'not answering') {
+      lines.push(`  ${name}: ${describeServiceFailure(SERVICE_LABELS[name], host, state)}`);
+    } else if (state.state === 'error' || state.state === 'not running') {
       lines.push(`  ${name}: \`${state.command}\`: ${state.message}`);
+    }
   }
   return lines;
 }

@@ -261,7 +261,7 @@ export class Connection {
         else channel?.close();
         finish(
           new CommandTimeoutError(
-            `${this.target.label}: command timed out after ${formatSeconds(options.timeoutMs)}: ${command}`,
+            `${this.target.label}: command timed out after ${formatSeconds(options.timeoutMs)}: ${briefCommand(command)}`,
             'raise the timeout, or check why the command hangs on that host',
           ),
         );
@@ -617,6 +617,14 @@ function classifyChannelError(err: Error, label: string): Error {
 
 function firstLine(text: string): string {
   return text.split('\n').find((l) => l.trim().length > 0) ?? text;
+}
+
+/** A command as an error names it: one line of at most 100 characters; a script by its length only. */
+export function briefCommand(command: string): string {
+  const lines = command.trim().split('\n');
+  if (lines.length > 1) return `a ${lines.length}-line script`;
+  const line = lines[0] ?? '';
+  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
 
 export function formatSeconds(ms: number): string {

@@ -5,6 +5,7 @@ import {
   checkClusterAddress,
   evaluateDisks,
   evaluateUplinkInterfaces,
+  isServiceFailure,
   parseHostFacts,
 } from '../domain/facts/index.js';
 import type { ClusterAddressCheck, DiskVerdict, HostFacts, InterfaceVerdict } from '../domain/facts/index.js';
@@ -37,7 +38,13 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     const { script, nonce } = gatherScript(randomBytes(6).toString('hex'));
     // Root: lsblk and lxc query see everything only as root.
     const sentAtMs = Date.now();
-    const run = await connection.exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true });
+    const run = await connection
+      .exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true })
+      .catch((err: unknown) => {
+        // The script goes to the log file; the error names it only by its length.
+        session.bus.emit({ type: 'command', host, step: 'probe', command: script });
+        throw err;
+      });
     const receivedAtMs = Date.now();
     if (run.code === NO_SCRATCH_EXIT) return { failed: firstLine(run.stderr) };
     const gathered = splitGathered(run.stdout, nonce);
@@ -62,8 +69,13 @@ export async function probe(session: Session, options: ProbeOptions): Promise<Ma
     results.set(host, report);
     const cephDisks = report.disks.filter((d) => d.ceph.eligible).length;
     const uplinks = report.uplinks.filter((u) => u.eligible).map((u) => u.interface.name);
+    // A daemon that could not be asked is part of the host's one-line summary, not only of the report.
+    const unwell = (['lxd', 'microceph', 'microovn', 'microcloud'] as const)
+      .map((service) => ({ service, state: facts.services[service] }))
+      .filter(({ state }) => isServiceFailure(state))
+      .map(({ service, state }) => `; ${service} ${state.state}`);
     return {
-      summary: `${facts.os.prettyName ?? facts.os.id}, ${cephDisks} disk(s) for Ceph, uplink ${uplinks.length > 0 ? uplinks.join(' or ') : 'none'}`,
+      summary: `${facts.os.prettyName ?? facts.os.id}, ${cephDisks} disk(s) for Ceph, uplink ${uplinks.length > 0 ? uplinks.join(' or ') : 'none'}${unwell.join('')}`,
     };
   });
   return results;

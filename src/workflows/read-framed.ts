@@ -12,9 +12,13 @@ export async function readFramed(
 ): Promise<Map<string, FramedOutput>> {
   const nonce = randomBytes(6).toString('hex');
   const connection = await session.pool.get(host);
-  const result = await connection.exec(framedScript(commands, nonce), {
-    timeoutMs: session.options.commandTimeoutMs,
-    become: true,
-  });
+  const script = framedScript(commands, nonce);
+  const result = await connection
+    .exec(script, { timeoutMs: session.options.commandTimeoutMs, become: true })
+    .catch((err: unknown) => {
+      // The script goes to the log file; the error names it only by its length.
+      session.bus.emit({ type: 'command', host, step: 'read', command: script });
+      throw err;
+    });
   return splitFramed(result.stdout, nonce);
 }

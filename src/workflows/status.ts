@@ -2,6 +2,7 @@
 // line, MicroCloud's warnings, and a row per host with its OSDs, MicroCeph and MicroOVN units and status.
 import { servicesByMember } from '../domain/cluster/state.js';
 import type { OptionalService } from '../domain/cluster/types.js';
+import { describeServiceFailure, isServiceFailure } from '../domain/facts/index.js';
 import type { HostFacts, MicroclusterState } from '../domain/facts/index.js';
 import type { FramedCommand } from '../domain/framed.js';
 import { probe } from './probe.js';
@@ -86,12 +87,19 @@ export async function clusterStatus(
     const address = (lxdMember?.url ?? probes.get(host)?.reachedAt ?? '')
       .replace(/^https:\/\/|:8443$/g, '')
       .replace(/^\[|\]$/g, '');
-    const statuses = [lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'];
+    const statuses = [
+      isServiceFailure(lxd) ? lxd.state.toUpperCase() : (lxdMember?.status.toUpperCase() ?? 'NOT CLUSTERED'),
+    ];
     if (lxd.state === 'not installed') warnings.push(`LXD is not found on ${host}`);
+    if (isServiceFailure(lxd)) warnings.push(describeServiceFailure('LXD', host, lxd));
     // A service the inventory turns off is neither expected nor judged.
     for (const service of (['microceph', 'microovn', 'microcloud'] as const).filter((s) => services[s])) {
       const state = f.services[service];
       if (state.state === 'not installed') warnings.push(`${LABELS[service]} is not found on ${host}`);
+      if (isServiceFailure(state)) {
+        warnings.push(describeServiceFailure(LABELS[service], host, state));
+        statuses.push(state.state.toUpperCase());
+      }
       if (state.state === 'bootstrapped')
         statuses.push(state.members.find((m) => m.name === host)?.status ?? 'NOT FOUND');
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { FACT_COMMANDS, type FactName } from '../../src/domain/facts/index.js';
-import { NO_SCRATCH_EXIT } from '../../src/domain/framed.js';
+import { NO_SCRATCH_EXIT, splitFramed } from '../../src/domain/framed.js';
 import { gatherScript, SNAP_CHECK, splitGathered } from '../../src/domain/probe.js';
 
 /** Runs the script with every fact command replaced by `replacement(name)`, and the snap check by `snapCheck`. */
@@ -107,7 +107,10 @@ describe('gather script', () => {
     // Once per snap, whatever the number of its commands.
     assert.equal(script.split('mc_snap lxd &').length, 2);
     assert.equal(script.split('mc_snap microcloud').length, 2);
-    assert.ok(script.includes('if [ "$mc_has_lxd" = 1 ]; then mc_err=$( { lxc query /1.0\n}'), script);
+    assert.ok(
+      script.includes(`if [ "$mc_has_lxd" = 1 ]; then mc_err=$( { timeout -k 2 10 sh -c 'lxc query /1.0'\n}`),
+      script,
+    );
     assert.ok(!script.includes('command -v'));
   });
 
@@ -122,11 +125,35 @@ describe('gather script', () => {
     assert.ok(ms < 3000, `took ${ms} ms`);
   });
 
+  it('gives each command a limit of its own: a hung one is cut, the others answer, all in time', () => {
+    // A daemon that accepts but never answers: its command hangs; the host's other facts must not wait.
+    const hang = `sleep 60.${process.pid}`;
+    const started = Date.now();
+    const { stdout, nonce } = runWith(
+      (name) => (name === 'lxdServer' || name === 'blockDevices' ? hang : `echo ${name}`),
+      'true',
+    );
+    const ms = Date.now() - started;
+    assert.ok(ms < 30_000, `took ${ms} ms`);
+    const split = splitGathered(stdout, nonce);
+    assert.ok(!split.ok);
+    assert.deepEqual(split.problems, ['`lsblk -J -b -O` timed out after 10 s']);
+    const sections = splitFramed(stdout, nonce);
+    assert.deepEqual(sections.get('lxdServer'), {
+      exitCode: 124,
+      stdout: '',
+      stderr: 'timed out after 10 s',
+    });
+    assert.equal(sections.get('hostname')?.stdout, 'hostname\n');
+    // Nothing of the hung commands is left running.
+    assert.equal(execaSync('pgrep', ['-xf', hang], { reject: false }).stdout, '');
+  });
+
   it('leaves nothing behind on the host: its scratch directory is removed', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'mc-probe-'));
     try {
       const { script } = gatherScript('n0nce', {
-        facts: { ...FACT_COMMANDS, osRelease: 'echo "$mc_d" >"$SEEN"' },
+        facts: { ...FACT_COMMANDS, osRelease: 'ls "$TMPDIR" >"$SEEN"' },
         snapCheck: 'true',
       });
       const run = execaSync('sh', ['-c', script], {
@@ -134,8 +161,12 @@ describe('gather script', () => {
         env: { TMPDIR: tmp, SEEN: join(tmp, 'seen') },
       });
       assert.equal(run.exitCode, 0, run.stderr);
-      const scratch = readFileSync(join(tmp, 'seen'), 'utf8').trim();
-      assert.ok(scratch.startsWith(`${tmp}/mc-read.`), scratch);
+      // While it ran, its scratch directory was there.
+      const during = readFileSync(join(tmp, 'seen'), 'utf8').split('\n');
+      assert.ok(
+        during.some((name) => name.startsWith('mc-read.')),
+        during.join(' '),
+      );
       assert.deepEqual(readdirSync(tmp), ['seen']);
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -3,90 +3,22 @@
 // daemon inside its host's namespaces. The deploy must converge and verify, find nothing to do the second
 // time, and `mc status` must read the result; the lab leaves nothing on the machine, LXD daemons included.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
 import type { NamespaceLab } from '../../src/lab/netns.js';
-import { labInventoryLines, startSimNamespaceLab } from '../../src/lab/sim-netns.js';
+import { startSimNamespaceLab } from '../../src/lab/sim-netns.js';
+import {
+  FLOOR_50,
+  LXD_ONLY,
+  labProcesses,
+  leftovers,
+  linesOf,
+  mcOnLab,
+  writeInventory,
+  type McResult,
+} from '../support/netns-lxd.js';
 import { tempDir, uniqueSuffix } from '../support/system.js';
 
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
-
-/** LXD only. Debian ships LXD 5.0, below mc's default floor of 5.21: the floor is lowered, not faked. */
-const LXD_ONLY = ['cluster:', '  services: {microceph: false, microovn: false}'];
-const FLOOR_50 = '  lxd_min_version: "5.0"';
-
-function writeInventory(lab: NamespaceLab, cluster: string[]): void {
-  writeFileSync(join(lab.dir, 'hosts.yaml'), [...labInventoryLines(lab), ...cluster, ''].join('\n'));
-}
-
-interface McResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** The real CLI on the lab's inventory: `mc COMMAND -i hosts.yaml -o plain ARGS...`. */
-async function mc(lab: NamespaceLab, [command = '', ...args]: string[]): Promise<McResult> {
-  const started = Date.now();
-  const options = ['-i', join(lab.dir, 'hosts.yaml'), '-o', 'plain'];
-  const r = await execa('node', [MC, command, ...options, ...args], {
-    reject: false,
-    stdin: 'ignore',
-    timeout: 150_000,
-    // The run logs go into the lab's directory, removed with the lab.
-    env: { CI: 'true', HOME: '/nonexistent', XDG_CACHE_HOME: lab.dir },
-  });
-  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
-}
-
-/** `[host] line` output of `mc run` on one host, without the prefix. */
-function linesOf(host: string, stdout: string): string[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith(`[${host}] `) && !l.startsWith(`[${host}] >> `))
-    .map((l) => l.slice(host.length + 3));
-}
-
-/** Every process inside the lab's hosts (sshd, the LXD daemons, their sessions), with its name. */
-async function labProcesses(lab: NamespaceLab): Promise<{ pid: number; comm: string }[]> {
-  const pids = await Promise.all(
-    lab.hosts.map(async (h) => (await execa('ip', ['netns', 'pids', h.netns], { reject: false })).stdout),
-  );
-  return pids
-    .flatMap((out) => out.split('\n').filter(Boolean).map(Number))
-    .map((pid) => ({ pid, comm: procField(pid, 'comm') ?? '' }));
-}
-
-/** /proc/PID/comm, or the state letter of /proc/PID/stat; undefined once the process is gone. */
-function procField(pid: number, field: 'comm' | 'state'): string | undefined {
-  try {
-    if (field === 'comm') return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * What the machine still holds of a lab after stop: namespaces, links, processes started from its directory,
- * and any process that ran inside it (the LXD daemons' command lines do not name the lab). A zombie waiting
- * for init to reap it holds nothing.
- */
-async function leftovers(lab: NamespaceLab, inside: { pid: number; comm: string }[]): Promise<string[]> {
-  const netns = (await execa('ip', ['netns', 'list'])).stdout
-    .split('\n')
-    .filter((l) => l.includes(`mc${lab.id}`));
-  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => l.includes(lab.id));
-  const procs = (await execa('pgrep', ['-f', lab.dir], { reject: false })).stdout.split('\n').filter(Boolean);
-  const alive = inside
-    .filter(({ pid, comm }) => procField(pid, 'comm') === comm && procField(pid, 'state') !== 'Z')
-    .map(({ pid, comm }) => `${comm} ${pid}`);
-  return [...netns, ...links, ...procs, ...alive];
-}
+const mc = (lab: NamespaceLab, args: string[]): Promise<McResult> => mcOnLab(lab, args);
 
 describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurrency: false }, () => {
   let scratch: ReturnType<typeof tempDir>;
@@ -100,7 +32,7 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
     const suffix = uniqueSuffix().slice(-4);
     const names = [1, 2, 3].map((i) => `lx${suffix}n${i}`);
     const { lab, world } = await startSimNamespaceLab({ names, baseDir: scratch.path, realLxd: true });
-    let inside: { pid: number; comm: string }[] = [];
+    let inside: { pid: number; comm: string; host: string }[] = [];
     try {
       // Before the install no LXD answers, so validate cannot see its version: the install step checks the
       // LXD that answers once ready (here the real 5.0.2, not the simulated snap's 5.21) and stops there.
@@ -125,7 +57,14 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
       assert.doesNotMatch(first.stdout, /install (microceph|microovn)/);
       assert.equal(world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
       assert.match(first.stdout, /^Deployed: \d+ change\(s\)\.$/m);
-      assert.match(first.stdout, /^Verified: \d+ checks passed\./m);
+      assert.match(first.stdout, /^Verified: \d+ checks passed\.$/m);
+      // No pool and no network on this LXD: the summary says so, and what an instance needs first.
+      assert.match(first.stdout, /^Storage pools: none\. Networks: none\.$/m);
+      assert.match(
+        first.stdout,
+        /^Before an instance can start, the default profile needs a root disk: .*; and a network: /m,
+      );
+      assert.doesNotMatch(first.stdout, /lxc launch|MicroCloud is ready/);
       // LXD 5.0.2 has none of the API extensions the 5.21 keys need: those keys are not set (§3.1).
       assert.doesNotMatch(first.stdout, /instances\.migration\.stateful/);
 

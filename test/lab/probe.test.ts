@@ -1,6 +1,6 @@
 // mc probe against the embedded lab: what it reports must be the lab's model, disk by disk, NIC by NIC.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -160,6 +160,27 @@ describe('mc probe on the embedded lab', { concurrency: false }, () => {
       r.stdout,
       /^2 host\(s\) probed: \d+ disk\(s\) usable for Ceph, 2 host\(s\) with an OVN uplink candidate$/m,
     );
+  });
+
+  it('names a command that ran out of time briefly: its script goes to the log file only', async () => {
+    // lsblk hangs on node2 and the run's limit is 1 s, below each fact command's own 10 s.
+    const rule = world.faults.hang('node2', /^lsblk/, { times: 1 });
+    const log = join(scratch.path, 'timeout.log');
+    const r = await execa(
+      'node',
+      [MC, 'probe', '-i', inventory, '-o', 'plain', '--timeout', '1', '--log-file', log],
+      { reject: false, stdin: 'ignore' },
+    );
+    world.faults.remove(rule.id);
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+    const failed = r.stdout.split('\n').filter((l) => l.includes('node2') && /timed out/.test(l));
+    assert.ok(failed.length > 0, r.stdout);
+    for (const line of failed) assert.match(line, /command timed out after 1s: a \d+-line script/);
+    // Nothing of the script reaches the screen; the log file has it, once.
+    assert.doesNotMatch(r.stdout + r.stderr, /mktemp|@@MC-|lsblk -J/);
+    const logged = readFileSync(log, 'utf8');
+    assert.equal(logged.split('[node2] probe: the command that failed:').length, 2, logged);
+    assert.ok(logged.includes("timeout -k 2 10 sh -c 'lsblk -J -b -O'"), logged);
   });
 
   it('reports LXD installed but not initialised and MicroCeph bootstrapped after they are set up', async () => {

@@ -48,7 +48,7 @@ describe('plan report: the engine', () => {
     const { text, data } = await planText(1, 'cluster:', '  services: {microcloud: false, microceph: false}');
     const lines = text.split('\n');
     assert.deepEqual(lines.slice(1, 5), [
-      'Engine: direct (services.microcloud: false (hosts.yaml:4:14): mc forms the LXD and MicroOVN clusters itself, without the MicroCloud snap)',
+      'Engine: direct (services.microcloud: false (hosts.yaml:4:26): mc forms the LXD and MicroOVN clusters itself, without the MicroCloud snap)',
       '  mc installs lxd 5.21/stable, microovn 24.03/stable and holds them (snap refresh --hold)',
       '  mc checks that LXD is 5.21 or later',
       '  mc forms the LXD and MicroOVN clusters itself, step by step as MicroCloud would',

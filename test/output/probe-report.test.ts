@@ -37,7 +37,7 @@ describe('serviceLines', () => {
       microovn: { state: 'not installed' },
       microcloud: { state: 'not installed' },
     };
-    assert.deepEqual(serviceLines(services), [
+    assert.deepEqual(serviceLines(services, 'micro1'), [
       '  services: lxd 5.21.3 clustered (3 members), microceph bootstrapped (3), microovn not installed, microcloud not installed',
     ]);
   });
@@ -68,10 +68,23 @@ describe('serviceLines', () => {
         message: 'This must be run as root',
       },
     };
-    assert.deepEqual(serviceLines(services), [
+    assert.deepEqual(serviceLines(services, 'micro1'), [
       '  services: lxd 5.21.3 clustered (4 members; micro4 Offline), microceph not running, microovn bootstrapped (3; micro2 UNREACHABLE; micro3 PENDING), microcloud error',
       '  microceph: `microceph cluster list -f json`: dial unix /var/snap/microceph/common/state/control.socket: connect: connection refused',
       '  microcloud: `microcloud cluster list -f json`: This must be run as root',
+    ]);
+  });
+
+  it('says which service on which host is not answering, and what timed out', () => {
+    const services: ServiceStates = {
+      lxd: { state: 'not answering', command: 'lxc query /1.0', message: 'timed out after 10 s' },
+      microceph: { state: 'not installed' },
+      microovn: { state: 'not installed' },
+      microcloud: { state: 'not installed' },
+    };
+    assert.deepEqual(serviceLines(services, 'node3'), [
+      '  services: lxd not answering, microceph not installed, microovn not installed, microcloud not installed',
+      '  lxd: LXD on node3 is not answering (`lxc query /1.0` timed out after 10 s)',
     ]);
   });
 
@@ -81,11 +94,14 @@ describe('serviceLines', () => {
       microovn: { state: 'not bootstrapped' },
       microcloud: { state: 'not bootstrapped' },
     };
-    assert.deepEqual(serviceLines({ ...base, lxd: { state: 'not initialised', server } }), [
+    assert.deepEqual(serviceLines({ ...base, lxd: { state: 'not initialised', server } }, 'micro1'), [
       '  services: lxd 5.21.3 not initialised, microceph not bootstrapped, microovn not bootstrapped, microcloud not bootstrapped',
     ]);
     assert.match(
-      serviceLines({ ...base, lxd: { state: 'initialised', server, storagePools: ['default'] } })[0] ?? '',
+      serviceLines(
+        { ...base, lxd: { state: 'initialised', server, storagePools: ['default'] } },
+        'micro1',
+      )[0] ?? '',
       /^ {2}services: lxd 5\.21\.3 initialised, not clustered \(storage pools: default\), /,
     );
   });

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 // Quoting is pure and lives in one module, whichever layer builds the command.
 import { quoteArg } from '../../transport/quote.js';
-import type { FramedCommand, FramedOutput } from '../framed.js';
+import { TIMED_OUT_EXIT, timedOutMessage, type FramedCommand, type FramedOutput } from '../framed.js';
 
 export interface LxdPoolState {
   name: string;
@@ -126,6 +126,7 @@ export class ClusterStateError extends Error {}
 
 function parseJson<T>(what: string, output: FramedOutput | undefined, schema: z.ZodType<T>): T {
   if (output === undefined) throw new ClusterStateError(`${what}: the command did not run to its end`);
+  if (output.exitCode === TIMED_OUT_EXIT) throw new ClusterStateError(`${what} ${timedOutMessage()}`);
   if (output.exitCode !== 0) {
     throw new ClusterStateError(`${what} failed (exit ${output.exitCode}): ${output.stderr.trim()}`);
   }

@@ -98,7 +98,9 @@ export {
   type MicroclusterMember,
 } from './microcluster-members.js';
 export {
+  describeServiceFailure,
   failureMessage,
+  isServiceFailure,
   readLxdState,
   readMicroclusterState,
   type CommandOutcome,

@@ -3,6 +3,7 @@
 // fails the way an uninitialised or stopped service fails is a state; any other failure is an error that names
 // the command. Output of a command that succeeded is parsed strictly (a FactsParseError otherwise).
 
+import { TIMED_OUT_EXIT, timedOutMessage } from '../framed.js';
 import {
   LXD_CLUSTER_MEMBERS_COMMAND,
   LXD_SERVER_COMMAND,
@@ -40,10 +41,12 @@ export interface ServiceOutcomes {
 
 /**
  * A service that is installed but could not be asked: `not running` when its daemon's socket is missing or
- * refuses connections, `error` for anything else. `command` is the command line that failed.
+ * refuses connections, `not answering` when its command ran out of its time, `error` for anything else. `command` is the command line that failed.
  */
 export type ServiceFailure =
   | { state: 'not running'; command: string; message: string }
+  /** The command ran out of its time: the daemon accepts connections but does not answer (hung, stopped). */
+  | { state: 'not answering'; command: string; message: string }
   | { state: 'error'; command: string; message: string };
 
 export type LxdState =
@@ -109,11 +112,29 @@ export function failureMessage(outcome: CommandOutcome): string {
 
 function failure(command: string, outcome: CommandOutcome | undefined): ServiceFailure {
   if (outcome === undefined) return { state: 'error', command, message: 'its output was not gathered' };
+  if (outcome.exitCode === TIMED_OUT_EXIT)
+    return { state: 'not answering', command, message: timedOutMessage() };
   const message = failureMessage(outcome);
   if (NOT_RUNNING.some((pattern) => pattern.test(outcome.stderr))) {
     return { state: 'not running', command, message };
   }
   return { state: 'error', command, message };
+}
+
+/** A service that could not be asked, in one sentence that names it and its host. */
+export function describeServiceFailure(label: string, host: string, failure: ServiceFailure): string {
+  switch (failure.state) {
+    case 'not answering':
+      return `${label} on ${host} is not answering (\`${failure.command}\` ${failure.message})`;
+    case 'not running':
+      return `${label} on ${host} is installed but its daemon is not running: ${failure.message}`;
+    default:
+      return `${label} on ${host}: \`${failure.command}\` failed: ${failure.message}`;
+  }
+}
+
+export function isServiceFailure(state: LxdState | MicroclusterState): state is ServiceFailure {
+  return state.state === 'not running' || state.state === 'not answering' || state.state === 'error';
 }
 
 /** The stdout of a command that succeeded, or null. */

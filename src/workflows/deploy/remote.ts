@@ -1,6 +1,6 @@
 // Remote commands as deploy steps run them: as root, with the run's timeout, output streamed into the event
 // stream under the step's name, and a failure that names the command and what it printed.
-import type { Connection, ExecResult } from '../../transport/connection.js';
+import { briefCommand, type Connection, type ExecResult } from '../../transport/connection.js';
 import type { Session } from '../session.js';
 
 export class StepError extends Error {
@@ -32,39 +32,48 @@ export class Remote {
 
   async run(command: string, options: RemoteOptions = {}): Promise<ExecResult> {
     const { bus } = this.session;
-    const result = await this.connection.exec(command, {
-      timeoutMs: this.session.options.commandTimeoutMs,
-      become: options.unprivileged !== true,
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      ...(options.quiet === true
-        ? {}
-        : {
-            onLine: (stream: 'stdout' | 'stderr', text: string) =>
-              bus.emit({ type: 'line', host: this.host, step: this.step, stream, text }),
-          }),
-    });
+    // What mc ran goes to the log file when it fails, never to the screen.
+    const logCommand = (): void => bus.emit({ type: 'command', host: this.host, step: this.step, command });
+    const result = await this.connection
+      .exec(command, {
+        timeoutMs: this.session.options.commandTimeoutMs,
+        become: options.unprivileged !== true,
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+        ...(options.quiet === true
+          ? {}
+          : {
+              onLine: (stream: 'stdout' | 'stderr', text: string) =>
+                bus.emit({ type: 'line', host: this.host, step: this.step, stream, text }),
+            }),
+      })
+      .catch((err: unknown) => {
+        logCommand();
+        throw err;
+      });
     if (result.code !== 0 && options.allowFailure !== true) {
+      logCommand();
       const why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
-      const said = lastLines(options.quiet === true ? result.stderr : `${result.stderr}\n${result.stdout}`);
-      throw new StepError(`\`${shortCommand(command)}\` failed (${why})${said === '' ? '' : `: ${said}`}`);
+      const said = errorLines(options.quiet === true ? result.stderr : `${result.stderr}\n${result.stdout}`);
+      throw new StepError(`\`${briefCommand(command)}\` failed (${why})${said === '' ? '' : `: ${said}`}`);
     }
     return result;
   }
 }
 
-/** The last meaningful lines a failed command printed, on one line. */
-export function lastLines(text: string, count = 2): string {
-  return text
+/** cobra's `Error: ` (lxc, snap, the microcluster CLIs) and MicroCloud's `⨯ Error: `. */
+const ERROR_LINE = /^(?:⨯ )?Error: /;
+
+/**
+ * The lines of a failed command's output that say why: its `Error:` lines when it printed any (a usage text
+ * around them says nothing), else its last lines; on one line.
+ */
+export function errorLines(text: string, count = 2): string {
+  const lines = text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .slice(-count)
-    .join(' / ');
-}
-
-function shortCommand(command: string): string {
-  const line = command.split('\n')[0] ?? command;
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+    .filter((l) => l !== '');
+  const errors = lines.filter((l) => ERROR_LINE.test(l));
+  return (errors.length > 0 ? errors : lines).slice(-count).join(' / ');
 }
 
 /** The longest wait between two polls. */

@@ -70,7 +70,7 @@ describe('design: good clusters', () => {
       initiator: 'micro1',
       engine: {
         kind: 'microcloud',
-        reason: 'services.microcloud: true (hosts.yaml:9:47): MicroCloud forms and owns the cluster',
+        reason: 'services.microcloud: true (hosts.yaml:9:59): MicroCloud forms and owns the cluster',
         lookupTimeout: 120,
         sessionTimeout: 1800,
       },

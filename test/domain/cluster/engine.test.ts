@@ -51,7 +51,7 @@ describe('engine: selection', () => {
     assert.equal(overview.kind, 'microcloud');
     assert.equal(
       overview.reason,
-      'services.microcloud: true (hosts.yaml:9:47): MicroCloud forms and owns the cluster',
+      'services.microcloud: true (hosts.yaml:9:59): MicroCloud forms and owns the cluster',
     );
     assert.deepEqual(overview.mcDoes, [
       'installs lxd 5.21/stable, microceph squid/stable, microovn 24.03/stable, microcloud 2/stable and holds them (snap refresh --hold)',
@@ -79,7 +79,7 @@ describe('engine: selection', () => {
     assert.deepEqual(overview, {
       kind: 'direct',
       reason:
-        'services.microcloud: false (hosts.yaml:5:14): mc forms the LXD and MicroCeph clusters itself, without the MicroCloud snap',
+        'services.microcloud: false (hosts.yaml:5:26): mc forms the LXD and MicroCeph clusters itself, without the MicroCloud snap',
       mcDoes: [
         'installs lxd 5.21/stable, microceph squid/stable and holds them (snap refresh --hold)',
         'checks that LXD is 5.21 or later',

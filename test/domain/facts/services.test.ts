@@ -115,6 +115,16 @@ describe('readLxdState', () => {
     assert.equal(readLxdState(allSnaps(), { lxdServer: refused }).state, 'not running');
   });
 
+  it('reads a daemon whose command ran out of its time as not answering (hung or stopped)', () => {
+    const hung = { exitCode: 124, stdout: '', stderr: 'timed out after 10 s' };
+    assert.deepEqual(readLxdState(allSnaps(), { lxdServer: hung }), {
+      state: 'not answering',
+      command: 'lxc query /1.0',
+      message: 'timed out after 10 s',
+    });
+    assert.equal(readMicroclusterState('microovn', allSnaps(), hung).state, 'not answering');
+  });
+
   it('reports any other failure as an error naming the command', () => {
     assert.deepEqual(
       readLxdState(allSnaps(), {
