@@ -6,11 +6,68 @@ import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
 
+/** `mc status --check`: the drift report, exit 0 when the cluster matches the inventory and 1 when not. */
+async function runCheck(
+  io: Io,
+  setExit: (code: number) => void,
+  flags: ConnectionFlags & { allowVeth?: boolean },
+): Promise<void> {
+  const [{ startRun }, { checkDrift }, spec, validate, { formatDrift }] = await Promise.all([
+    import('../workflows/runtime.js'),
+    import('../workflows/drift/index.js'),
+    import('../domain/cluster/spec.js'),
+    import('../domain/cluster/validate.js'),
+    import('../output/drift-report.js'),
+  ]);
+  if (flags.limit !== undefined) {
+    throw new InputError([
+      '--limit: mc status --check compares the whole cluster with the inventory; remove --limit',
+    ]);
+  }
+  let clusterSpec: ClusterSpec | undefined;
+  const run = await startRun('status', flags, io, {
+    check: (inventory) => {
+      const parsed = spec.parseClusterSpec(inventory);
+      if (!parsed.ok) throw new InputError(parsed.issues.map(validate.formatDeployIssue));
+      clusterSpec = parsed.spec;
+    },
+  });
+  const cluster = clusterSpec as ClusterSpec;
+  const outcome = await run.settle(
+    checkDrift(run.session, {
+      allowVeth: flags.allowVeth === true,
+      design: (facts, localClock) =>
+        validate.designCluster(run.inventory, cluster, facts, {
+          allowVeth: flags.allowVeth === true,
+          localClock,
+        }),
+      formatIssue: validate.formatDeployIssue,
+    }),
+  );
+  const ok = await run.finish();
+  if (outcome.kind === 'unreachable') {
+    io.stderr.write('mc: cannot compare without facts from every host; fix the hosts above and run again\n');
+    setExit(EXIT_FAILED);
+    return;
+  }
+  io.stdout.write(
+    flags.output === 'json'
+      ? `${JSON.stringify({ type: 'drift', differences: outcome.drifts.length, drifts: outcome.drifts })}\n`
+      : formatDrift(outcome.drifts),
+  );
+  setExit(ok && outcome.drifts.length === 0 ? EXIT_OK : EXIT_FAILED);
+}
+
 export function statusCommand(io: Io, setExit: (code: number) => void): Command {
   return connectionOptions(new Command('status'))
     .description("show the cluster's members and the health of each service, as microcloud status does")
     .option('--allow-veth', 'accept veth interfaces as NICs (test labs)')
-    .action(async (flags: ConnectionFlags & { allowVeth?: boolean }) => {
+    .option('--check', 'compare the cluster with the inventory: every difference, exit 1 when any')
+    .action(async (flags: ConnectionFlags & { allowVeth?: boolean; check?: boolean }) => {
+      if (flags.check === true) {
+        await runCheck(io, setExit, flags);
+        return;
+      }
       const [{ startRun }, { clusterStatus, formatStatus }, spec, { formatDeployIssue }] = await Promise.all([
         import('../workflows/runtime.js'),
         import('../workflows/status.js'),
