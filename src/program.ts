@@ -11,6 +11,7 @@ import { deployCommand, planCommand } from './commands/deploy.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { labCommand } from './commands/lab.js';
 import { pingCommand } from './commands/ping.js';
+import { preseedCommand } from './commands/preseed.js';
 import { probeCommand } from './commands/probe.js';
 import { playbookCommand } from './commands/playbook.js';
 import { removeCommand } from './commands/remove.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(probeCommand(io, setExit));
   program.addCommand(planCommand(io, setExit));
   program.addCommand(deployCommand(io, setExit));
+  program.addCommand(preseedCommand(io, setExit));
   program.addCommand(statusCommand(io, setExit));
   program.addCommand(removeCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));

@@ -19,12 +19,13 @@ async function runDeploy(
   flags: DeployFlags,
   planOnly: boolean,
 ): Promise<void> {
-  const [{ startRun }, { deploy }, spec, validate, report] = await Promise.all([
+  const [{ startRun }, { deploy }, spec, validate, report, { deploySummary }] = await Promise.all([
     import('../workflows/runtime.js'),
     import('../workflows/deploy/index.js'),
     import('../domain/cluster/spec.js'),
     import('../domain/cluster/validate.js'),
     import('../output/plan-report.js'),
+    import('../domain/cluster/summary.js'),
   ]);
   if (flags.limit !== undefined) {
     throw new InputError([
@@ -109,10 +110,12 @@ async function runDeploy(
             : `Deployed: ${changed} change(s).\n`,
         );
         if (outcome.verify.ok) {
-          write(`Verified: ${outcome.verify.checks} checks passed. MicroCloud is ready.\n`);
+          // What was deployed and what works on it: "ready" only when an instance can start as it is.
+          const summary = deploySummary(outcome.design, outcome.plan);
           write(
-            'Next: mc status -i <inventory>; on a member: lxc cluster list, lxc launch ubuntu:24.04 c1\n',
+            `Verified: ${outcome.verify.checks} checks passed.${summary.ready ? ' MicroCloud is ready.' : ''}\n`,
           );
+          write(summary.lines.map((line) => `${line}\n`).join(''));
         } else {
           for (const problem of outcome.verify.problems) write(`verify: ${problem}\n`);
         }

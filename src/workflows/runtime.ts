@@ -117,6 +117,11 @@ export interface StartRunOptions {
   check?: (inventory: Inventory) => void;
   /** `phases`: a multi-phase run (deploy) whose live tree groups steps by phase. */
   layout?: 'hosts' | 'phases';
+  /**
+   * Where progress (events, live trees, the recap) goes. `stderr` for commands whose stdout is a document
+   * meant for a file or a pipe (mc preseed export > preseed.yaml).
+   */
+  progress?: 'stdout' | 'stderr';
 }
 
 export async function startRun(
@@ -228,26 +233,27 @@ export async function startRun(
     throw asInputError(err, undefined, undefined);
   }
 
+  const progress = runOptions.progress === 'stderr' ? io.stderr : io.stdout;
   const mode = chooseRenderer(flags.output, hosts.length, {
-    isTTY: io.stdout.isTTY === true,
-    rows: io.stdout.rows,
+    isTTY: progress.isTTY === true,
+    rows: progress.rows,
     ci: io.env.CI !== undefined,
   });
   // A reader that went away (`mc run ... | head`) must not stop the run on the hosts.
-  let stdoutOpen = true;
-  io.stdout.on('error', () => {
-    stdoutOpen = false;
+  let progressOpen = true;
+  progress.on('error', () => {
+    progressOpen = false;
   });
   const write = (text: string): void => {
-    if (stdoutOpen) io.stdout.write(text);
+    if (progressOpen) progress.write(text);
   };
   let tty: TtyRenderer | undefined;
   if (mode === 'json') attachJsonRenderer(bus, write);
   else if (mode === 'plain') attachPlainRenderer(bus, write);
   // The live trees are loaded only when drawn: listr2 is start-up time a plain or JSON run never uses.
   else if (runOptions.layout === 'phases')
-    tty = (await import('../output/tty-phases.js')).attachPhaseTtyRenderer(bus, io.stdout);
-  else tty = (await import('../output/tty.js')).attachTtyRenderer(bus, io.stdout);
+    tty = (await import('../output/tty-phases.js')).attachPhaseTtyRenderer(bus, progress);
+  else tty = (await import('../output/tty.js')).attachTtyRenderer(bus, progress);
   const logPath = flags.logFile ?? defaultLogPath(io.env, new Date(), process.pid);
   const log: LogFile = attachLogFile(
     bus,
@@ -298,7 +304,7 @@ export async function startRun(
       await tty.finished();
       const lines = formatRecap(recap);
       if (!ok) lines.push(`log file: ${log.path}`);
-      io.stdout.write(`${lines.join('\n')}\n`);
+      progress.write(`${lines.join('\n')}\n`);
     }
     await log.close();
     return ok;

@@ -12,6 +12,16 @@ describe('mc deploy on the embedded lab: LXD only', { concurrency: false }, () =
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.doesNotMatch(r.stdout, /install (microceph|microovn)/);
       assert.equal(lab.world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
+      // The closing message is true: no storage pool, so no "ready" and no launch that would fail.
+      assert.match(r.stdout, /^Verified: \d+ checks passed\.$/m);
+      assert.match(r.stdout, /^Cluster: LXD on micro1, micro2, micro3; MicroCloud\.$/m);
+      assert.match(r.stdout, /^Storage pools: none\. Networks: lxdfan0\.$/m);
+      assert.match(r.stdout, /^Next: mc status -i <inventory>; on micro1: lxc cluster list$/m);
+      assert.match(
+        r.stdout,
+        /^Before an instance can start, the default profile needs a root disk: give the hosts a disk for the local pool /m,
+      );
+      assert.doesNotMatch(r.stdout, /lxc launch|MicroCloud is ready/);
       const again = await lab.mc('deploy', '--yes');
       assert.match(again.stdout, /No changes/);
       // The status shows what the inventory deploys: no warning for the services it turns off.

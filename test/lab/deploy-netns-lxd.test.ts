@@ -57,7 +57,14 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
       assert.doesNotMatch(first.stdout, /install (microceph|microovn)/);
       assert.equal(world.records.filter((c) => c.argv[0] === 'microceph').length, 0);
       assert.match(first.stdout, /^Deployed: \d+ change\(s\)\.$/m);
-      assert.match(first.stdout, /^Verified: \d+ checks passed\./m);
+      assert.match(first.stdout, /^Verified: \d+ checks passed\.$/m);
+      // No pool and no network on this LXD: the summary says so, and what an instance needs first.
+      assert.match(first.stdout, /^Storage pools: none\. Networks: none\.$/m);
+      assert.match(
+        first.stdout,
+        /^Before an instance can start, the default profile needs a root disk: .*; and a network: /m,
+      );
+      assert.doesNotMatch(first.stdout, /lxc launch|MicroCloud is ready/);
       // LXD 5.0.2 has none of the API extensions the 5.21 keys need: those keys are not set (§3.1).
       assert.doesNotMatch(first.stdout, /instances\.migration\.stateful/);
 

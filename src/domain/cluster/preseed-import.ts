@@ -4,7 +4,7 @@
 // subnet, in interface order, as MicroCloud itself would pick it (preseed.go address()).
 
 import type { Document } from 'yaml';
-import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
+import { isMap, isSeq, stringify, type LineCounter, type Node } from 'yaml';
 import * as z from 'zod';
 import { cidrContains, parseCidr, parseIpAddress, type HostFacts } from '../facts/index.js';
 import { parseBoundedYaml, quoteValue, toPlainYaml } from '../input/index.js';
@@ -133,16 +133,17 @@ function nonEmpty(entries: Record<string, unknown>): Record<string, unknown> | u
   return Object.keys(kept).length === 0 ? undefined : kept;
 }
 
-/**
- * Reads the preseed at `file` (its text already read with the bounded reader) and builds the cluster section
- * for `inventory`, whose hosts' facts are given.
- */
-export function importPreseed(
-  file: string,
-  source: string,
-  inventory: Inventory,
-  facts: ReadonlyMap<string, HostFacts>,
-): PreseedImport {
+/** A preseed file read and checked for shape, before any host is contacted. */
+export interface ParsedPreseed {
+  data: PreseedFile;
+  /** Where a path of the document is written. */
+  at: (path: PropertyKey[]) => SourcePosition;
+}
+
+export type ParsedPreseedResult = { ok: true; preseed: ParsedPreseed } | { ok: false; issues: DeployIssue[] };
+
+/** Reads the preseed at `file` (its text already read with the bounded reader): syntax, limits, shape. */
+export function parsePreseedFile(file: string, source: string): ParsedPreseedResult {
   const parsed = parseBoundedYaml(file, source);
   if (!parsed.ok) {
     return {
@@ -170,7 +171,36 @@ export function importPreseed(
       })),
     };
   }
-  return convert(checked.data, at, inventory, facts);
+  return { ok: true, preseed: { data: checked.data, at } };
+}
+
+/** The cluster section for `inventory`, whose hosts' facts are given. */
+export function preseedToCluster(
+  preseed: ParsedPreseed,
+  inventory: Inventory,
+  facts: ReadonlyMap<string, HostFacts>,
+): PreseedImport {
+  return convert(preseed.data, preseed.at, inventory, facts);
+}
+
+/** parsePreseedFile, then preseedToCluster. */
+export function importPreseed(
+  file: string,
+  source: string,
+  inventory: Inventory,
+  facts: ReadonlyMap<string, HostFacts>,
+): PreseedImport {
+  const parsed = parsePreseedFile(file, source);
+  return parsed.ok ? preseedToCluster(parsed.preseed, inventory, facts) : parsed;
+}
+
+/** The section as YAML under `cluster:`, the notes as comments above it. */
+export function renderClusterSection(source: string, result: Extract<PreseedImport, { ok: true }>): string {
+  const header = [
+    `# mc's cluster section, from the MicroCloud preseed ${source}`,
+    ...result.notes.map((note) => `# ${note}`),
+  ];
+  return `${header.join('\n')}\n${stringify({ cluster: result.cluster }, { lineWidth: 0, indentSeq: false })}`;
 }
 
 function convert(

@@ -42,10 +42,10 @@ export type DeployOutcome =
   | { kind: 'unreachable' }
   | { kind: 'invalid'; issues: DeployIssue[] }
   | { kind: 'planned'; plan: Plan }
-  | { kind: 'no-changes'; plan: Plan; verify: VerifyResult }
+  | { kind: 'no-changes'; plan: Plan; design: ClusterDesign; verify: VerifyResult }
   | { kind: 'declined'; plan: Plan }
   | { kind: 'failed'; plan: Plan }
-  | { kind: 'deployed'; plan: Plan; verify: VerifyResult; changed: number };
+  | { kind: 'deployed'; plan: Plan; design: ClusterDesign; verify: VerifyResult; changed: number };
 
 async function gatherFacts(
   session: Session,
@@ -108,7 +108,7 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   let plan = first;
   if (options.dryRun) return { kind: 'planned', plan };
   if (pendingSteps(plan).length === 0) {
-    return { kind: 'no-changes', plan, verify: await verifyCluster(session, design, facts) };
+    return { kind: 'no-changes', plan, design, verify: await verifyCluster(session, design, facts) };
   }
 
   const wipes = pendingSteps(plan).flatMap((step) => {
@@ -156,5 +156,5 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   }
   const fresh = (await gatherFacts(session, options.allowVeth)) ?? facts;
   const verify = await verifyCluster(session, design, fresh);
-  return { kind: 'deployed', plan, verify, changed };
+  return { kind: 'deployed', plan, design, verify, changed };
 }
