@@ -16,6 +16,8 @@
 // - Echoing a value in a message: `quoteValue(value)` ("first 60 characters… (20 MiB)", escaped) or
 //   `showValue(value)` (the same without quotes). Text mc did not write (host names, task names,
 //   remote output lines) goes through `escapeControl(text)` before it reaches a terminal or a log.
+// - Names: `addressProblem(value)` for anything mc connects to (IP literal or RFC 1123 host name, never
+//   whitespace or a leading '-'), `systemNameProblem(name)` for a name that becomes a MicroCloud system.
 // - Report issues as `file:line:col: message` (formatIssue in domain/inventory/issues.ts), exit 2.
 // Limits are in limits.ts (DEFAULT_INPUT_LIMITS); pass your own only for a documented reason.
 export { escapeControl, quoteValue, showValue, SHOWN_VALUE_LENGTH } from './echo.js';
