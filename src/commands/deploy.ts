@@ -37,7 +37,7 @@ async function runDeploy(
     layout: 'phases',
     // The cluster section is checked before any host is contacted.
     check: (inventory) => {
-      const parsed = spec.parseClusterSpec(inventory);
+      const parsed = spec.parseClusterSpec(inventory, { forDeploy: true });
       if (!parsed.ok) throw new InputError(parsed.issues.map(validate.formatDeployIssue));
       clusterSpec = parsed.spec;
     },

@@ -960,7 +960,10 @@ function checkAcross(
  * Reads `cluster:` of an inventory. An inventory without the section (or an Ansible inventory) gets every
  * default: all services, the MicroCloud 2 LTS channels, the first host as initiator, no disks, no OVN.
  */
-export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
+export function parseClusterSpec(
+  inventory: Inventory,
+  options: { /** plan/deploy: every host must be able to be a system. */ forDeploy?: boolean } = {},
+): ClusterSpecResult {
   const section = inventory.cluster;
   const origin = section?.origin ?? { file: inventory.source, line: 0, col: 0 };
   const issues = new DeployIssues();
@@ -977,8 +980,11 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
     hosts: inventory.hosts.map((host) => host.name),
     data: raw ?? {},
   };
-  // Each host becomes a MicroCloud system of its name (§2.1): a loose Ansible name cannot.
-  for (const host of inventory.hosts) {
+  // Each host becomes a MicroCloud system of its name (§2.1): a loose Ansible name cannot. Checked where
+  // a cluster is meant (a cluster section, or plan/deploy), so `inventory check` of a plain Ansible
+  // inventory keeps Ansible's looser names.
+  const needsSystemNames = section !== undefined || options.forDeploy === true;
+  for (const host of needsSystemNames ? inventory.hosts : []) {
     const problem = systemNameProblem(host.name);
     if (problem !== undefined)
       issues.add(`host ${problem}: MicroCloud names each system after its host`, {

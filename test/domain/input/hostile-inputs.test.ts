@@ -254,7 +254,7 @@ describe('names a cluster needs', () => {
   const planIssues = (text: string, path = 'hosts.yml'): string[] => {
     const result = parseInventory({ main: { path, text }, groupVars: [], hostVars: [] }, {});
     if (!result.ok) assert.fail(result.issues.map(formatIssue).join('\n'));
-    const parsed = parseClusterSpec(result.inventory);
+    const parsed = parseClusterSpec(result.inventory, { forDeploy: true });
     return parsed.ok ? [] : parsed.issues.map(formatDeployIssue);
   };
 
@@ -271,6 +271,13 @@ describe('names a cluster needs', () => {
       assert.ok((issues[0] ?? '').length < 400);
     });
   }
+
+  it('leaves loose Ansible names alone where no cluster is meant (inventory check of an Ansible file)', () => {
+    const text = 'all:\n  hosts:\n    "node;rm -rf /":\n      ansible_host: 10.0.0.1\n';
+    const result = parseInventory({ main: { path: 'hosts.yml', text }, groupVars: [], hostVars: [] }, {});
+    assert.ok(result.ok);
+    assert.equal(parseClusterSpec(result.inventory).ok, true);
+  });
 
   it('accepts host names and FQDNs', () => {
     assert.deepEqual(planIssues('all:\n  hosts:\n    micro1:\n    micro-2.example.com:\n'), []);
