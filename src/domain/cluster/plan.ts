@@ -41,8 +41,16 @@ export interface PlanPhase {
   stages: PlanStage[];
 }
 
+/** A setting MicroCloud makes that this LXD cannot take, and why: the plan shows it, deploy skips it. */
+export interface SkippedSetting {
+  setting: string;
+  reason: string;
+}
+
 export interface Plan {
   design: ClusterDesign;
+  /** What the deploy leaves out because the LXD cannot do it. */
+  skipped: SkippedSetting[];
   /** Per service, the member tokens are issued on and that bootstraps it when no host has it yet. */
   anchors: Record<SnapName, string>;
   phases: PlanPhase[];
@@ -361,9 +369,10 @@ export interface ConfigureContext {
 export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan {
   const { design, facts, state } = input;
   const anchors = anchorsOf(design, facts);
-  const configureSteps = planLxdConfiguration(design, state, configure, anchors.lxd);
+  const { steps: configureSteps, skipped } = planLxdConfiguration(design, state, configure, anchors.lxd);
   return {
     design,
+    skipped,
     anchors,
     phases: [
       installPhase(design, facts),

@@ -141,6 +141,10 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         if (again === undefined) return { kind: 'failed', plan };
         plan = again;
         const configure = plan.phases.find((p) => p.id === 'configure');
+        // What the plan shows as skipped, the deploy says it skips.
+        for (const s of plan.skipped) {
+          bus.emit({ type: 'step-skipped', host: plan.anchors.lxd, step: s.setting, reason: s.reason });
+        }
         if (configure === undefined) continue;
         const result = await runPhase(session, configure, dmCryptReady);
         changed += result.changed;
