@@ -13,7 +13,6 @@ interface FromVagrantFlags {
   output: 'auto' | 'tty' | 'plain' | 'json';
   timeout: number;
   connectTimeout: number;
-  allowVeth: boolean;
   uplinkGateway: string;
   uplinkRange: string;
 }
@@ -59,9 +58,6 @@ export function fromVagrantCommand(io: Io, setExit: (code: number) => void): Com
       positiveInt('--connect-timeout'),
       10,
     )
-    .addOption(
-      new Option('--allow-veth', 'offer veth NICs as OVN uplinks (test labs)').default(false).hideHelp(),
-    )
     .action(async (flags: FromVagrantFlags) => {
       const [{ inventoryFromVagrant, FromVagrantHostError }, { parseAddressWithPrefix, parseIpv4Range }] =
         await Promise.all([import('../workflows/from-vagrant.js'), import('../domain/cluster/spec.js')]);
@@ -83,7 +79,6 @@ export function fromVagrantCommand(io: Io, setExit: (code: number) => void): Com
             cluster: flags.cluster,
             recordHostKeys: flags.recordHostKeys,
             vagrantTimeout: flags.vagrantTimeout,
-            allowVeth: flags.allowVeth,
             ...(noUplink
               ? {}
               : { uplinkNetwork: { ipv4Gateway: flags.uplinkGateway, ipv4Range: flags.uplinkRange } }),

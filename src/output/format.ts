@@ -45,6 +45,26 @@ export function plainLines(event: TimedEvent): string[] {
       return [];
     case 'warning':
       return [`${WHO(event.host)}WARNING: ${event.message}`];
+    case 'play-start':
+      return ['', `PLAY [${event.play}]`];
+    case 'task-start':
+      return ['', `${event.handler === true ? 'RUNNING HANDLER' : 'TASK'} [${event.task}]`];
+    case 'task-result': {
+      const word =
+        event.status === 'failed'
+          ? event.item === undefined
+            ? 'fatal'
+            : 'failed'
+          : event.status === 'skipped'
+            ? 'skipping'
+            : event.status;
+      const item = event.item === undefined ? '' : ` (item=${event.item})`;
+      const failed = event.status === 'failed' ? ': FAILED!' : '';
+      const message = event.message === undefined ? '' : ` => ${event.message}`;
+      return [
+        `${word}: [${event.host}]${item}${failed}${message}${event.ignored === true ? ' ...ignoring' : ''}`,
+      ];
+    }
     case 'recap':
       return formatRecap(event.hosts);
     case 'run-end':
@@ -54,6 +74,7 @@ export function plainLines(event: TimedEvent): string[] {
 
 export function formatRecap(hosts: HostRecap[]): string[] {
   if (hosts.length === 0) return [];
+  if (hosts.some((h) => h.counts !== undefined)) return formatPlayRecap(hosts);
   const width = Math.max(...hosts.map((h) => h.host.length), 4);
   const counts = new Map<string, number>();
   for (const h of hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
@@ -65,4 +86,36 @@ export function formatRecap(hosts: HostRecap[]): string[] {
   });
   const summary = [...counts].map(([status, n]) => `${status}=${n}`).join(' ');
   return ['', `RECAP ${summary}`, ...lines];
+}
+
+/** Ansible's PLAY RECAP, column for column as its default callback writes it (without colour). */
+function formatPlayRecap(hosts: HostRecap[]): string[] {
+  const field = (name: string, n: number): string => `${name}=${String(n).padEnd(4)}`;
+  return [
+    '',
+    'PLAY RECAP',
+    ...hosts.map((h) => {
+      const c = h.counts ?? {
+        ok: 0,
+        changed: 0,
+        unreachable: 0,
+        failed: 0,
+        skipped: 0,
+        rescued: 0,
+        ignored: 0,
+      };
+      return [
+        `${h.host.padEnd(26)} :`,
+        field('ok', c.ok),
+        field('changed', c.changed),
+        field('unreachable', c.unreachable),
+        field('failed', c.failed),
+        field('skipped', c.skipped),
+        field('rescued', c.rescued),
+        field('ignored', c.ignored),
+      ]
+        .join(' ')
+        .trimEnd();
+    }),
+  ];
 }

@@ -65,6 +65,12 @@ export function attachTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream): Tt
           if (state?.wrapper !== undefined) state.wrapper.title = `${event.host} › ${event.title}`;
         }
         break;
+      case 'task-result': {
+        const state = hosts.get(event.host);
+        if (state?.wrapper !== undefined)
+          state.wrapper.title = `${event.host} › ${event.task}: ${event.status}`;
+        break;
+      }
       case 'line': {
         const state = hosts.get(event.host);
         if (state !== undefined) {

@@ -8,6 +8,8 @@ export function shellJoin(argv: readonly string[]): string {
 }
 
 export function quoteArg(arg: string): string {
+  // No shell word can hold a NUL: the remote side would cut the command there, silently.
+  if (arg.includes('\0')) throw new Error('a shell word cannot hold a NUL character');
   if (arg === '') return "''";
   return shellQuote.quote([arg]);
 }

@@ -10,6 +10,7 @@ import { suggestClusterSection } from '../domain/cluster/suggest.js';
 import type { UplinkNetwork } from '../domain/cluster/suggest.js';
 import { designCluster, formatDeployIssue } from '../domain/cluster/validate.js';
 import type { HostFacts } from '../domain/facts/index.js';
+import { DEFAULT_INPUT_LIMITS, decodeInput } from '../domain/input/index.js';
 import { InputError } from '../domain/input-error.js';
 import { formatIssue } from '../domain/inventory/issues.js';
 import {
@@ -35,8 +36,6 @@ export interface FromVagrantOptions {
   run: Pick<RunOptions, 'output' | 'timeout' | 'connectTimeout' | 'connectRetries' | 'forks' | 'logFile'>;
   /** The network behind the uplink NICs; undefined: no OVN uplink (MicroCloud's FAN fallback). */
   uplinkNetwork?: UplinkNetwork;
-  /** Offer veth NICs as uplinks: the test labs' NICs are veth pairs. */
-  allowVeth?: boolean;
 }
 
 export interface FromVagrantResult {
@@ -90,7 +89,7 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
           await ping(run.session);
           return undefined;
         }
-        return probe(run.session, { allowVeth: options.allowVeth === true });
+        return probe(run.session, { allowVeth: false });
       })(),
     );
     const ok = await run.finish();
@@ -117,7 +116,7 @@ export async function inventoryFromVagrant(options: FromVagrantOptions, io: Io):
     });
     if (probes !== undefined) {
       const facts = new Map([...probes].map(([host, probed]) => [host, probed.facts]));
-      problems.push(...(await designProblems(scratch, inventory, facts, options.allowVeth === true, io)));
+      problems.push(...(await designProblems(scratch, inventory, facts, io)));
     }
     return { inventory, notes, problems };
   } finally {
@@ -131,7 +130,6 @@ async function designProblems(
   scratch: string,
   text: string,
   facts: Map<string, HostFacts>,
-  allowVeth: boolean,
   io: Io,
 ): Promise<string[]> {
   const file = join(scratch, 'with-cluster.yaml');
@@ -142,7 +140,7 @@ async function designProblems(
   if (!loaded.ok) return loaded.issues.map(formatIssue).map(named);
   const spec = parseClusterSpec(loaded.inventory);
   if (!spec.ok) return spec.issues.map(formatDeployIssue).map(named);
-  const design = designCluster(loaded.inventory, spec.spec, facts, { allowVeth });
+  const design = designCluster(loaded.inventory, spec.spec, facts);
   return design.ok ? [] : design.issues.map(formatDeployIssue).map(named);
 }
 
@@ -162,7 +160,9 @@ async function vagrantMachines(dir: string, timeoutSeconds: number, io: Io): Pro
   if (result.exitCode !== 0) {
     if (/not yet ready for SSH/.test(result.stderr)) {
       const status = await vagrant(['status', '--machine-readable'], dir, timeoutSeconds, io);
-      const down = parseVagrantStatus(status.stdout).filter((m) => m.state !== 'running');
+      const down = parseVagrantStatus(new TextDecoder().decode(status.stdout)).filter(
+        (m) => m.state !== 'running',
+      );
       const which =
         down.length === 0
           ? 'a machine is not ready for SSH'
@@ -173,7 +173,10 @@ async function vagrantMachines(dir: string, timeoutSeconds: number, io: Io): Pro
       `${source} in ${dir} failed (exit status ${result.exitCode}): ${excerpt(result.stderr)}`,
     ]);
   }
-  const parsed = parseVagrantSshConfig(result.stdout, source);
+  // Through the bounded reader, like every input: size, UTF-8, no NUL.
+  const decoded = decodeInput(source, result.stdout, DEFAULT_INPUT_LIMITS, 'output');
+  if (!decoded.ok) throw new InputError([formatIssue(decoded.issue)]);
+  const parsed = parseVagrantSshConfig(decoded.text, source);
   if (!parsed.ok) throw new InputError(parsed.issues.map(formatIssue));
   return parsed.machines;
 }
@@ -183,7 +186,7 @@ async function vagrant(
   dir: string,
   timeoutSeconds: number,
   io: Io,
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+): Promise<{ exitCode: number; stdout: Uint8Array; stderr: string }> {
   if (!existsSync(dir)) throw new InputError([`--dir ${dir}: no such directory`]);
   const result = await execa('vagrant', args, {
     cwd: dir,
@@ -192,9 +195,12 @@ async function vagrant(
     reject: false,
     stdin: 'ignore',
     timeout: timeoutSeconds * 1000,
-    // ssh-config of 80 machines is about 40 KiB; anything far larger is not Vagrant's output.
-    maxBuffer: 4 * 1024 * 1024,
+    // Bytes, for the bounded reader; one byte over its limit is enough to know the output is too big
+    // (ssh-config of 80 machines is about 40 KiB).
+    encoding: 'buffer',
+    maxBuffer: { stdout: DEFAULT_INPUT_LIMITS.maxBytes + 1, stderr: 1024 * 1024 },
   });
+  if (result.isMaxBuffer) return { exitCode: 0, stdout: result.stdout, stderr: '' };
   if (result.failed && result.exitCode === undefined) {
     const code = (result as { code?: string }).code;
     if (code === 'ENOENT') {
@@ -209,7 +215,11 @@ async function vagrant(
     }
     throw new InputError([`cannot run vagrant: ${result.shortMessage}`]);
   }
-  return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
+  return {
+    exitCode: result.exitCode ?? 1,
+    stdout: result.stdout,
+    stderr: new TextDecoder().decode(result.stderr),
+  };
 }
 
 /** Vagrant's message on one line: its first paragraph, cut short if long. */

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { InputError } from '../domain/input-error.js';
+import { KNOWN_HOSTS_MAX_BYTES } from '../domain/input/limits.js';
 // Not the inventory layer's index, which holds every format's reader: load-inventory loads only one.
 import { selectHosts } from '../domain/inventory/host-patterns.js';
 import { formatIssue, formatWarning } from '../domain/inventory/issues.js';
@@ -28,6 +29,7 @@ import type { ResolvedSshConfig } from '../transport/ssh-config.js';
 import { resolveTarget } from '../transport/targets.js';
 import type { ResolvedTarget } from '../transport/targets.js';
 import { loadInventory } from './load-inventory.js';
+import { readInputFile } from './read-input.js';
 import { Session } from './session.js';
 
 export interface Io {
@@ -81,6 +83,12 @@ const readOptional = (path: string): Buffer | undefined => {
   }
 };
 
+/** known_hosts through the bounded reader; each file was checked before the run started. */
+const readKnownHosts = (path: string): Buffer | undefined => {
+  const read = readInputFile(path, { limits: { maxBytes: KNOWN_HOSTS_MAX_BYTES } });
+  return read.ok ? Buffer.from(read.text, 'utf8') : undefined;
+};
+
 export async function loadSelectedHosts(
   flags: Pick<RunOptions, 'inventory' | 'limit' | 'strict'>,
   io: Io,
@@ -109,6 +117,11 @@ export interface StartRunOptions {
   check?: (inventory: Inventory) => void;
   /** `phases`: a multi-phase run (deploy) whose live tree groups steps by phase. */
   layout?: 'hosts' | 'phases';
+  /**
+   * Where progress (events, live trees, the recap) goes. `stderr` for commands whose stdout is a document
+   * meant for a file or a pipe (mc preseed export > preseed.yaml).
+   */
+  progress?: 'stdout' | 'stderr';
 }
 
 export async function startRun(
@@ -183,10 +196,13 @@ export async function startRun(
     const key = `${resolved.hostKeyPolicy}\0${resolved.knownHostsFiles.join('\0')}`;
     let verifier = verifiers.get(key);
     if (verifier === undefined) {
+      // Checked now, so a broken known_hosts stops mc before a connection, not in the middle of one.
+      for (const file of resolved.knownHostsFiles)
+        readBoundedText(file, 'known_hosts file', KNOWN_HOSTS_MAX_BYTES);
       verifier = new KnownHostsVerifier({
         files: resolved.knownHostsFiles,
         policy: resolved.hostKeyPolicy,
-        readFile: readOptional,
+        readFile: readKnownHosts,
         onAccepted: (endpoint, fingerprint, file) =>
           bus.emit({
             type: 'warning',
@@ -217,26 +233,27 @@ export async function startRun(
     throw asInputError(err, undefined, undefined);
   }
 
+  const progress = runOptions.progress === 'stderr' ? io.stderr : io.stdout;
   const mode = chooseRenderer(flags.output, hosts.length, {
-    isTTY: io.stdout.isTTY === true,
-    rows: io.stdout.rows,
+    isTTY: progress.isTTY === true,
+    rows: progress.rows,
     ci: io.env.CI !== undefined,
   });
   // A reader that went away (`mc run ... | head`) must not stop the run on the hosts.
-  let stdoutOpen = true;
-  io.stdout.on('error', () => {
-    stdoutOpen = false;
+  let progressOpen = true;
+  progress.on('error', () => {
+    progressOpen = false;
   });
   const write = (text: string): void => {
-    if (stdoutOpen) io.stdout.write(text);
+    if (progressOpen) progress.write(text);
   };
   let tty: TtyRenderer | undefined;
   if (mode === 'json') attachJsonRenderer(bus, write);
   else if (mode === 'plain') attachPlainRenderer(bus, write);
   // The live trees are loaded only when drawn: listr2 is start-up time a plain or JSON run never uses.
   else if (runOptions.layout === 'phases')
-    tty = (await import('../output/tty-phases.js')).attachPhaseTtyRenderer(bus, io.stdout);
-  else tty = (await import('../output/tty.js')).attachTtyRenderer(bus, io.stdout);
+    tty = (await import('../output/tty-phases.js')).attachPhaseTtyRenderer(bus, progress);
+  else tty = (await import('../output/tty.js')).attachTtyRenderer(bus, progress);
   const logPath = flags.logFile ?? defaultLogPath(io.env, new Date(), process.pid);
   const log: LogFile = attachLogFile(
     bus,
@@ -287,7 +304,7 @@ export async function startRun(
       await tty.finished();
       const lines = formatRecap(recap);
       if (!ok) lines.push(`log file: ${log.path}`);
-      io.stdout.write(`${lines.join('\n')}\n`);
+      progress.write(`${lines.join('\n')}\n`);
     }
     await log.close();
     return ok;
@@ -330,7 +347,7 @@ function sshConfigReader(
   env: NodeJS.ProcessEnv,
 ): (alias: string, commandLineOptions: Record<string, string>) => ResolvedSshConfig | undefined {
   if (path === 'none') return () => undefined;
-  const text = readOptional(path)?.toString('utf8');
+  const text = readBoundedText(path, 'ssh_config');
   if (text === undefined) return () => undefined;
   const cache = new Map<string, ResolvedSshConfig>();
   return (alias, commandLineOptions) => {
@@ -340,7 +357,7 @@ function sshConfigReader(
       resolved = resolveSshConfig(alias, {
         configText: text,
         configPath: path,
-        readFile: (p) => readOptional(p)?.toString('utf8'),
+        readFile: (p) => readBoundedText(p, 'ssh_config'),
         listDir: (dir) => {
           try {
             return readdirSync(dir);
@@ -357,6 +374,19 @@ function sshConfigReader(
     }
     return resolved;
   };
+}
+
+/**
+ * A text input mc may do without (ssh_config and its Includes, known_hosts): undefined when it does
+ * not exist; through the bounded reader otherwise, so one too big, binary or not UTF-8 is exit 2 with
+ * where it went wrong, before any host is contacted.
+ */
+function readBoundedText(path: string, what: string, maxBytes?: number): string | undefined {
+  const read = readInputFile(path, { what, ...(maxBytes === undefined ? {} : { limits: { maxBytes } }) });
+  if (read.ok) return read.text;
+  if (read.reason === 'missing') return undefined;
+  const next = what === 'ssh_config' ? ' (or run with --ssh-config none)' : '';
+  throw new InputError([`${formatIssue(read.issue)}${next}`]);
 }
 
 /**

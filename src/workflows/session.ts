@@ -16,8 +16,11 @@ interface HostOutcome {
   ms?: number;
 }
 
+type Counts = NonNullable<HostRecap['counts']>;
+
 export class Session {
   private readonly outcomes = new Map<string, HostOutcome>();
+  private readonly counts = new Map<string, Counts>();
 
   constructor(
     readonly bus: EventBus,
@@ -58,14 +61,21 @@ export class Session {
     this.bus.emit({ type: 'host-unreachable', host, reason, ...(hint === undefined ? {} : { hint }) });
   }
 
+  /** mc playbook: the host's Ansible recap counts, shown in the recap. */
+  recordCounts(host: string, counts: Counts): void {
+    this.counts.set(host, { ...counts });
+  }
+
   recap(): HostRecap[] {
     return this.hosts.map((host) => {
       const outcome = this.outcomes.get(host) ?? { status: 'skipped' as const, message: 'not run' };
+      const counts = this.counts.get(host);
       return {
         host,
         status: outcome.status,
         ...(outcome.message === undefined ? {} : { message: outcome.message }),
         ...(outcome.ms === undefined ? {} : { ms: outcome.ms }),
+        ...(counts === undefined ? {} : { counts }),
       };
     });
   }

@@ -85,8 +85,8 @@ const FORCED_PLAN = {
 };
 
 const FORCED_RESULT = [
-  'Removed micro3: 4 change(s).',
-  'Members now: LXD micro1, micro2; MicroCeph micro1, micro2; MicroOVN micro1, micro2; MicroCloud micro1',
+  'Removed micro3: 1 change(s).',
+  'Members now: LXD micro1, micro2; MicroCeph micro1, micro2; MicroOVN micro1, micro2',
   'micro3 left with --force: nothing was cleaned up there; before deploying it again, remove its snaps (sudo snap remove --purge lxd microceph microovn microcloud)',
 ].join('\n');
 
@@ -99,7 +99,8 @@ describe('mc remove on the embedded lab: refusals and --force', { concurrency: f
   it('refuses one of 3 with replication 3, then removes it with --force', async () => {
     const lab = await startLab(HOSTS);
     try {
-      lab.inventory(FULL(HOSTS));
+      // The direct engine: mc formed each service's cluster and takes the member out of each itself.
+      lab.inventory(FULL(HOSTS).replace('cluster:\n', 'cluster:\n  services: {microcloud: false}\n'));
       const deployed = await lab.mc('deploy', '--yes');
       assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
 
@@ -113,11 +114,62 @@ describe('mc remove on the embedded lab: refusals and --force', { concurrency: f
       assert.deepEqual(changes, []);
       assert.equal(refused.stderr, REFUSED);
 
+      const tty = await lab.mc('remove', 'micro3', '--yes', '-o', 'tty');
+      // The live tree's lines (their order between hosts varies) and the recap; the same refusals.
+      assert.equal(tty.exitCode, 2);
+      assert.equal(tty.stderr, REFUSED);
+      assert.deepEqual(
+        tty.stdout
+          .split('\n')
+          .map((l) => l.replace(/\s+\d+(\.\d+)?m?s$/, ' T'))
+          .sort(),
+        [
+          '',
+          'RECAP ok=3',
+          'micro1  ok T',
+          'micro2  ok T',
+          'micro3  ok T',
+          '✔ Connect and gather facts',
+          '✔ micro1 (1 change)',
+          '✔ micro2 (1 change)',
+          '✔ micro3 (1 change)',
+          '❯ Connect and gather facts',
+          '❯ micro1',
+          '❯ micro2',
+          '❯ micro3',
+        ].sort(),
+      );
       const preview = await lab.mc('remove', 'micro3', '--force', '--dry-run', '-o', 'json');
       assert.equal(preview.exitCode, 0, preview.stderr);
       assert.deepEqual(JSON.parse(preview.stdout.split('\n').at(-1) ?? ''), FORCED_PLAN);
+      // A fault at MicroOVN's removal: LXD and MicroCeph are done, the run stops naming the step and what to do.
+      lab.world.faults.failOnce('micro1', 'microovn cluster remove', {
+        stderr: 'Error: context deadline exceeded',
+      });
+      const faulty = await lab.mc('remove', 'micro3', '--force', '--yes');
+      assert.equal(faulty.exitCode, 1, faulty.stdout + faulty.stderr);
+      assert.ok(
+        faulty.stdout.includes(
+          '[micro1] FAILED: remove micro3 from MicroOVN (--force): `microovn cluster remove micro3 --force` failed (exit 1): Error: context deadline exceeded (fix the cause on micro1, then run mc remove again: it continues from where the cluster stands)',
+        ),
+        faulty.stdout,
+      );
+      assert.equal(
+        faulty.stderr,
+        'mc: remove stopped; see the failed step above, fix it and run mc remove again',
+      );
+      assert.deepEqual(await members(lab.world, 'microovn cluster list -f json'), HOSTS);
+      assert.deepEqual(await members(lab.world, 'microceph cluster list -f json'), ['micro1', 'micro2']);
+
+      // The next run plans from where the cluster stands: only MicroOVN is left.
       const forced = await lab.mc('remove', 'micro3', '--force', '--yes');
       assert.equal(forced.exitCode, 0, forced.stdout + forced.stderr);
+      assert.ok(
+        forced.stdout.includes(
+          'Remove micro3 (MicroOVN): 1 step(s)\n  Remove micro3 from MicroOVN:\n    micro1  remove micro3 from MicroOVN (--force)\n',
+        ),
+        forced.stdout,
+      );
       assert.ok(forced.stdout.endsWith(FORCED_RESULT), forced.stdout);
       // MicroCloud's order: LXD, then the replication lowered before MicroCeph lets micro3 go.
       const removals = lab.world.records

@@ -2,10 +2,11 @@
 // of both providers (test/fixtures/vagrant): what it prints, what `mc inventory check` says of the result,
 // and the one-line errors (exit status 2) of the broken cases.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
+import { freePort } from '../../src/lab/ports.js';
 import { tempDir } from '../support/system.js';
 
 const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
@@ -33,7 +34,7 @@ describe('mc inventory from-vagrant', () => {
       cwd: scratch.path,
       reject: false,
       stdin: 'ignore',
-      env: { PATH: path, FAKE_VAGRANT_SCENARIO: join(FIXTURES, scenario), FAKE_VAGRANT_LOG: log },
+      env: { PATH: path, FAKE_VAGRANT_SCENARIO: resolve(FIXTURES, scenario), FAKE_VAGRANT_LOG: log },
       extendEnv: false,
       timeout: 60_000,
     });
@@ -123,6 +124,21 @@ describe('mc inventory from-vagrant', () => {
     );
   });
 
+  it('reads the output through the bounded reader: bytes that are not UTF-8 are refused where they are', async () => {
+    const scenario = join(scratch.path, 'binary');
+    mkdirSync(scenario, { recursive: true });
+    writeFileSync(
+      join(scenario, 'ssh-config.stdout'),
+      Buffer.concat([Buffer.from('Host node1\n  HostName 10.0.0.1\n  User va'), Buffer.from([0xff, 0xfe])]),
+    );
+    const r = await mc(['inventory', 'from-vagrant', '--dir', project], scenario);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      'mc: vagrant ssh-config:3:10: the output is not UTF-8 text (byte 0xff here; save it as UTF-8)',
+    );
+  });
+
   it('says how to install vagrant when it is not on PATH', async () => {
     const empty = join(scratch.path, 'empty-bin');
     mkdirSync(empty, { recursive: true });
@@ -155,5 +171,67 @@ describe('mc inventory from-vagrant', () => {
       'mc: --uplink-gateway: not an IPv4 address with a prefix such as 192.168.57.1/24',
     );
     assert.equal(readFileSync(log, 'utf8'), '', 'vagrant ran');
+  });
+
+  it("reads the Ansible inventory Vagrant's ansible provisioner writes, as it is, with become beside it", async () => {
+    // .vagrant/provisioners/ansible/inventory/vagrant_ansible_inventory, as vagrant 2.3.4 writes it
+    // (plugins/provisioners/ansible/provisioner/host.rb); group_vars/all.yml is the user's: sudo.
+    const file = join(FIXTURES, 'ansible-inventory', 'vagrant_ansible_inventory');
+    const check = await mc(['inventory', 'check', '-i', file], 'libvirt-3');
+    assert.equal(check.code, 0, check.stderr);
+    assert.equal(check.stdout, `${file}: ok (ansible-ini, 3 hosts, 2 groups)`);
+    const list = await mc(['inventory', 'list', '-i', file, '-o', 'json'], 'libvirt-3');
+    const hostvars = (
+      JSON.parse(list.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } }
+    )._meta.hostvars;
+    assert.deepEqual(hostvars['node2'], {
+      ansible_become: true,
+      ansible_host: '127.0.0.1',
+      ansible_port: 2200,
+      ansible_ssh_private_key_file: '/home/ana/mc/.vagrant/machines/node2/virtualbox/private_key',
+      ansible_user: 'vagrant',
+    });
+  });
+
+  it('writes nothing when a machine does not answer, and leaves recorded keys as they were', async () => {
+    // A machine whose forwarded port nothing listens on (a VM that crashed after vagrant up).
+    const port = await freePort();
+    const scenario = join(scratch.path, 'unreachable');
+    mkdirSync(scenario, { recursive: true });
+    writeFileSync(
+      join(scenario, 'ssh-config.stdout'),
+      [
+        'Host node1',
+        '  HostName 127.0.0.1',
+        '  User vagrant',
+        `  Port ${port}`,
+        '  StrictHostKeyChecking no',
+        '',
+        '',
+      ].join('\n'),
+    );
+    const knownHosts = join(project, '.vagrant', 'mc_known_hosts');
+    mkdirSync(join(project, '.vagrant'), { recursive: true });
+    writeFileSync(knownHosts, 'old keys\n');
+    const r = await mc(
+      [
+        'inventory',
+        'from-vagrant',
+        '--dir',
+        project,
+        '--record-host-keys',
+        '-o',
+        'plain',
+        '--connect-timeout',
+        '5',
+      ],
+      scenario,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '', 'an inventory was written');
+    assert.match(r.stderr, /node1.*unreachable/);
+    assert.match(r.stderr, /^error: not every machine answered \(see above\): no inventory written$/m);
+    assert.equal(readFileSync(knownHosts, 'utf8'), 'old keys\n');
+    assert.equal(existsSync(`${knownHosts}.new`), false, 'the half-recorded file was left behind');
   });
 });

@@ -79,7 +79,17 @@ function chooseAddress(ctx: DesignContext, host: HostContext): MemberAddress | n
   if (system.address !== undefined) {
     const check = checkClusterAddress(facts, system.address);
     if (!check.ok) {
-      ctx.issues.add(`cluster address ${check.reasons.map((reason) => reason.message).join('; ')}`, {
+      const reasons = check.reasons.map((reason) => reason.message).join('; ');
+      if (ctx.spec.services.microcloud && check.reasons.some((reason) => reason.code === 'not-on-host')) {
+        // `microcloud preseed` looks the address up among the host's interfaces (findInterfaceAndNetworkForAddress).
+        ctx.issues.add(`Failed to find lookup interface for address "${check.address}"`, {
+          position: ctx.at(path),
+          host: name,
+          hint: `${reasons}; set cluster.${path} to one of the host's own addresses`,
+        });
+        return null;
+      }
+      ctx.issues.add(`cluster address ${reasons}`, {
         position: ctx.at(path),
         host: name,
         hint: `set cluster.${path} to one of the host's own addresses`,

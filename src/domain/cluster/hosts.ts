@@ -17,11 +17,21 @@ export function checkHostNames(ctx: DesignContext): void {
     }
     byName.set(facts.hostname, [...(byName.get(facts.hostname) ?? []), name]);
     if (facts.hostname !== name) {
-      ctx.issues.add(`host name is "${facts.hostname}", not "${name}" as in the inventory`, {
-        position: inventory.origin,
-        host: name,
-        hint: `MicroCloud names members by host name: run \`sudo hostnamectl set-hostname ${name}\` on the host, or name it ${facts.hostname} in the inventory`,
-      });
+      const fix = `run \`sudo hostnamectl set-hostname ${name}\` on the host, or name it ${facts.hostname} in the inventory`;
+      if (ctx.spec.services.microcloud) {
+        // What `microcloud preseed` says on a host whose name is not among the systems (unicast mode, §2.1).
+        ctx.issues.add(`Preseed file does not contain a system with name "${facts.hostname}"`, {
+          position: inventory.origin,
+          host: name,
+          hint: `the host name is "${facts.hostname}", the inventory says "${name}"; ${fix}`,
+        });
+      } else {
+        ctx.issues.add(`host name is "${facts.hostname}", not "${name}" as in the inventory`, {
+          position: inventory.origin,
+          host: name,
+          hint: `MicroCloud names members by host name: ${fix}`,
+        });
+      }
     }
   }
   for (const [hostname, hosts] of byName) {

@@ -1,5 +1,6 @@
 // Deploy issues: collecting them (every problem at once, each once) and printing one per line.
 
+import { escapeControl, showValue } from '../input/echo.js';
 import type { SourcePosition } from '../inventory/types.js';
 import type { DeployIssue } from './types.js';
 
@@ -17,8 +18,12 @@ export function formatDeployIssue(issue: DeployIssue): string {
         : `${position.file}:${position.line}:${position.col}: `;
   const host = issue.host === undefined ? '' : `${issue.host}: `;
   const hint = issue.hint === undefined ? '' : ` (${issue.hint})`;
-  return `${where}${host}${issue.message}${hint}`;
+  // Messages quote the inventory and hosts' facts: escaped, and bounded whatever they quote.
+  return escapeControl(showValue(`${where}${host}${issue.message}${hint}`, MAX_ISSUE_LENGTH));
 }
+
+/** Characters of one printed issue. */
+const MAX_ISSUE_LENGTH = 2048;
 
 function keyOf(issue: DeployIssue): string {
   const at =

@@ -170,6 +170,24 @@ export function buildPreseed(
   };
 }
 
+/**
+ * The preseed the cluster needs now: bootstrap mode while no host has a MicroCloud; add mode for the hosts
+ * outside it, through the initiator when it is a member, else the first member (§2.2, §3.7); `members` when every
+ * host is one already and there is nothing to run.
+ */
+export function preseedFor(
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+): Preseed | { members: string[] } {
+  const hosts = design.members.map((member) => member.host);
+  const members = hosts.filter((host) => facts.get(host)?.services.microcloud.state === 'bootstrapped');
+  if (members.length === 0) return buildPreseed(design, facts, { mode: 'bootstrap' });
+  const newHosts = hosts.filter((host) => !members.includes(host));
+  if (newHosts.length === 0) return { members };
+  const via = members.includes(design.initiator) ? design.initiator : (members[0] ?? design.initiator);
+  return buildPreseed(design, facts, { mode: 'add', newHosts, via });
+}
+
 /** The document in MicroCloud's key names and order (§2.1), without the passphrase. */
 function preseedDocument(preseed: Preseed, passphrase: string | undefined): Record<string, unknown> {
   const disk = (entry: PreseedDisk, ceph: boolean): Record<string, unknown> => ({

@@ -133,6 +133,12 @@ export function checkServiceStates(ctx: DesignContext): void {
           host: host.name,
           hint: `sudo snap start --enable ${snap}`,
         });
+      } else if (state.state === 'initialised' && ctx.spec.services.microcloud) {
+        // `microcloud preseed` refuses every host whose services are set up already (checkInitialized).
+        ctx.issues.add('LXD is already initialized', {
+          host: host.name,
+          hint: `LXD was set up by hand (storage pools: ${state.storagePools.join(', ')}); MicroCloud sets LXD up itself: delete those pools and networks, or reinstall LXD: sudo snap remove --purge lxd`,
+        });
       } else if (state.state === 'initialised') {
         ctx.issues.add(
           `LXD is already initialized (storage pools: ${state.storagePools.join(', ')}) but not clustered`,
@@ -145,6 +151,30 @@ export function checkServiceStates(ctx: DesignContext): void {
     }
     checkExistingClusters(ctx, snap);
   }
+}
+
+/**
+ * Growing a MicroCloud (§2.2): `microcloud preseed` on a named initiator outside it stops. (A host whose
+ * services were set up without MicroCloud is left to the planner: a half-done deployment looks the same.)
+ */
+export function checkMicroCloudInitiator(ctx: DesignContext): void {
+  if (!ctx.spec.services.microcloud) return;
+  const members = ctx.hosts
+    .filter((host) => host.facts.services.microcloud.state === 'bootstrapped')
+    .map((host) => host.name);
+  if (members.length === 0) return;
+  checkInitiatorInMicroCloud(ctx, members);
+}
+
+/** Growing: `microcloud preseed` on a named initiator outside the MicroCloud stops (§2.2). */
+function checkInitiatorInMicroCloud(ctx: DesignContext, members: string[]): void {
+  const position = ctx.writtenAt('initiator');
+  if (position === undefined || members.includes(ctx.spec.initiator)) return;
+  ctx.issues.add("MicroCloud isn't yet initialized and cannot be the initiator", {
+    position,
+    host: ctx.spec.initiator,
+    hint: `to grow the MicroCloud of ${listWords(members)}, name one of them as cluster.initiator, or leave initiator out`,
+  });
 }
 
 function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
@@ -162,7 +192,13 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
   for (const group of groups.values()) {
     const first = group.hosts[0] ?? '';
     const outside = group.members.filter((member) => !inventoryHosts.has(member));
-    if (outside.length > 0) {
+    if (outside.length > 0 && snap === 'microcloud') {
+      // A joiner's `microcloud preseed` stops here (checkInitialized): it belongs to another MicroCloud.
+      ctx.issues.add('MicroCloud is already initialized', {
+        host: first,
+        hint: `${listWords(group.hosts)} ${group.hosts.length === 1 ? 'is' : 'are'} in a MicroCloud with ${listWords(outside)}, which ${outside.length === 1 ? 'is' : 'are'} not in the inventory: add ${outside.length === 1 ? 'it' : 'them'} to the inventory to grow that cluster, or take ${listWords(group.hosts)} out of it first (on ${outside[0] ?? ''}: sudo microcloud remove ${first})`,
+      });
+    } else if (outside.length > 0) {
       ctx.issues.add(
         `${label} is already clustered with ${listWords(outside)}, which ${outside.length === 1 ? 'is' : 'are'} not in the inventory`,
         {

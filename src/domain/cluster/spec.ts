@@ -373,6 +373,69 @@ function readChannels(reader: Reader, sections: Sections): Record<SnapName, stri
   return channels;
 }
 
+/** MicroCeph's tracks by the Ceph release they install (major.minor of the daemon's version). */
+const MICROCEPH_TRACK_VERSIONS: Readonly<Record<string, string>> = {
+  quincy: '17.2',
+  reef: '18.2',
+  squid: '19.2',
+  tentacle: '20.2',
+};
+/** What MicroCloud 2 accepts (its service/version.go): MicroCeph 19.2 exactly, MicroOVN 24.03 exactly. */
+const MICROCLOUD2_MICROCEPH = '19.2';
+const MICROCLOUD2_MICROOVN = '24.03';
+
+/**
+ * With the MicroCloud engine, channels MicroCloud itself refuses: MicroCloud 1 has no `microcloud preseed` for
+ * every host (§1.5), and MicroCloud 2 takes only the MicroCeph and MicroOVN releases of its LTS set (§7), with
+ * its own message ("MicroCeph version ... is not supported"), but only once every snap is installed.
+ */
+function checkMicroCloudChannels(
+  reader: Reader,
+  services: Record<OptionalService, boolean>,
+  channels: Record<SnapName, string>,
+): void {
+  if (!services.microcloud) return;
+  const written = (snap: SnapName): boolean => Object.hasOwn(reader.where.positions, `channels.${snap}`);
+  const microcloudTrack = channelTrack(channels.microcloud);
+  if (microcloudTrack === '1' || microcloudTrack.startsWith('1.')) {
+    reader.issues.add(
+      `cluster.channels.microcloud: ${channels.microcloud} installs MicroCloud 1, which has no \`microcloud preseed\` to run on every host`,
+      {
+        position: at(reader, 'channels.microcloud'),
+        hint: 'use 2/stable (MicroCloud 2 LTS), or set services.microcloud: false to let mc form the cluster itself',
+      },
+    );
+    return;
+  }
+  if (microcloudTrack !== '2' && !microcloudTrack.startsWith('2.')) return;
+  const cephTrack = channelTrack(channels.microceph);
+  const cephVersion =
+    MICROCEPH_TRACK_VERSIONS[cephTrack] ?? (/^\d+\.\d+$/.test(cephTrack) ? cephTrack : undefined);
+  if (
+    services.microceph &&
+    written('microceph') &&
+    cephVersion !== undefined &&
+    cephVersion !== MICROCLOUD2_MICROCEPH
+  ) {
+    reader.issues.add(`MicroCeph version "${cephVersion}" is not supported`, {
+      position: at(reader, 'channels.microceph'),
+      hint: `MicroCloud ${channels.microcloud} takes MicroCeph ${MICROCLOUD2_MICROCEPH} (squid) only: set channels.microceph to squid/stable`,
+    });
+  }
+  const ovnTrack = channelTrack(channels.microovn);
+  if (
+    services.microovn &&
+    written('microovn') &&
+    /^\d+\.\d+$/.test(ovnTrack) &&
+    ovnTrack !== MICROCLOUD2_MICROOVN
+  ) {
+    reader.issues.add(`MicroOVN version "${ovnTrack}" is not supported`, {
+      position: at(reader, 'channels.microovn'),
+      hint: `MicroCloud ${channels.microcloud} takes MicroOVN ${MICROCLOUD2_MICROOVN} only: set channels.microovn to 24.03/stable`,
+    });
+  }
+}
+
 function readLxdMinVersion(reader: Reader, sections: Sections): string {
   const value = sections.lxd_min_version;
   if (value === undefined) return DEFAULT_LXD_MIN_VERSION;
@@ -413,6 +476,8 @@ function readInitiator(reader: Reader, sections: Sections): string {
   return value;
 }
 
+const MAX_SESSION_TIMEOUT_SECONDS = 3600;
+
 /** `lookup_timeout` and `session_timeout`: whole seconds; MicroCloud takes 0 for its default, mc wants it said. */
 function readTimeouts(reader: Reader, sections: Sections): { lookupTimeout: number; sessionTimeout: number } {
   const read = (key: 'lookup_timeout' | 'session_timeout', fallback: number): number => {
@@ -429,6 +494,13 @@ function readTimeouts(reader: Reader, sections: Sections): { lookupTimeout: numb
   };
   const lookupTimeout = read('lookup_timeout', DEFAULT_LOOKUP_TIMEOUT_SECONDS);
   const sessionTimeout = read('session_timeout', DEFAULT_SESSION_TIMEOUT_SECONDS);
+  if (sessionTimeout > MAX_SESSION_TIMEOUT_SECONDS) {
+    // MicroCloud's session API refuses it (api/session.go).
+    reader.issues.add('Session timeout cannot exceed 60 minutes', {
+      position: at(reader, 'session_timeout'),
+      hint: `set session_timeout to ${MAX_SESSION_TIMEOUT_SECONDS} seconds or less`,
+    });
+  }
   if (lookupTimeout > sessionTimeout) {
     // The lookup runs inside the trust session (§1.2): joiners arriving after the session ends are refused.
     reader.issues.add(
@@ -923,6 +995,7 @@ export function parseClusterSpec(inventory: Inventory): ClusterSpecResult {
     microcloud: written.microcloud ?? true,
   };
   const channels = readChannels(reader, sections);
+  checkMicroCloudChannels(reader, services, channels);
   const lxdMinVersion = readLxdMinVersion(reader, sections);
   checkLxdChannelFloor(reader, channels.lxd, lxdMinVersion);
   const initiator = readInitiator(reader, sections);

@@ -43,9 +43,12 @@ export function suggestClusterSection(
       .filter((verdict) => verdict.eligible && verdict.interface.adminUp)
       .map((verdict) => verdict.interface.name)
       .sort()[0];
-    if (uplink === undefined)
-      notes.push(`${probed.host}: no NIC can carry the OVN uplink (mc probe shows why)`);
-    else system.ovn_uplink_interface = uplink;
+    // Without an UPLINK network the uplink NICs are not used: nothing to write.
+    if (uplinkNetwork !== undefined) {
+      if (uplink === undefined)
+        notes.push(`${probed.host}: no NIC can carry the OVN uplink (mc probe shows why)`);
+      else system.ovn_uplink_interface = uplink;
+    }
     const storage = chooseDisks(probed, notes);
     if (storage !== undefined) system.storage = storage;
     systems[probed.host] = system;

@@ -23,7 +23,7 @@ import {
   designUplinks,
 } from './network.js';
 import { checkPorts } from './ports.js';
-import { checkServiceStates, checkSnaps } from './services.js';
+import { checkMicroCloudInitiator, checkServiceStates, checkSnaps } from './services.js';
 import { listWords } from './issues.js';
 import {
   SERVICE_LABELS,
@@ -71,6 +71,7 @@ export function designCluster(
   const ctx = new DesignContext(inventory, spec, facts, options);
   checkHostNames(ctx);
   checkServiceStates(ctx);
+  checkMicroCloudInitiator(ctx);
   checkSnaps(ctx);
   checkPorts(ctx);
   checkClocks(ctx);

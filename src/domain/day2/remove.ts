@@ -45,6 +45,8 @@ export type RemovalAction =
   | { kind: 'lxd-member-remove'; member: string; force: boolean }
   /** `microceph pool set-rf`: the pools above `size` ('' = the default for new pools). */
   | { kind: 'ceph-shrink'; size: number; pools: string[] }
+  /** MicroCloud's own removal from every service (the MicroCloud engine formed the cluster). */
+  | { kind: 'microcloud-remove'; member: string; force: boolean }
   | {
       kind: 'microcluster-member-remove';
       service: Exclude<RemovableService, 'lxd'>;
@@ -134,6 +136,8 @@ export function describeRemoval(action: RemovalAction): string {
       return `set Ceph replication to ${action.size} (${action.pools.map((p) => (p === '' ? 'default' : p)).join(', ')})`;
     case 'microcluster-member-remove':
       return `remove ${action.member} from ${SERVICE_LABEL[action.service]}${forced(action.force)}`;
+    case 'microcloud-remove':
+      return `microcloud remove ${action.member}${action.force ? ' --force' : ''} (LXD, then MicroCeph and MicroOVN, then MicroCloud)`;
   }
 }
 
@@ -180,6 +184,8 @@ export function planRemoval(
         );
       }
     }
+    // Where MicroCloud knows the member, its own `microcloud remove` takes it out of every service.
+    const viaMicrocloud = services.includes('microcloud') && anchor('microcloud') !== undefined;
     const losses: string[] = [];
     const steps = { lxd: [] as RemovalStep[], ceph: [] as RemovalStep[], ovn: [] as RemovalStep[] };
     const cloud: RemovalStep[] = [];
@@ -226,11 +232,13 @@ export function planRemoval(
           `${member}'s LXD is not told it left: reinstall the lxd snap there before it serves again`,
         );
       }
-      steps.lxd.push({
-        id: `remove:${member}:lxd`,
-        host: lxdAt,
-        action: { kind: 'lxd-member-remove', member, force },
-      });
+      if (!viaMicrocloud) {
+        steps.lxd.push({
+          id: `remove:${member}:lxd`,
+          host: lxdAt,
+          action: { kind: 'lxd-member-remove', member, force },
+        });
+      }
     }
     const cephAt = anchor('microceph');
     if (services.includes('microceph') && cephAt !== undefined) {
@@ -271,10 +279,14 @@ export function planRemoval(
           `OSDs ${mine.map((o) => `osd.${o.osd} (${o.path})`).join(', ')} on ${member}: data with no other copy is lost`,
         );
       }
-      // removeClusterMember: the pools above the OSD count that stays are lowered to it first.
-      const size = Math.min(remaining, 3);
+      // removeClusterMember: the pools above the OSD count that stays are lowered to it first. MicroCloud
+      // sets them to that count; mc, doing it itself, keeps the deploy's min(OSDs, 3) (§3.6).
+      const size = viaMicrocloud ? remaining : Math.min(remaining, 3);
       const above = pools.filter((p) => p.size > size).map((p) => p.name);
-      if (size > 0 && above.length > 0) {
+      if (size > 0 && above.length > 0 && viaMicrocloud) {
+        losses.push(`Ceph replication lowered from ${largest} to ${size} copies`);
+        for (const p of pools) if (p.size > size) p.size = size;
+      } else if (size > 0 && above.length > 0) {
         const shrink = [...above, ...(size < 3 ? [''] : [])];
         steps.ceph.push({
           id: `remove:${member}:ceph:replication`,
@@ -284,16 +296,18 @@ export function planRemoval(
         losses.push(`Ceph replication lowered from ${largest} to ${size} copies`);
         for (const p of pools) if (p.size > size) p.size = size;
       }
-      steps.ceph.push({
-        id: `remove:${member}:microceph`,
-        host: cephAt,
-        action: { kind: 'microcluster-member-remove', service: 'microceph', member, force },
-      });
+      if (!viaMicrocloud) {
+        steps.ceph.push({
+          id: `remove:${member}:microceph`,
+          host: cephAt,
+          action: { kind: 'microcluster-member-remove', service: 'microceph', member, force },
+        });
+      }
       osds = osds.filter((o) => o.location !== member);
       delete cephServices[member];
     }
     const ovnAt = anchor('microovn');
-    if (services.includes('microovn') && ovnAt !== undefined) {
+    if (services.includes('microovn') && ovnAt !== undefined && !viaMicrocloud) {
       steps.ovn.push({
         id: `remove:${member}:microovn`,
         host: ovnAt,
@@ -305,12 +319,19 @@ export function planRemoval(
       cloud.push({
         id: `remove:${member}:microcloud`,
         host: cloudAt,
-        action: { kind: 'microcluster-member-remove', service: 'microcloud', member, force },
+        action: viaMicrocloud
+          ? { kind: 'microcloud-remove', member, force }
+          : { kind: 'microcluster-member-remove', service: 'microcloud', member, force },
       });
     }
     const phases: RemovalPhase[] = [];
-    if (steps.lxd.length > 0)
-      phases.push({ id: 'lxd', title: `Remove ${member} from LXD`, lanes: [steps.lxd] });
+    if (steps.lxd.length > 0) {
+      phases.push({
+        id: 'lxd',
+        title: viaMicrocloud ? `Clean up ${member}'s LXD volumes` : `Remove ${member} from LXD`,
+        lanes: [steps.lxd],
+      });
+    }
     const middle = [steps.ceph, steps.ovn].filter((lane) => lane.length > 0);
     if (middle.length > 0) {
       phases.push({
@@ -319,8 +340,13 @@ export function planRemoval(
         lanes: middle,
       });
     }
-    if (cloud.length > 0)
-      phases.push({ id: 'microcloud', title: `Remove ${member} from MicroCloud`, lanes: [cloud] });
+    if (cloud.length > 0) {
+      phases.push({
+        id: 'microcloud',
+        title: viaMicrocloud ? `Remove ${member} with MicroCloud` : `Remove ${member} from MicroCloud`,
+        lanes: [cloud],
+      });
+    }
     removals.push({ member, services, phases, losses });
     for (const service of services) {
       const list = members[service];

@@ -24,10 +24,13 @@ function escapeChar(char: string): string {
 /**
  * Text made safe for a terminal, whole: control characters and escape sequences become visible
  * `\x1b`, `\n`, `\u202e` escapes; tabs and printable text stay. For lines of remote output, host
- * names, task names: anything mc did not write itself.
+ * names, task names: anything mc did not write itself. `keepNewlines` leaves '\n' alone, for a
+ * multi-line message that is printed as several lines.
  */
-export function escapeControl(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
+export function escapeControl(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return text.replace(UNSAFE, (char) =>
+    char === '\n' && options.keepNewlines === true ? char : escapeChar(char),
+  );
 }
 
 /**

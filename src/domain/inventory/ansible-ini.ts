@@ -1,4 +1,5 @@
 // Ansible INI inventories (the ansible.builtin.ini plugin's format), read as Ansible reads them.
+import { showValue } from '../input/index.js';
 import { AnsibleInventoryDraft, resolveAnsibleInventory } from './ansible-model.js';
 import { substituteEnvInValue, type Environment } from './env.js';
 import { expandHostRange, splitHostPort } from './host-patterns.js';
@@ -63,7 +64,7 @@ export function parseAnsibleIniInventory(
       if (modifier !== undefined && modifier !== 'vars' && modifier !== 'children') {
         issues.add(
           at(lineNumber, indent + name.length + 2),
-          `unknown section type ':${modifier}' in [${name}:${modifier}] (use [${name}], [${name}:vars] or [${name}:children])`,
+          `unknown section type ':${modifier}' in [${showValue(name)}:${modifier}] (use [${name}], [${showValue(name)}:vars] or [${showValue(name)}:children])`,
         );
         kind = 'skipped';
         return;
@@ -85,7 +86,7 @@ export function parseAnsibleIniInventory(
     if (line.startsWith('[') && line.endsWith(']')) {
       issues.add(
         at(lineNumber, indent),
-        `invalid section header '${line}': a group name cannot contain spaces, ':' or ']' (e.g. [web_servers])`,
+        `invalid section header '${showValue(String(line))}': a group name cannot contain spaces, ':' or ']' (e.g. [web_servers])`,
       );
       kind = 'skipped';
       return;
@@ -115,7 +116,10 @@ export function parseAnsibleIniInventory(
     }
     const { host, port } = splitHostPort(pattern);
     if (port === undefined && pattern.endsWith(':')) {
-      issues.add(origin, `invalid host '${pattern}': a trailing ':' must be followed by a port (node1:2222)`);
+      issues.add(
+        origin,
+        `invalid host '${showValue(String(pattern))}': a trailing ':' must be followed by a port (node1:2222)`,
+      );
       return;
     }
     const vars = new Map<string, { value: unknown; origin: SourcePosition }>();
@@ -126,7 +130,7 @@ export function parseAnsibleIniInventory(
       if (equals <= 0) {
         issues.add(
           wordStart,
-          `expected key=value after the host name, got '${word.text}' (quote values that contain spaces)`,
+          `expected key=value after the host name, got '${showValue(String(word.text))}' (quote values that contain spaces)`,
         );
         continue;
       }
@@ -153,7 +157,10 @@ export function parseAnsibleIniInventory(
     const equals = line.indexOf('=');
     const key = line.slice(0, Math.max(equals, 0)).trim();
     if (equals < 0 || key === '') {
-      issues.add(at(lineNumber, indent), `expected key=value in [${groupName}:vars], got '${line}'`);
+      issues.add(
+        at(lineNumber, indent),
+        `expected key=value in [${showValue(groupName)}:vars], got '${showValue(String(line))}'`,
+      );
       return;
     }
     const afterEquals = line.slice(equals + 1);
@@ -167,7 +174,10 @@ export function parseAnsibleIniInventory(
     const child = GROUP_NAME_LINE.exec(line)?.[1];
     const position = at(lineNumber, indent);
     if (child === undefined) {
-      issues.add(position, `expected one group name per line in [${groupName}:children], got '${line}'`);
+      issues.add(
+        position,
+        `expected one group name per line in [${showValue(groupName)}:children], got '${showValue(String(line))}'`,
+      );
       return;
     }
     if (draft.groups.has(child)) {
@@ -191,14 +201,14 @@ export function parseAnsibleIniInventory(
     if (declaration.kind === 'vars') {
       issues.add(
         declaration.position,
-        `[${name}:vars] is for undefined group '${name}' (add a [${name}] section, or list ${name} in a [parent:children] section)`,
+        `[${showValue(name)}:vars] is for undefined group '${showValue(String(name))}' (add a [${name}] section, or list ${name} in a [parent:children] section)`,
       );
       continue;
     }
     for (const parent of declaration.parents) {
       issues.add(
         parent.position,
-        `[${parent.name}:children] lists undefined group '${name}' (add a [${name}] section)`,
+        `[${showValue(parent.name)}:children] lists undefined group '${showValue(String(name))}' (add a [${name}] section)`,
       );
     }
   }

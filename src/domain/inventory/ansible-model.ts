@@ -2,7 +2,7 @@
 // then Ansible's reconciliation and variable precedence, then the mapping of connection variables.
 import { isMap, isScalar } from 'yaml';
 import { substituteEnvInYaml, type Environment } from './env.js';
-import { addressProblem } from '../input/index.js';
+import { addressProblem, showValue } from '../input/index.js';
 import { closestMatch, describeValue, type IssueList } from './issues.js';
 import { portNumber } from './host-patterns.js';
 import { splitShellWords } from './shell-words.js';
@@ -340,7 +340,7 @@ function warnUnknownConnectionVariables(vars: VarMap, issues: IssueList): void {
     if (suggestion !== undefined) {
       issues.warn(
         located.origin,
-        `unknown connection variable '${key}' is ignored (did you mean '${suggestion}'?)`,
+        `unknown connection variable '${showValue(String(key))}' is ignored (did you mean '${suggestion}'?)`,
       );
     }
   }
@@ -568,13 +568,13 @@ function applySshArgs(args: NamedValue, host: HostSpec, issues: IssueList): void
       const alternative = FLAG_ALTERNATIVES[flag];
       issues.add(
         args.origin,
-        `${args.name}: unsupported ssh argument '${word}' (${alternative === undefined ? 'mc understands -o Option=value and -J host' : `use ${alternative} instead`})`,
+        `${args.name}: unsupported ssh argument '${showValue(String(word))}' (${alternative === undefined ? 'mc understands -o Option=value and -J host' : `use ${alternative} instead`})`,
       );
       if (word.length === 2 && FLAGS_WITH_VALUE.has(flag)) i += 1;
     } else {
       issues.add(
         args.origin,
-        `${args.name}: unexpected argument '${word}' (mc understands -o Option=value and -J host)`,
+        `${args.name}: unexpected argument '${showValue(String(word))}' (mc understands -o Option=value and -J host)`,
       );
     }
   }
@@ -585,7 +585,10 @@ function applySshOption(args: NamedValue, option: string, host: HostSpec, issues
   const key = match?.[1];
   const value = match?.[2];
   if (key === undefined || value === undefined || value === '') {
-    issues.add(args.origin, `${args.name}: invalid ssh option '${option}' (expected -o Option=value)`);
+    issues.add(
+      args.origin,
+      `${args.name}: invalid ssh option '${showValue(String(option))}' (expected -o Option=value)`,
+    );
     return;
   }
   const lower = key.toLowerCase();

@@ -1,4 +1,5 @@
 // Ansible YAML inventories (the ansible.builtin.yaml plugin's format), read as Ansible reads them.
+import { showValue } from '../input/index.js';
 import { isMap, isScalar, type Node } from 'yaml';
 import {
   AnsibleInventoryDraft,
@@ -92,7 +93,7 @@ class GroupReader {
     if (!isEmpty(body) && !isMap(body)) {
       this.#issues.add(
         valuePosition(this.#source, entry),
-        `group '${name}' must be a map with hosts:, vars: or children:, got ${this.#describe(body)}`,
+        `group '${showValue(String(name))}' must be a map with hosts:, vars: or children:, got ${this.#describe(body)}`,
       );
       return;
     }
@@ -107,7 +108,7 @@ class GroupReader {
         const suggestion = closestMatch(section.key, GROUP_SECTIONS);
         this.#issues.add(
           positionOf(this.#source, section.keyNode),
-          `unexpected key '${section.key}' in group '${name}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}: a group holds only hosts, vars and children`,
+          `unexpected key '${showValue(String(section.key))}' in group '${showValue(String(name))}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}: a group holds only hosts, vars and children`,
         );
       }
     }
@@ -125,12 +126,12 @@ class GroupReader {
     if (!isMap(body)) {
       this.#issues.add(
         valuePosition(this.#source, section),
-        `hosts of group '${group}' must be a map of host names, got ${this.#describe(body)} (write "node1:" on its own line, not "- node1")`,
+        `hosts of group '${showValue(String(group))}' must be a map of host names, got ${this.#describe(body)} (write "node1:" on its own line, not "- node1")`,
       );
       return;
     }
     for (const hostEntry of mapEntries(this.#source, body, this.#issues)) {
-      const vars = this.#readVars(hostEntry, `host '${hostEntry.key}'`);
+      const vars = this.#readVars(hostEntry, `host '${showValue(String(hostEntry.key))}'`);
       if (vars !== undefined) this.#addHosts(group, hostEntry.key, hostEntry.keyNode, vars);
     }
   }
@@ -151,7 +152,7 @@ class GroupReader {
   }
 
   #readGroupVars(group: string, section: MapEntry): void {
-    const vars = this.#readVars(section, `vars of group '${group}'`);
+    const vars = this.#readVars(section, `vars of group '${showValue(String(group))}'`);
     for (const [key, value] of vars ?? []) this.#draft.setGroupVar(group, key, value, this.#issues);
   }
 
@@ -183,7 +184,7 @@ class GroupReader {
     if (!isMap(body)) {
       this.#issues.add(
         valuePosition(this.#source, section),
-        `children of group '${group}' must be a map of group names, got ${this.#describe(body)} (write "web:" on its own line, not "- web")`,
+        `children of group '${showValue(String(group))}' must be a map of group names, got ${this.#describe(body)} (write "web:" on its own line, not "- web")`,
       );
       return;
     }

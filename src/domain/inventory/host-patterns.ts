@@ -1,4 +1,5 @@
 // Host ranges (`node[01:10]`, shared by both Ansible formats) and `--limit` patterns, as Ansible reads them.
+import { showValue } from '../input/index.js';
 import type { HostSpec, Inventory } from './types.js';
 
 /** A range like node[1:100000] is a typo, not a cluster; refuse before allocating it. */
@@ -27,19 +28,19 @@ function expandInto(pattern: string, out: string[], original: string): string | 
     return undefined;
   }
   const close = pattern.indexOf(']', open);
-  if (close < 0) return `unclosed '[' in host range '${original}'`;
+  if (close < 0) return `unclosed '[' in host range '${showValue(String(original))}'`;
   const head = pattern.slice(0, open);
   const tail = pattern.slice(close + 1);
   const bounds = pattern.slice(open + 1, close).split(':');
   if (bounds.length !== 2 && bounds.length !== 3) {
-    return `host range '${original}' must be [begin:end] or [begin:end:step]`;
+    return `host range '${showValue(String(original))}' must be [begin:end] or [begin:end:step]`;
   }
   const begin = bounds[0] === '' ? '0' : (bounds[0] ?? '0');
   const end = bounds[1] ?? '';
   const stepText = bounds[2] ?? '1';
-  if (end === '') return `host range '${original}' has no end value`;
+  if (end === '') return `host range '${showValue(String(original))}' has no end value`;
   if (!/^[0-9]+$/.test(stepText) || Number(stepText) === 0) {
-    return `host range '${original}' has an invalid step '${stepText}' (use a positive integer)`;
+    return `host range '${showValue(String(original))}' has an invalid step '${showValue(String(stepText))}' (use a positive integer)`;
   }
   const step = Number(stepText);
   const sequence = rangeSequence(original, begin, end, step);
@@ -48,7 +49,7 @@ function expandInto(pattern: string, out: string[], original: string): string | 
     const error = expandInto(`${head}${item}${tail}`, out, original);
     if (error !== undefined) return error;
     if (out.length > MAX_RANGE_HOSTS)
-      return `host range '${original}' expands to more than ${MAX_RANGE_HOSTS} hosts`;
+      return `host range '${showValue(String(original))}' expands to more than ${MAX_RANGE_HOSTS} hosts`;
   }
   return undefined;
 }
@@ -57,25 +58,25 @@ function rangeSequence(pattern: string, begin: string, end: string, step: number
   const letterBegin = begin.length === 1 ? ASCII_LETTERS.indexOf(begin) : -1;
   const letterEnd = end.length === 1 ? ASCII_LETTERS.indexOf(end) : -1;
   if (letterBegin >= 0 && letterEnd >= 0) {
-    if (letterBegin > letterEnd) return `host range '${pattern}' must have begin <= end`;
+    if (letterBegin > letterEnd) return `host range '${showValue(String(pattern))}' must have begin <= end`;
     const letters: string[] = [];
     for (let i = letterBegin; i <= letterEnd; i += step) letters.push(ASCII_LETTERS[i] ?? '');
     return letters;
   }
   if (!/^[0-9]+$/.test(begin) || !/^[0-9]+$/.test(end)) {
-    return `host range '${pattern}' must be numeric ([1:3]) or single letters ([a:c])`;
+    return `host range '${showValue(String(pattern))}' must be numeric ([1:3]) or single letters ([a:c])`;
   }
   // A leading zero asks for zero padding, so begin and end must have the same width (01:10, not 01:100).
   const width = begin.length > 1 && begin.startsWith('0') ? begin.length : 0;
   if (width > 0 && end.length !== width) {
-    return `host range '${pattern}' must give begin and end with the same number of digits`;
+    return `host range '${showValue(String(pattern))}' must give begin and end with the same number of digits`;
   }
   const first = Number(begin);
   const last = Number(end);
   // Ansible silently yields no host here; a reversed range is always a typo.
-  if (first > last) return `host range '${pattern}' must have begin <= end`;
+  if (first > last) return `host range '${showValue(String(pattern))}' must have begin <= end`;
   if (Math.floor((last - first) / step) + 1 > MAX_RANGE_HOSTS) {
-    return `host range '${pattern}' expands to more than ${MAX_RANGE_HOSTS} hosts`;
+    return `host range '${showValue(String(pattern))}' expands to more than ${MAX_RANGE_HOSTS} hosts`;
   }
   const numbers: string[] = [];
   for (let n = first; n <= last; n += step) numbers.push(String(n).padStart(width, '0'));
@@ -136,7 +137,7 @@ export function selectHosts(inventory: Inventory, pattern: string): HostSelectio
       continue;
     }
     if (matched.size === 0 && !isGroupName(inventory, body)) {
-      errors.push(`--limit: '${body}' matches no host or group`);
+      errors.push(`--limit: '${showValue(String(body))}' matches no host or group`);
       continue;
     }
     if (operator === '!') selected = new Set([...selected].filter((name) => !matched.has(name)));
@@ -188,7 +189,7 @@ function compileMatcher(term: string): ((name: string) => boolean) | string {
       return (name) => regex.test(name);
     } catch (error) {
       const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
-      return `--limit: invalid regular expression '${term}': ${reason}`;
+      return `--limit: invalid regular expression '${showValue(String(term))}': ${reason}`;
     }
   }
   const regex = new RegExp(`^${globToRegexSource(term)}$`);

@@ -1,10 +1,13 @@
 // Collects located inventory issues so every parser can report all problems at once.
-import { escapeControl, quoteValue } from '../input/index.js';
+import { escapeControl, quoteValue, showValue } from '../input/index.js';
 import type { InventoryIssue, SourcePosition } from './types.js';
 
 function positionKey(position: SourcePosition): string {
   return `${position.file}\0${position.line}\0${position.col}`;
 }
+
+/** Characters of one issue's message. */
+const MAX_MESSAGE_LENGTH = 1024;
 
 /**
  * An ordered, de-duplicated list of issues. A position can be "settled": once a value is known to be
@@ -17,7 +20,10 @@ export class IssueList {
   readonly #settled = new Set<string>();
   readonly #warnings: InventoryIssue[] = [];
 
-  add(position: SourcePosition, message: string): void {
+  add(position: SourcePosition, rawMessage: string): void {
+    // Every message quoting a value should cut it (quoteValue); this bounds any that does not.
+    const message =
+      rawMessage.length > MAX_MESSAGE_LENGTH ? showValue(rawMessage, MAX_MESSAGE_LENGTH) : rawMessage;
     const at = positionKey(position);
     if (this.#settled.has(at)) return;
     const key = `${at}\0${message}`;
@@ -107,6 +113,8 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   const lower = word.toLowerCase();
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a far longer word (a 20 MiB key) is no typo.
+    if (Math.abs(candidate.length - word.length) > 2) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (best === undefined || distance < best.distance) best = { candidate, distance };
   }

@@ -18,7 +18,7 @@ import {
 } from './yaml-source.js';
 
 const PORT_RULE = 'must be an integer from 1 to 65535';
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SSH_OPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const PROXY_JUMP_HOP = /^(?:ssh:\/\/)?(?:[^@\s,/]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::([0-9]+))?$/;
 
@@ -261,7 +261,10 @@ class McChecker {
         const suggestion = closestMatch(key, allowed) ?? allowedAlias(key, allowed);
         const hint =
           suggestion === undefined ? `allowed: ${allowed.join(', ')}` : `did you mean '${suggestion}'?`;
-        this.#issues.add(this.#keyPosition([...path, key]), `unknown key '${key}' (${hint})`);
+        this.#issues.add(
+          this.#keyPosition([...path, key]),
+          `unknown key '${showValue(String(key))}' (${hint})`,
+        );
       }
       return;
     }
@@ -297,23 +300,26 @@ class McChecker {
           name === 'all'
             ? 'settings for every host go under defaults:'
             : 'it holds the hosts that are in no group';
-        this.#issues.add(this.#keyPosition(['groups', name]), `group name '${name}' is reserved (${hint})`);
+        this.#issues.add(
+          this.#keyPosition(['groups', name]),
+          `group name '${showValue(String(name))}' is reserved (${hint})`,
+        );
       } else if (Object.hasOwn(hosts, name)) {
         this.#issues.add(
           this.#keyPosition(['groups', name]),
-          `group '${name}' has the same name as a host (rename one, so --limit ${name} is not ambiguous)`,
+          `group '${showValue(String(name))}' has the same name as a host (rename one, so --limit ${name} is not ambiguous)`,
         );
       }
       if (!isRecord(group)) continue;
       this.#checkNameList(['groups', name, 'hosts'], group.hosts, (host) =>
         Object.hasOwn(hosts, host)
           ? undefined
-          : `group '${name}' lists undefined host '${host}' (define it under hosts:)`,
+          : `group '${showValue(String(name))}' lists undefined host '${showValue(String(host))}' (define it under hosts:)`,
       );
       this.#checkNameList(['groups', name, 'children'], group.children, (child) =>
         Object.hasOwn(groups, child)
           ? undefined
-          : `group '${name}' lists undefined child group '${child}' (define it under groups:)`,
+          : `group '${showValue(String(name))}' lists undefined child group '${showValue(String(child))}' (define it under groups:)`,
       );
     }
     this.#checkCycles(groups);
@@ -413,7 +419,7 @@ class McChecker {
       }
       this.#issues.add(
         position,
-        `host '${name}' has the same address and port as host '${first.host}' (${address}:${port}, line ${first.line}); give each machine one entry`,
+        `host '${showValue(String(name))}' has the same address and port as host '${showValue(String(first.host))}' (${address}:${port}, line ${first.line}); give each machine one entry`,
       );
     }
   }
@@ -432,14 +438,14 @@ function allowedAlias(key: string, allowed: readonly string[]): string | undefin
 }
 
 function invalidKeyMessage(path: readonly PropertyKey[]): string {
-  const name = showValue(String(path.at(-1)));
+  const name = String(path.at(-1));
   if (path.length === 2 && path[0] === 'hosts') {
-    return `invalid host name '${name}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
+    return `invalid host name '${showValue(String(name))}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
   }
   if (path.length === 2 && path[0] === 'groups') {
-    return `invalid group name '${name}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
+    return `invalid group name '${showValue(String(name))}': use letters, digits, '-', '.' and '_', starting with a letter or digit`;
   }
-  return `invalid ssh option name '${name}': use OpenSSH option names such as ServerAliveInterval`;
+  return `invalid ssh option name '${showValue(String(name))}': use OpenSSH option names such as ServerAliveInterval`;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { LineType, parse } from 'ssh-config';
 import type { Directive, Line, Section } from 'ssh-config';
 import { stringify } from 'yaml';
+import { NAME_PATTERN } from './mc-format.js';
 import type { InventoryIssue, SourcePosition } from './types.js';
 
 export interface VagrantMachine {
@@ -39,8 +40,6 @@ const READ = new Set([
   'stricthostkeychecking',
   'userknownhostsfile',
 ]);
-/** mc's host names (src/domain/inventory/mc-format.ts). */
-const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 interface Located {
   directive: Directive;
@@ -66,7 +65,8 @@ export function parseVagrantSshConfig(text: string, source: string): VagrantSshC
   const issues: InventoryIssue[] = [];
   const machines: VagrantMachine[] = [];
   const seen = new Map<string, VagrantMachine>();
-  for (const { directive, value, children } of locate(lines, source)) {
+  const sections = locate(lines, source);
+  for (const { directive, value, children } of sections) {
     if (!isSection(directive) || directive.param.toLowerCase() !== 'host') {
       issues.push({
         ...value,
@@ -87,7 +87,7 @@ export function parseVagrantSshConfig(text: string, source: string): VagrantSshC
     seen.set(machine.name, machine);
     machines.push(machine);
   }
-  issues.push(...portCollisions(machines, lines, source));
+  issues.push(...portCollisions(machines, sections));
   if (issues.length === 0 && machines.length === 0) {
     issues.push({
       file: source,
@@ -106,7 +106,7 @@ function readMachine(
   issues: InventoryIssue[],
 ): VagrantMachine | undefined {
   const name = typeof section.value === 'string' ? section.value : undefined;
-  if (name === undefined || !HOST_NAME.test(name) || name.includes('*') || name.includes('?')) {
+  if (name === undefined || !NAME_PATTERN.test(name)) {
     issues.push({
       ...position,
       message: `machine name ${JSON.stringify(valueText(section))} cannot be an inventory host name (letters, digits, '-', '.', '_')`,
@@ -170,11 +170,11 @@ function readMachine(
  * Two machines on one address and port: VirtualBox forwards the port to one of them only, so "node3"
  * would be whichever VM got it. Reported at the later machine's Port.
  */
-function portCollisions(machines: VagrantMachine[], lines: Line[], source: string): InventoryIssue[] {
+function portCollisions(machines: VagrantMachine[], sections: LocatedSection[]): InventoryIssue[] {
   const issues: InventoryIssue[] = [];
   const owners = new Map<string, VagrantMachine>();
   const portPositions = new Map<string, SourcePosition>();
-  for (const { directive, children } of locate(lines, source)) {
+  for (const { directive, children } of sections) {
     const port = children.find((child) => child.directive.param.toLowerCase() === 'port');
     if (typeof directive.value === 'string' && port !== undefined)
       portPositions.set(directive.value, port.value);

@@ -413,7 +413,8 @@ function walk(node: unknown, visit: (n: Node) => void): void {
   }
   const n = node as Node;
   if (typeof n.type === 'string') visit(n);
-  for (const [key, child] of Object.entries(n)) if (key !== 'type') walk(child, visit);
+  // An operator is a token, not a name: `'b' in words` reads only `words`.
+  for (const [key, child] of Object.entries(n)) if (key !== 'type' && key !== 'operator') walk(child, visit);
 }
 
 /**

@@ -3,11 +3,21 @@
 // forced removal, and deleting a custom volume (the images/backups volumes MicroCloud leaves on `local`).
 // Texts are upstream's, each quoted where it is produced.
 
-import { cephData } from './ceph.js';
-import { LxdError, lxdCluster, lxdData, lxdDatabase, localMemberName, serverConfigOf } from './lxd.js';
+import { cephData, setReplicationFactor } from './ceph.js';
+import {
+  LxdError,
+  lxdCluster,
+  lxdData,
+  lxdDatabase,
+  localMemberName,
+  removeLxdMember,
+  serverConfigOf,
+} from './lxd.js';
 import { requirePool } from './lxd-storage.js';
 import type { Machine, MicroclusterServiceName } from './machine.js';
-import { DaemonError, freshDaemon, requireCluster } from './microcluster.js';
+import { clusterOf, DaemonError, freshDaemon, requireCluster } from './microcluster.js';
+import { CloudError } from './preseed.js';
+import { NotModelledError } from './program.js';
 import { ovnData } from './ovn.js';
 import type { ClusterState, World } from './world.js';
 
@@ -112,3 +122,57 @@ export function deleteCustomVolume(
   if (used) throw new LxdError('The storage volume is still in use');
   database.volumes = database.volumes.filter((v) => v !== volume);
 }
+
+/**
+ * `microcloud remove NAME [--force]` (mc2 api/services_cluster.go removeClusterMember, called on the local
+ * daemon): a 2-member MicroCeph whose leaving member runs a monitor is refused first; then, for each service
+ * the member is in, LXD first, MicroCeph and MicroOVN next, MicroCloud last, each removal as that service's
+ * own (its refusals fail the command where it stands). Before MicroCeph, the pools above the OSD count that
+ * stays are set to it ("" = the default size when none is). A member in no service is not found.
+ */
+export function microcloudRemove(world: World, machine: Machine, name: string, force: boolean): void {
+  const cloud = requireCluster(world, machine, 'microcloud');
+  const ceph = clusterOf(world, machine, 'microceph');
+  const ovn = clusterOf(world, machine, 'microovn');
+  const lxd = lxdCluster(world, machine);
+  if (ceph !== null && ceph.members.length === 2 && ceph.members.some((m) => m.name === name)) {
+    if (cephData(ceph).services.some((s) => s.member === name && s.service === 'mon')) {
+      throw new CloudError(
+        `${goQuote(name)} must be removed from the Ceph monmap before it can be removed from MicroCloud`,
+      );
+    }
+  }
+  let found = false;
+  const lxdMember = lxd?.members.some((m) => m.name === name && m.joinedAt !== null) ?? false;
+  if (lxdMember) {
+    found = true;
+    try {
+      if (force) forceRemoveLxdMember(world, machine, name);
+      else removeLxdMember(world, machine, name);
+    } catch (err) {
+      if (err instanceof LxdError) throw new CloudError(err.message);
+      throw err;
+    }
+  }
+  if (ceph !== null && ceph.members.some((m) => m.name === name)) {
+    found = true;
+    const data = cephData(ceph);
+    const diskCount = data.osds.filter((osd) => osd.member !== name).length;
+    if (diskCount === 0) throw new NotModelledError('microcloud remove leaving no OSD (pool size 0)');
+    const above = data.pools.filter((p) => p.size > diskCount).map((p) => p.name);
+    setReplicationFactor(ceph, above.length > 0 ? above : [''], diskCount);
+    removeMicroclusterMember(world, machine, 'microceph', name, force);
+  }
+  if (ovn !== null && ovn.members.some((m) => m.name === name)) {
+    found = true;
+    removeMicroclusterMember(world, machine, 'microovn', name, force);
+  }
+  if (cloud.members.some((m) => m.name === name)) {
+    found = true;
+    removeMicroclusterMember(world, machine, 'microcloud', name, force);
+  }
+  if (!found) throw new CloudError(`Cluster member ${goQuote(name)} not found on any service`);
+}
+
+/** Go's %q of a plain name. */
+const goQuote = (text: string): string => JSON.stringify(text);

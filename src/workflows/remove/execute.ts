@@ -39,6 +39,8 @@ export function removalCommand(action: RemovalAction): string {
       ]);
     case 'ceph-shrink':
       return shellJoin(['microceph', 'pool', 'set-rf', '--size', String(action.size), ...action.pools]);
+    case 'microcloud-remove':
+      return shellJoin(['microcloud', 'remove', action.member, ...(action.force ? ['--force'] : [])]);
     case 'microcluster-member-remove':
       return shellJoin([
         action.service,

@@ -214,15 +214,15 @@ describe('design problems: host names, addresses', () => {
         name === 'micro2' ? { hostname: 'micro1' } : name === 'micro3' ? { hostname: 'server3' } : {},
     });
     assert.deepEqual(await problems(world, []), [
-      'hosts.yaml:3:3: micro2: host name is "micro1", not "micro2" as in the inventory (MicroCloud names members by host name: run `sudo hostnamectl set-hostname micro2` on the host, or name it micro1 in the inventory)',
-      'hosts.yaml:4:3: micro3: host name is "server3", not "micro3" as in the inventory (MicroCloud names members by host name: run `sudo hostnamectl set-hostname micro3` on the host, or name it server3 in the inventory)',
+      'hosts.yaml:3:3: micro2: Preseed file does not contain a system with name "micro1" (the host name is "micro1", the inventory says "micro2"; run `sudo hostnamectl set-hostname micro2` on the host, or name it micro1 in the inventory)',
+      'hosts.yaml:4:3: micro3: Preseed file does not contain a system with name "server3" (the host name is "server3", the inventory says "micro3"; run `sudo hostnamectl set-hostname micro3` on the host, or name it server3 in the inventory)',
       'Duplicate system name "micro1": the host name of micro1 and micro2 (give each machine its own host name with hostnamectl set-hostname)',
     ]);
   });
 
   it('31. a cluster address that is not on its host', async () => {
     assert.deepEqual(await problems(freshWorld(3), ['  systems:', '    micro1: {address: 10.1.123.99}']), [
-      "hosts.yaml:7:23: micro1: cluster address 10.1.123.99 is not configured on this host (its addresses: 10.1.123.11/24 on enp5s0) (set cluster.systems.micro1.address to one of the host's own addresses)",
+      'hosts.yaml:7:23: micro1: Failed to find lookup interface for address "10.1.123.99" (10.1.123.99 is not configured on this host (its addresses: 10.1.123.11/24 on enp5s0); set cluster.systems.micro1.address to one of the host\'s own addresses)',
     ]);
   });
 
@@ -426,7 +426,7 @@ describe('design problems: snaps and services already there', () => {
     await installStack(world, ['micro1', 'micro2']);
     await sh(world, 'micro1', 'lxc storage create default dir');
     assert.deepEqual(await problems(world, []), [
-      'micro1: LXD is already initialized (storage pools: default) but not clustered (MicroCloud sets LXD up itself; undo `lxd init` by deleting its storage pools and networks, or reinstall LXD: sudo snap remove --purge lxd)',
+      'micro1: LXD is already initialized (LXD was set up by hand (storage pools: default); MicroCloud sets LXD up itself: delete those pools and networks, or reinstall LXD: sudo snap remove --purge lxd)',
     ]);
   });
 
@@ -510,10 +510,10 @@ describe('design problems: snaps and services already there', () => {
     assert.deepEqual(
       found.map((line) => line.replace(/ \(.*$/, '')),
       [
-        'hosts.yaml:4:3: micro3: host name is "server3", not "micro3" as in the inventory',
+        'hosts.yaml:4:3: micro3: Preseed file does not contain a system with name "server3"',
         'micro2: microceph is installed from reef/stable, not squid/stable',
         "micro3: clock is 60.0 s ahead of micro1's",
-        'hosts.yaml:7:23: micro1: cluster address 10.1.123.99 is not configured on this host',
+        'hosts.yaml:7:23: micro1: Failed to find lookup interface for address "10.1.123.99"',
         'hosts.yaml:8:21: Failed to find at least 1 disks for filter "size > 100GiB"',
       ],
     );

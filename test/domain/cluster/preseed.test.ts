@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   buildPreseed,
   PreseedError,
+  preseedFor,
   preseedStdin,
   renderPreseed,
 } from '../../../src/domain/cluster/preseed.js';
@@ -134,6 +135,37 @@ describe('preseed: add mode', () => {
     assert.equal(list.exitCode, 0, list.stderr);
     const names = (JSON.parse(list.stdout) as { name: string }[]).map((member) => member.name).sort();
     assert.deepEqual(names, hosts);
+  });
+});
+
+describe('preseed: the mode the cluster needs', () => {
+  it('bootstrap, then add mode for a host outside the MicroCloud, then nothing', async () => {
+    const world = freshWorld(3);
+    const hosts = ['micro1', 'micro2', 'micro3'];
+    const fresh = await simFacts(world);
+    const design = designOf(inventoryOf(inventoryText(3, 'cluster:', '  initiator: micro2')), fresh);
+    const first = preseedFor(design, fresh);
+    assert.ok('mode' in first && first.mode === 'bootstrap' && first.initiatorHost === 'micro2');
+
+    const two = { ...design, initiator: 'micro1', members: design.members.slice(0, 2) };
+    await deployWithPreseed(
+      world,
+      preseedStdin(buildPreseed(two, fresh, { mode: 'bootstrap' }), 'x'),
+      hosts.slice(0, 2),
+      hosts,
+    );
+    const grown = await simFacts(world);
+    const add = preseedFor(designOf(inventoryOf(inventoryText(3)), grown), grown);
+    assert.ok('mode' in add);
+    assert.deepEqual(
+      [add.mode, add.initiatorHost, add.systems.map((system) => system.host)],
+      ['add', 'micro1', ['micro3']],
+    );
+    await deployWithPreseed(world, preseedStdin(add, 'y'), ['micro1', 'micro3'], []);
+    const complete = await simFacts(world);
+    assert.deepEqual(preseedFor(designOf(inventoryOf(inventoryText(3)), complete), complete), {
+      members: hosts,
+    });
   });
 });
 

@@ -15,7 +15,7 @@ import {
   type ProgramContext,
   type ProgramResult,
 } from '../program.js';
-import { registerClusterRemove } from './cluster-remove.js';
+import { registerClusterRemove, registerMicrocloudRemove } from './cluster-remove.js';
 import { microclusterCli } from './microcluster-cli.js';
 
 const ERROR_PREFIX = '⨯ Error: ';
@@ -107,12 +107,12 @@ function buildApp(ctx: ProgramContext): CobraApp {
 
   waitready([{ name: 'timeout', short: 't', type: 'int' }]);
   registerClusterRemove(cli, ctx, 'microcloud', 'Remove the specified member from MicroCloud');
+  registerMicrocloudRemove(cli, ctx);
 
   notModelled([
     'init',
     'add',
     'join',
-    'remove',
     'cluster recover',
     'service list',
     'service add',

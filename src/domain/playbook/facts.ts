@@ -1,0 +1,118 @@
+// Facts under Ansible's names, from one short command per host: what playbooks commonly read
+// (ansible_hostname, ansible_distribution, ansible_default_ipv4, ...). The command prints key=value lines.
+
+/** POSIX sh; every probe is optional, so a minimal host still answers. */
+export const FACTS_COMMAND = [
+  'echo "hostname=$(hostname -s 2>/dev/null || hostname)"',
+  'echo "fqdn=$(hostname -f 2>/dev/null || hostname)"',
+  'echo "nodename=$(uname -n)"',
+  'echo "kernel=$(uname -r)"',
+  'echo "system=$(uname -s)"',
+  'echo "machine=$(uname -m)"',
+  'echo "nproc=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"',
+  "echo \"memtotal_kb=$(awk '/^MemTotal:/{print $2}' /proc/meminfo 2>/dev/null)\"",
+  'echo "user=$(id -un)"',
+  '( . /etc/os-release 2>/dev/null; echo "os_id=$ID"; echo "os_version=$VERSION_ID"; echo "os_codename=$VERSION_CODENAME"; echo "os_name=$NAME" )',
+  'echo "debian_version=$(cat /etc/debian_version 2>/dev/null)"',
+  'echo "route=$(ip -4 route show default 2>/dev/null | head -n1)"',
+  'echo "addrs=$(ip -4 -o addr show 2>/dev/null | awk \'{print $2 "/" $4}\' | tr "\\n" " ")"',
+  'echo "systemd=$([ -d /run/systemd/system ] && echo yes || echo no)"',
+].join('; ');
+
+const DISTRIBUTIONS: Record<string, string> = {
+  ubuntu: 'Ubuntu',
+  debian: 'Debian',
+  centos: 'CentOS',
+  fedora: 'Fedora',
+  rhel: 'RedHat',
+  rocky: 'Rocky',
+  almalinux: 'AlmaLinux',
+  alpine: 'Alpine',
+  arch: 'Archlinux',
+  opensuse: 'openSUSE',
+};
+const FAMILIES: Record<string, string> = {
+  Ubuntu: 'Debian',
+  Debian: 'Debian',
+  CentOS: 'RedHat',
+  Fedora: 'RedHat',
+  RedHat: 'RedHat',
+  Rocky: 'RedHat',
+  AlmaLinux: 'RedHat',
+  Alpine: 'Alpine',
+  Archlinux: 'Archlinux',
+  openSUSE: 'Suse',
+};
+
+function prefixToNetmask(prefix: number): string {
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (mask >>> s) & 255).join('.');
+}
+
+function networkOf(address: string, prefix: number): string {
+  const parts = address.split('.').map(Number);
+  const value = ((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  const net = (value & mask) >>> 0;
+  return [24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.');
+}
+
+/** The facts as Ansible names them, from FACTS_COMMAND's output. */
+export function parseFacts(stdout: string): Record<string, unknown> {
+  const kv = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const at = line.indexOf('=');
+    if (at > 0) kv.set(line.slice(0, at), line.slice(at + 1).trim());
+  }
+  const get = (k: string): string => kv.get(k) ?? '';
+  const id = get('os_id');
+  const distribution = DISTRIBUTIONS[id] ?? (get('os_name').split(' ')[0] || 'NA');
+  const version = distribution === 'Debian' && /^\d/.test(get('debian_version')) ? get('debian_version') : get('os_version');
+  const route = /default via (\S+) dev (\S+)/.exec(get('route'));
+  const addresses = get('addrs')
+    .split(' ')
+    .filter((a) => a !== '')
+    .map((a) => {
+      const [dev, cidr] = a.split('/', 2) as [string, string];
+      const [address, prefix] = (cidr ?? '').split('/');
+      return { dev, address: address ?? '', prefix: Number(prefix ?? 32) };
+    });
+  const defaultDev = route?.[2];
+  const primary = addresses.find((a) => a.dev === defaultDev);
+  const defaultIpv4: Record<string, unknown> =
+    route === null || primary === undefined
+      ? {}
+      : {
+          address: primary.address,
+          interface: primary.dev,
+          alias: primary.dev,
+          gateway: route[1],
+          netmask: prefixToNetmask(primary.prefix),
+          network: networkOf(primary.address, primary.prefix),
+          prefix: String(primary.prefix),
+        };
+  const memKb = Number(get('memtotal_kb'));
+  const vcpus = Number(get('nproc'));
+  return {
+    ansible_hostname: get('hostname'),
+    ansible_nodename: get('nodename'),
+    ansible_fqdn: get('fqdn'),
+    ansible_kernel: get('kernel'),
+    ansible_system: get('system'),
+    ansible_architecture: get('machine'),
+    ansible_distribution: distribution,
+    ansible_distribution_version: version,
+    ansible_distribution_major_version: version.split('.')[0] ?? '',
+    ansible_distribution_release: get('os_codename'),
+    ansible_os_family: FAMILIES[distribution] ?? distribution,
+    ansible_memtotal_mb: Number.isFinite(memKb) ? Math.floor(memKb / 1024) : 0,
+    ansible_processor_vcpus: Number.isFinite(vcpus) ? vcpus : 0,
+    ansible_processor_nproc: Number.isFinite(vcpus) ? vcpus : 0,
+    ansible_user_id: get('user'),
+    ansible_default_ipv4: defaultIpv4,
+    ansible_all_ipv4_addresses: addresses.filter((a) => !a.address.startsWith('127.')).map((a) => a.address),
+    ansible_interfaces: [...new Set(addresses.map((a) => a.dev))],
+    ansible_pkg_mgr: FAMILIES[distribution] === 'Debian' ? 'apt' : 'unknown',
+    ansible_service_mgr: get('systemd') === 'yes' ? 'systemd' : 'unknown',
+  };
+}

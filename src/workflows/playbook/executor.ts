@@ -1,0 +1,913 @@
+// Runs a checked playbook the way ansible-playbook's linear strategy does: play by play, batch by batch
+// (serial), task by task on every host of the batch at once (forks), blocks with rescue and always,
+// handlers at the end of each section, loops, register, when, changed_when/failed_when, tags, check mode.
+// Every result goes to the event bus; the recap counts are Ansible's.
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { selectHosts } from '../../domain/inventory/host-patterns.js';
+import type { HostSpec, Inventory } from '../../domain/inventory/types.js';
+import { FACTS_COMMAND, parseFacts } from '../../domain/playbook/facts.js';
+import { pyStr } from '../../domain/playbook/python-repr.js';
+import { Templar, TemplateError, UNDEFINED } from '../../domain/playbook/template.js';
+import type { Block, Play, Playbook, Task, TaskItem } from '../../domain/playbook/types.js';
+import type { PlaybookCounts, TaskStatus } from '../../output/events.js';
+import type { Connection, ExecResult } from '../../transport/connection.js';
+import { quoteArg } from '../../transport/quote.js';
+import { TransportError } from '../../transport/errors.js';
+import { forEachHost } from '../../transport/pool.js';
+import type { Session } from '../session.js';
+import { withoutHostPrefix } from '../session.js';
+import { IMPLEMENTATIONS } from './modules/index.js';
+import { ModuleError } from './modules/types.js';
+import type { ModuleContext, ModuleResult } from './modules/types.js';
+
+export interface PlaybookOptions {
+  check: boolean;
+  diff: boolean;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Record<string, unknown>;
+  /** Hosts --limit selected (all, without it). */
+  limit: readonly string[];
+  /** Per remote command. */
+  timeoutMs: number;
+  /** Become for every play, as `--become` does. */
+  become: boolean;
+}
+
+const HIDDEN = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+const MAX_MESSAGE = 300;
+
+interface HostState {
+  spec: HostSpec;
+  /** Gathered facts (ansible_*, mc_facts). */
+  facts: Record<string, unknown>;
+  /** set_fact and register: they outlive the play, as in Ansible. */
+  hostVars: Record<string, unknown>;
+  counts: PlaybookCounts;
+  failed: boolean;
+  unreachable: boolean;
+  notified: Set<string>;
+}
+
+/** What a task sees besides the host: the play, and the vars of the blocks around it. */
+interface Scope {
+  play: Play;
+  vars: Record<string, unknown>[];
+  tags: string[];
+  when: string[];
+  become?: boolean;
+  ignoreErrors?: boolean;
+  noLog?: boolean;
+  checkMode?: boolean;
+  environment: Record<string, unknown>[];
+  /** Failures here go to a rescue section: Ansible counts them as rescued, not failed. */
+  rescuable: boolean;
+  handler: boolean;
+}
+
+type Outcome = { status: TaskStatus; result: ModuleResult; ignored: boolean };
+
+function emptyCounts(): PlaybookCounts {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
+
+function shortMessage(value: unknown): string {
+  const text = typeof value === 'string' ? value : pyStr(value);
+  const one = text.replace(/\s*\n\s*/g, ' | ');
+  return one.length > MAX_MESSAGE ? `${one.slice(0, MAX_MESSAGE - 3)}...` : one;
+}
+
+export class PlaybookRun {
+  private readonly hosts = new Map<string, HostState>();
+  private readonly baseDir: string;
+  /** Play-wide: when any_errors_fatal trips, or max_fail_percentage is passed. */
+  private stopPlay = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly inventory: Inventory,
+    private readonly playbook: Playbook,
+    private readonly options: PlaybookOptions,
+  ) {
+    this.baseDir = dirname(playbook.file);
+    const limited = new Set(options.limit);
+    for (const spec of inventory.hosts) {
+      if (!limited.has(spec.name)) continue;
+      this.hosts.set(spec.name, {
+        spec,
+        facts: {},
+        hostVars: {},
+        counts: emptyCounts(),
+        failed: false,
+        unreachable: false,
+        notified: new Set(),
+      });
+    }
+  }
+
+  /** Runs every play; the recap counts are recorded in the session. */
+  async run(): Promise<void> {
+    for (const play of this.playbook.plays) {
+      await this.runPlay(play);
+      if (this.allDown()) break;
+    }
+    for (const [name, state] of this.hosts) {
+      this.session.recordCounts(name, state.counts);
+      if (state.unreachable) continue;
+      if (state.failed) this.session.recordFailure(name, 'a task failed');
+      else if (state.counts.ok + state.counts.changed + state.counts.skipped > 0)
+        this.session.recordSuccess(name, state.counts.changed > 0, 0);
+    }
+  }
+
+  private allDown(): boolean {
+    return [...this.hosts.values()].every((h) => h.failed || h.unreachable);
+  }
+
+  private playHosts(play: Play): string[] {
+    const selection = selectHosts(this.inventory, play.hosts);
+    if (!selection.ok) return [];
+    return selection.hosts.map((h) => h.name).filter((h) => this.hosts.has(h));
+  }
+
+  private batches(hosts: string[], serial: (number | string)[]): string[][] {
+    if (serial.length === 0) return [hosts];
+    const out: string[][] = [];
+    let at = 0;
+    let i = 0;
+    while (at < hosts.length) {
+      const size = serial[Math.min(i, serial.length - 1)] as number | string;
+      const n =
+        typeof size === 'number'
+          ? size
+          : Math.max(1, Math.floor((hosts.length * Number.parseInt(size, 10)) / 100));
+      out.push(hosts.slice(at, at + n));
+      at += n;
+      i++;
+    }
+    return out;
+  }
+
+  private alive(hosts: readonly string[]): string[] {
+    return hosts.filter((h) => {
+      const state = this.hosts.get(h);
+      return state !== undefined && !state.failed && !state.unreachable;
+    });
+  }
+
+  private async runPlay(play: Play): Promise<void> {
+    const all = this.playHosts(play);
+    const title = play.name ?? play.hosts;
+    this.session.bus.emit({ type: 'play-start', play: title, hosts: all });
+    if (all.length === 0) {
+      this.session.bus.emit({ type: 'warning', message: `play '${title}': no hosts matched` });
+      return;
+    }
+    this.stopPlay = false;
+    const scope: Scope = {
+      play,
+      vars: [],
+      tags: play.tags,
+      when: [],
+      ...(play.become === undefined ? {} : { become: play.become }),
+      environment: play.environment === undefined ? [] : [play.environment],
+      rescuable: false,
+      handler: false,
+    };
+    for (const batch of this.batches(all, play.serial)) {
+      if (this.stopPlay) break;
+      const batchFailedBefore = batch.filter((h) => this.hosts.get(h)?.failed === true).length;
+      if (play.gatherFacts) await this.gatherFacts(this.alive(batch), play, all);
+      for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+        if (this.stopPlay) break;
+        await this.runItems(section, this.alive(batch), scope, all, batch);
+        await this.runHandlers(play, batch, scope, all);
+      }
+      const failed =
+        batch.filter((h) => this.hosts.get(h)?.failed === true || this.hosts.get(h)?.unreachable === true)
+          .length - batchFailedBefore;
+      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
+        this.session.bus.emit({
+          type: 'warning',
+          message: `play '${title}': max_fail_percentage ${play.maxFailPercentage} exceeded; stopping`,
+        });
+        this.stopPlay = true;
+      }
+      if (this.alive(batch).length === 0 && play.serial.length > 0) {
+        this.stopPlay = true;
+      }
+    }
+  }
+
+  private async gatherFacts(hosts: string[], play: Play, playHosts: string[]): Promise<void> {
+    this.session.bus.emit({ type: 'task-start', task: 'Gathering Facts' });
+    await forEachHost(hosts, this.session.options.forks, async (host) => {
+      const state = this.hosts.get(host) as HostState;
+      const started = Date.now();
+      const connection = await this.connect(host, 'Gathering Facts', started);
+      if (connection === undefined) return;
+      try {
+        const result = await connection.exec(FACTS_COMMAND, {
+          timeoutMs: Math.min(this.options.timeoutMs, 30_000),
+        });
+        Object.assign(state.facts, parseFacts(result.stdout));
+        state.facts.ansible_facts = this.factsView(state.facts);
+        state.counts.ok++;
+        this.result(host, 'Gathering Facts', 'ok', started);
+      } catch (err) {
+        this.hostError(
+          host,
+          'Gathering Facts',
+          err,
+          started,
+          { play, vars: [], tags: [], when: [], environment: [], rescuable: false, handler: false },
+          playHosts,
+        );
+      }
+    });
+  }
+
+  /** ansible_facts holds the facts without their ansible_ prefix. */
+  private factsView(facts: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(
+      Object.entries(facts)
+        .filter(([k]) => k.startsWith('ansible_'))
+        .map(([k, v]) => [k.slice('ansible_'.length), v]),
+    );
+  }
+
+  private async connect(host: string, task: string, started: number): Promise<Connection | undefined> {
+    try {
+      return await this.session.pool.get(host);
+    } catch (err) {
+      this.markUnreachable(host, task, err, started);
+      return undefined;
+    }
+  }
+
+  private markUnreachable(host: string, task: string, err: unknown, started: number): void {
+    const state = this.hosts.get(host) as HostState;
+    if (!state.unreachable) state.counts.unreachable++;
+    state.unreachable = true;
+    // The session reports it (host-unreachable, with the reason and a hint).
+    this.session.recordUnreachable(host, err);
+    void task;
+    void started;
+  }
+
+  private hostError(
+    host: string,
+    task: string,
+    err: unknown,
+    started: number,
+    scope: Scope,
+    playHosts: string[],
+  ): void {
+    void playHosts;
+    void scope;
+    const state = this.hosts.get(host) as HostState;
+    state.failed = true;
+    state.counts.failed++;
+    const message = withoutHostPrefix(host, err instanceof Error ? err.message : String(err));
+    this.result(host, task, 'failed', started, { message });
+  }
+
+  private result(
+    host: string,
+    task: string,
+    status: TaskStatus,
+    started: number,
+    extra: { item?: string; message?: string; ignored?: boolean } = {},
+  ): void {
+    this.session.bus.emit({
+      type: 'task-result',
+      host,
+      task,
+      status,
+      ms: Date.now() - started,
+      ...(extra.item === undefined ? {} : { item: extra.item }),
+      ...(extra.message === undefined ? {} : { message: extra.message }),
+      ...(extra.ignored === true ? { ignored: true } : {}),
+    });
+  }
+
+  // ---- tags ----
+
+  private selectedByTags(tags: string[]): boolean {
+    const all = new Set(tags);
+    if (this.options.skipTags.some((t) => all.has(t) || (t === 'all' && !all.has('always')))) return false;
+    if (all.has('always')) return !this.options.skipTags.includes('always');
+    if (all.has('never') && !this.options.tags.some((t) => all.has(t) || t === 'never')) return false;
+    if (this.options.tags.length === 0 || this.options.tags.includes('all')) return true;
+    if (this.options.tags.includes('tagged') && all.size > 0) return true;
+    if (this.options.tags.includes('untagged') && all.size === 0) return true;
+    return this.options.tags.some((t) => all.has(t));
+  }
+
+  // ---- variables ----
+
+  private templarFor(
+    host: string,
+    scope: Scope,
+    taskVars: Record<string, unknown>,
+    playHosts: string[],
+  ): Templar {
+    const state = this.hosts.get(host) as HostState;
+    const play = scope.play;
+    const rendering = new Set<string>();
+    const layers: { vars: Record<string, unknown>; templated: boolean }[] = [
+      { vars: this.options.extraVars, templated: true },
+      { vars: taskVars, templated: false },
+      { vars: state.hostVars, templated: false },
+      ...[...scope.vars].reverse().map((vars) => ({ vars, templated: true })),
+      ...[...play.varsFiles].reverse().map((vars) => ({ vars, templated: true })),
+      { vars: play.vars, templated: true },
+      { vars: state.facts, templated: false },
+      { vars: state.spec.vars, templated: true },
+    ];
+    const magic = (name: string): unknown => {
+      switch (name) {
+        case 'inventory_hostname':
+          return host;
+        case 'inventory_hostname_short':
+          return host.split('.')[0];
+        case 'group_names':
+          return state.spec.groups.filter((g) => g !== 'all' && g !== 'ungrouped');
+        case 'groups':
+          return Object.fromEntries([
+            ['all', this.inventory.hosts.map((h) => h.name)],
+            ...this.inventory.groups
+              .filter((g) => g.name !== 'all')
+              .map((g) => [
+                g.name,
+                this.inventory.hosts.filter((h) => h.groups.includes(g.name)).map((h) => h.name),
+              ]),
+          ]);
+        case 'hostvars':
+          return Object.fromEntries(
+            [...this.hosts].map(([name, s]) => [
+              name,
+              { ...s.spec.vars, ...s.facts, ...s.hostVars, inventory_hostname: name },
+            ]),
+          );
+        case 'ansible_check_mode':
+          return this.options.check;
+        case 'ansible_diff_mode':
+          return this.options.diff;
+        case 'ansible_play_hosts':
+        case 'play_hosts':
+        case 'ansible_play_batch':
+          return this.alive(playHosts);
+        case 'ansible_play_hosts_all':
+          return playHosts;
+        case 'ansible_play_name':
+          return play.name ?? play.hosts;
+        case 'playbook_dir':
+          return this.baseDir;
+        case 'inventory_file':
+          return this.inventory.source;
+        case 'inventory_dir':
+          return dirname(this.inventory.source);
+        case 'omit':
+          return OMIT;
+        case 'ansible_run_tags':
+          return this.options.tags.length === 0 ? ['all'] : this.options.tags;
+        case 'ansible_skip_tags':
+          return this.options.skipTags;
+        default:
+          return UNDEFINED;
+      }
+    };
+    const templar: Templar = new Templar((name) => {
+      for (const layer of layers) {
+        if (!Object.hasOwn(layer.vars, name)) continue;
+        const value = layer.vars[name];
+        if (!layer.templated) return value;
+        if (rendering.has(name))
+          throw new TemplateError(`recursive loop detected in template string: ${name}`);
+        rendering.add(name);
+        try {
+          return templar.renderDeep(value);
+        } finally {
+          rendering.delete(name);
+        }
+      }
+      return magic(name);
+    });
+    return templar;
+  }
+
+  // ---- tasks ----
+
+  private async runItems(
+    items: TaskItem[],
+    hosts: string[],
+    scope: Scope,
+    playHosts: string[],
+    batch: string[],
+  ): Promise<string[]> {
+    const failed = new Set<string>();
+    for (const item of items) {
+      if (this.stopPlay) break;
+      const active = hosts.filter((h) => !failed.has(h) && this.alive([h]).length === 1);
+      if (active.length === 0) break;
+      const failedHere =
+        item.kind === 'block'
+          ? await this.runBlock(item, active, scope, playHosts, batch)
+          : await this.runTask(item, active, scope, playHosts);
+      for (const h of failedHere) failed.add(h);
+    }
+    return [...failed];
+  }
+
+  private inner(scope: Scope, item: Block | Task): Scope {
+    return {
+      ...scope,
+      vars: item.vars === undefined ? scope.vars : [...scope.vars, item.vars],
+      tags: [...scope.tags, ...item.tags],
+      when: [...scope.when, ...item.when],
+      environment:
+        item.environment === undefined ? scope.environment : [...scope.environment, item.environment],
+      ...(item.become === undefined ? {} : { become: item.become }),
+      ...(item.ignoreErrors === undefined ? {} : { ignoreErrors: item.ignoreErrors }),
+      ...(item.noLog === undefined ? {} : { noLog: item.noLog }),
+      ...(item.checkMode === undefined ? {} : { checkMode: item.checkMode }),
+    };
+  }
+
+  /** Returns the hosts that ended the block failed. */
+  private async runBlock(
+    block: Block,
+    hosts: string[],
+    outer: Scope,
+    playHosts: string[],
+    batch: string[],
+  ): Promise<string[]> {
+    const scope = this.inner(outer, block);
+    const blockScope: Scope = { ...scope, rescuable: block.rescue.length > 0 || outer.rescuable };
+    const failedInBlock = await this.runBlockSection(
+      block.block,
+      hosts,
+      blockScope,
+      block.rescue.length > 0,
+      playHosts,
+      batch,
+    );
+    let stillFailed = failedInBlock;
+    if (block.rescue.length > 0 && failedInBlock.length > 0) {
+      for (const h of failedInBlock) {
+        const state = this.hosts.get(h) as HostState;
+        state.failed = false;
+        state.counts.rescued++;
+      }
+      stillFailed = await this.runItems(block.rescue, failedInBlock, scope, playHosts, batch);
+    }
+    const always = hosts.filter((h) => this.hosts.get(h)?.unreachable !== true);
+    if (block.always.length > 0) {
+      // always runs even for hosts that failed: they are revived for it, then failed again.
+      const failedStates = always.filter((h) => this.hosts.get(h)?.failed === true);
+      for (const h of failedStates) (this.hosts.get(h) as HostState).failed = false;
+      const failedInAlways = await this.runItems(block.always, always, scope, playHosts, batch);
+      for (const h of failedStates) (this.hosts.get(h) as HostState).failed = true;
+      stillFailed = [...new Set([...stillFailed, ...failedInAlways])];
+    }
+    return stillFailed;
+  }
+
+  /** A block's main section: a failure there waits for rescue instead of failing the host for good. */
+  private async runBlockSection(
+    items: TaskItem[],
+    hosts: string[],
+    scope: Scope,
+    rescued: boolean,
+    playHosts: string[],
+    batch: string[],
+  ): Promise<string[]> {
+    const failed = await this.runItems(items, hosts, scope, playHosts, batch);
+    if (rescued) {
+      for (const h of failed) {
+        const state = this.hosts.get(h) as HostState;
+        if (!state.unreachable) state.failed = true;
+      }
+    }
+    return failed.filter((h) => this.hosts.get(h)?.unreachable !== true);
+  }
+
+  private taskTitle(task: Task, templar: Templar | undefined): string {
+    if (task.name === undefined) return task.moduleAs.replace(/^ansible\.builtin\./, '');
+    if (templar === undefined) return task.name;
+    try {
+      return pyStr(templar.render(task.name));
+    } catch {
+      return task.name;
+    }
+  }
+
+  /** Runs one task on every host given (forks at once); returns the hosts where it failed. */
+  private async runTask(task: Task, hosts: string[], outer: Scope, playHosts: string[]): Promise<string[]> {
+    const scope = this.inner(outer, task);
+    if (!this.selectedByTags(scope.tags)) return [];
+    const first = hosts[0] as string;
+    const title = this.taskTitle(task, this.safeTemplar(first, scope, {}, playHosts));
+    this.session.bus.emit({ type: 'task-start', task: title, ...(scope.handler ? { handler: true } : {}) });
+    const targets = task.runOnce === true ? [first] : hosts;
+    const failed: string[] = [];
+    await forEachHost(targets, this.session.options.forks, async (host) => {
+      const outcome = await this.runTaskOnHost(task, host, scope, playHosts, title);
+      if (task.runOnce === true) {
+        // run_once: the one result counts for every host of the batch, as Ansible applies it.
+        for (const other of hosts.slice(1)) {
+          if (task.register !== undefined)
+            (this.hosts.get(other) as HostState).hostVars[task.register] = outcome.result;
+        }
+      }
+      if (outcome.status === 'failed' && !outcome.ignored) failed.push(host);
+    });
+    if (failed.length > 0 && scope.play.anyErrorsFatal && !scope.rescuable) {
+      this.stopPlay = true;
+      for (const h of hosts) {
+        const state = this.hosts.get(h) as HostState;
+        if (!state.failed && !state.unreachable) state.failed = true;
+      }
+    }
+    return failed;
+  }
+
+  private safeTemplar(
+    host: string,
+    scope: Scope,
+    vars: Record<string, unknown>,
+    playHosts: string[],
+  ): Templar | undefined {
+    try {
+      return this.templarFor(host, scope, vars, playHosts);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async runTaskOnHost(
+    task: Task,
+    host: string,
+    scope: Scope,
+    playHosts: string[],
+    title: string,
+  ): Promise<Outcome> {
+    const state = this.hosts.get(host) as HostState;
+    const started = Date.now();
+    const noLog = scope.noLog === true;
+    const finish = (outcome: Outcome, item?: string): Outcome => {
+      this.count(state, outcome, scope);
+      const message = this.messageOf(outcome, noLog);
+      this.result(host, title, outcome.status, started, {
+        ...(item === undefined ? {} : { item }),
+        ...(message === undefined ? {} : { message }),
+        ignored: outcome.ignored,
+      });
+      return outcome;
+    };
+    try {
+      const templar = this.templarFor(host, scope, {}, playHosts);
+      let items: unknown[] | undefined;
+      if (task.loop !== undefined) {
+        const rendered =
+          typeof task.loop === 'string' ? templar.render(task.loop) : templar.renderDeep(task.loop);
+        if (!Array.isArray(rendered))
+          throw new ModuleError(
+            `Invalid data passed to 'loop', it requires a list, got this instead: ${shortMessage(rendered)}`,
+          );
+        const list: unknown[] = rendered;
+        items =
+          task.loopFlatten === true
+            ? list.flatMap((x): unknown[] => (Array.isArray(x) ? (x as unknown[]) : [x]))
+            : list;
+      }
+      if (items === undefined) {
+        if (!this.conditionsHold(templar, scope.when))
+          return finish({
+            status: 'skipped',
+            result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
+            ignored: false,
+          });
+        const outcome = await this.runOnce(task, host, scope, templar, {}, playHosts);
+        this.afterTask(task, state, outcome, scope);
+        return finish(outcome);
+      }
+      const loopVar = task.loopControl?.loopVar ?? 'item';
+      const results: ModuleResult[] = [];
+      let anyChanged = false;
+      let anyFailed = false;
+      let allSkipped = items.length > 0;
+      for (const [index, item] of items.entries()) {
+        const itemStarted = Date.now();
+        const vars: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
+        if (task.loopControl?.indexVar !== undefined) vars[task.loopControl.indexVar] = index;
+        const itemTemplar = this.templarFor(host, scope, vars, playHosts);
+        const label =
+          task.loopControl?.label === undefined
+            ? shortMessage(item)
+            : pyStr(itemTemplar.render(task.loopControl.label));
+        let outcome: Outcome;
+        if (!this.conditionsHold(itemTemplar, scope.when)) {
+          outcome = {
+            status: 'skipped',
+            result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
+            ignored: false,
+          };
+        } else {
+          outcome = await this.runOnce(task, host, scope, itemTemplar, vars, playHosts);
+          allSkipped = false;
+        }
+        outcome.result[loopVar] = item;
+        outcome.result.ansible_loop_var = loopVar;
+        results.push(outcome.result);
+        anyChanged ||= outcome.status === 'changed';
+        anyFailed ||= outcome.status === 'failed';
+        if (outcome.status === 'unreachable') return finish(outcome, label);
+        const message = this.messageOf(outcome, noLog);
+        this.session.bus.emit({
+          type: 'task-result',
+          host,
+          task: title,
+          status: outcome.status,
+          item: noLog ? '(censored due to no_log)' : label,
+          ms: Date.now() - itemStarted,
+          ...(message === undefined ? {} : { message }),
+        });
+        if (task.loopControl?.pause !== undefined) await sleep(task.loopControl.pause * 1000);
+      }
+      const combined: ModuleResult = {
+        changed: anyChanged,
+        results,
+        msg: anyFailed ? 'One or more items failed' : 'All items completed',
+        ...(anyFailed ? { failed: true } : {}),
+        ...(allSkipped ? { skipped: true } : {}),
+      };
+      const status: TaskStatus = anyFailed
+        ? 'failed'
+        : allSkipped
+          ? 'skipped'
+          : anyChanged
+            ? 'changed'
+            : 'ok';
+      const outcome: Outcome = {
+        status,
+        result: combined,
+        ignored: anyFailed && scope.ignoreErrors === true,
+      };
+      this.afterTask(task, state, outcome, scope);
+      this.count(state, outcome, scope);
+      if (outcome.status === 'failed' && !outcome.ignored) state.failed = true;
+      return outcome;
+    } catch (err) {
+      const outcome: Outcome = {
+        status: 'failed',
+        result: { failed: true, msg: err instanceof Error ? err.message : String(err) },
+        ignored: scope.ignoreErrors === true,
+      };
+      this.afterTask(task, state, outcome, scope);
+      return finish(outcome);
+    }
+  }
+
+  private conditionsHold(templar: Templar, when: string[]): boolean {
+    return when.every((c) => templar.condition(c));
+  }
+
+  /** register, set_fact, notify; and the host's failure. */
+  private afterTask(task: Task, state: HostState, outcome: Outcome, scope: Scope): void {
+    if (task.register !== undefined) state.hostVars[task.register] = outcome.result;
+    if (task.module === 'set_fact' && outcome.status !== 'failed') {
+      const facts = outcome.result.ansible_facts;
+      if (facts !== null && typeof facts === 'object') Object.assign(state.hostVars, facts);
+    }
+    if (outcome.status === 'changed') for (const topic of task.notify) state.notified.add(topic);
+    if (outcome.status === 'failed' && !outcome.ignored) state.failed = true;
+    void scope;
+  }
+
+  private count(state: HostState, outcome: Outcome, scope: Scope): void {
+    const c = state.counts;
+    switch (outcome.status) {
+      case 'ok':
+        c.ok++;
+        break;
+      case 'changed':
+        c.ok++;
+        c.changed++;
+        break;
+      case 'skipped':
+        c.skipped++;
+        break;
+      case 'unreachable':
+        break;
+      case 'failed':
+        if (outcome.ignored) {
+          c.ok++;
+          c.ignored++;
+          if (outcome.result.changed === true) c.changed++;
+        } else if (!scope.rescuable) c.failed++;
+        break;
+    }
+  }
+
+  private messageOf(outcome: Outcome, noLog: boolean): string | undefined {
+    const r = outcome.result;
+    if (outcome.status === 'skipped' || outcome.status === 'unreachable') return undefined;
+    if (noLog) return outcome.status === 'failed' ? HIDDEN : undefined;
+    if (outcome.status === 'failed') {
+      const detail = typeof r.stderr === 'string' && r.stderr !== '' ? `: ${r.stderr}` : '';
+      return shortMessage(`${typeof r.msg === 'string' ? r.msg : pyStr(r.msg ?? 'failed')}${detail}`);
+    }
+    if (r.debug === true) {
+      if (r.msg !== undefined) return shortMessage(r.msg);
+      const shown = Object.entries(r).find(
+        ([k]) => !['changed', 'debug', '_var_value', 'failed'].includes(k),
+      );
+      if (shown !== undefined) return `${shown[0]}: ${shortMessage(shown[1])}`;
+    }
+    return undefined;
+  }
+
+  /** One run of the module (one loop item): render, run, then changed_when/failed_when. */
+  private async runOnce(
+    task: Task,
+    host: string,
+    scope: Scope,
+    templar: Templar,
+    loopVars: Record<string, unknown>,
+    playHosts: string[],
+  ): Promise<Outcome> {
+    const state = this.hosts.get(host) as HostState;
+    const args = stripOmitted(templar.renderDeep(task.args) as Record<string, unknown>);
+    if (task.module === 'debug' && args.var !== undefined) {
+      const name = pyStr(task.args.var);
+      try {
+        args._var_value = templar.render(`{{ ${name} }}`);
+      } catch (err) {
+        args._var_value = `VARIABLE IS NOT DEFINED!${err instanceof TemplateError ? '' : ''}`;
+      }
+    }
+    if (task.module === 'assert') {
+      const that = Array.isArray(task.args.that) ? task.args.that : [task.args.that];
+      for (const condition of that) {
+        const text = pyStr(condition);
+        if (!templar.condition(text)) {
+          args._failed_condition = text;
+          break;
+        }
+      }
+    }
+    const check = scope.checkMode ?? this.options.check;
+    const implementation = IMPLEMENTATIONS[task.module];
+    if (implementation === undefined) throw new ModuleError(`module ${task.module} is not implemented`);
+    const local =
+      task.delegateTo === 'localhost' ||
+      ['debug', 'set_fact', 'assert', 'fail', 'pause'].includes(task.module);
+    let connection: Connection | undefined;
+    if (!local) {
+      connection = await this.connect(host, task.name ?? task.module, Date.now());
+      if (connection === undefined)
+        return { status: 'unreachable', result: { unreachable: true }, ignored: false };
+    }
+    const env = this.environmentOf(templar, scope);
+    const become = scope.become ?? this.options.become ?? state.spec.become;
+    const ctx: ModuleContext = {
+      host,
+      check,
+      diff: this.options.diff,
+      templar,
+      sleep: (ms) => sleep(ms),
+      readController: (path) => readFileSync(this.controllerPath(path)),
+      writeController: (path, data) => {
+        const full = isAbsolute(path) ? path : resolve(this.baseDir, path);
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, data);
+      },
+      run: (command, options = {}) => {
+        const wire = env === '' ? command : `${env} ${command}`;
+        if (connection === undefined) return this.runLocal(wire, options.stdin);
+        return connection.exec(wire, {
+          timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
+          become: become === true,
+          ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+          ...(options.stream === true && scope.noLog !== true
+            ? {
+                onLine: (stream: 'stdout' | 'stderr', text: string) =>
+                  this.session.bus.emit({ type: 'line', host, step: task.name ?? task.module, stream, text }),
+              }
+            : {}),
+        });
+      },
+    };
+    let result: ModuleResult;
+    try {
+      result = await implementation(ctx, args);
+    } catch (err) {
+      if (err instanceof TransportError && connection !== undefined && !connection.isAlive) {
+        this.markUnreachable(host, task.name ?? task.module, err, Date.now());
+        return { status: 'unreachable', result: { unreachable: true, msg: err.message }, ignored: false };
+      }
+      if (err instanceof ModuleError || err instanceof TemplateError || err instanceof TransportError) {
+        result = { failed: true, msg: err.message, changed: false };
+      } else throw err;
+    }
+    if (task.module === 'debug') result.debug = true;
+    // changed_when and failed_when see the result under the register name, as in Ansible.
+    if (task.changedWhen !== undefined || task.failedWhen !== undefined) {
+      const withResult = this.templarFor(
+        host,
+        scope,
+        { ...loopVars, ...(task.register === undefined ? {} : { [task.register]: result }) },
+        playHosts,
+      );
+      if (task.changedWhen !== undefined) result.changed = this.conditionsHold(withResult, task.changedWhen);
+      if (task.failedWhen !== undefined) {
+        const failed = task.failedWhen.some((c) => withResult.condition(c));
+        result.failed = failed;
+        result.failed_when_result = failed;
+      }
+    }
+    if (scope.noLog === true)
+      result = {
+        changed: result.changed === true,
+        ...(result.failed === true ? { failed: true } : {}),
+        ...(result.skipped === true ? { skipped: true } : {}),
+        censored: HIDDEN,
+      };
+    const status: TaskStatus =
+      result.failed === true
+        ? 'failed'
+        : result.skipped === true
+          ? 'skipped'
+          : result.changed === true
+            ? 'changed'
+            : 'ok';
+    return { status, result, ignored: status === 'failed' && scope.ignoreErrors === true };
+  }
+
+  private environmentOf(templar: Templar, scope: Scope): string {
+    const merged: Record<string, unknown> = {};
+    for (const env of scope.environment)
+      Object.assign(merged, templar.renderDeep(env) as Record<string, unknown>);
+    const words = Object.entries(merged).map(([k, v]) => `${k}=${quoteArg(pyStr(v))}`);
+    return words.length === 0 ? '' : `env ${words.join(' ')}`;
+  }
+
+  private controllerPath(path: string): string {
+    if (isAbsolute(path)) return path;
+    // Ansible looks beside the playbook, then in files/ and templates/ there.
+    for (const candidate of [
+      resolve(this.baseDir, path),
+      resolve(this.baseDir, 'files', path),
+      resolve(this.baseDir, 'templates', path),
+    ]) {
+      try {
+        if (statSync(candidate).isFile()) return candidate;
+      } catch {
+        // the next place
+      }
+    }
+    throw new ModuleError(`Could not find or access '${path}' beside the playbook, in files/ or templates/`);
+  }
+
+  private async runLocal(command: string, stdin: string | Buffer | undefined): Promise<ExecResult> {
+    const { execa } = await import('execa');
+    const started = Date.now();
+    const result = await execa('sh', ['-c', command], {
+      reject: false,
+      timeout: this.options.timeoutMs,
+      ...(stdin === undefined ? {} : { input: stdin }),
+    });
+    return {
+      command,
+      code: typeof result.exitCode === 'number' ? result.exitCode : null,
+      signal: result.signal ?? null,
+      stdout: `${result.stdout}${result.stdout === '' ? '' : '\n'}`,
+      stderr: `${result.stderr}${result.stderr === '' ? '' : '\n'}`,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  // ---- handlers ----
+
+  private async runHandlers(play: Play, batch: string[], outer: Scope, playHosts: string[]): Promise<void> {
+    const scope: Scope = { ...outer, handler: true };
+    for (const handler of play.handlers) {
+      const topics = [...(handler.name === undefined ? [] : [handler.name]), ...handler.listen];
+      const hosts = this.alive(batch).filter((h) => topics.some((t) => this.hosts.get(h)?.notified.has(t)));
+      if (hosts.length === 0) continue;
+      await this.runTask(handler, hosts, scope, playHosts);
+    }
+    for (const h of batch) this.hosts.get(h)?.notified.clear();
+  }
+}
+
+/** Ansible's `omit`: a parameter whose value is omit is left out. */
+const OMIT = '__omit_place_holder__mc';
+
+function stripOmitted(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== OMIT));
+}
