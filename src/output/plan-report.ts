@@ -62,6 +62,10 @@ export function formatPlan(plan: Plan): string {
   }
   const pending = pendingSteps(plan);
   lines.push('');
+  if (plan.skipped.length > 0) {
+    lines.push(`Skipped (${plan.skipped.length}): what this LXD cannot do`);
+    for (const s of plan.skipped) lines.push(`    ${s.setting}: ${s.reason}`);
+  }
   if (pending.length === 0) {
     lines.push('No changes: the cluster already matches the inventory.');
     return `${lines.join('\n')}\n`;
@@ -83,6 +87,7 @@ export function planAsData(plan: Plan): unknown {
     design: plan.design,
     engine: engineOverview(plan.design),
     changes: pendingSteps(plan).length,
+    skipped: plan.skipped,
     phases: plan.phases.map((phase) => ({
       id: phase.id,
       title: phase.title,

@@ -65,8 +65,12 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
         /^Before an instance can start, the default profile needs a root disk: .*; and a network: /m,
       );
       assert.doesNotMatch(first.stdout, /lxc launch|MicroCloud is ready/);
-      // LXD 5.0.2 has none of the API extensions the 5.21 keys need: those keys are not set (§3.1).
-      assert.doesNotMatch(first.stdout, /instances\.migration\.stateful/);
+      // LXD 5.0.2 has none of the API extensions the 5.21 keys need: those keys are not set (§3.1), and the
+      // deploy says so.
+      assert.match(
+        first.stdout,
+        /^\[\w+\] skipped: instances\.migration\.stateful=true: this LXD lacks the API extension instances_migration_stateful/m,
+      );
 
       // The cluster as the real LXD lists it, on the last member.
       const last = names.at(-1) ?? '';
@@ -78,6 +82,14 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
       assert.deepEqual(
         members.map((m) => [m[0], m[1], m.includes('ONLINE')]),
         lab.hosts.map((h) => [h.name, `https://${h.address}:8443`, true]),
+      );
+
+      // The plan shows what the deploy skips, with the reason.
+      const plan = await mc(lab, ['plan']);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+      assert.match(
+        plan.stdout,
+        /^Skipped \(1\): what this LXD cannot do\n {4}instances\.migration\.stateful=true: this LXD lacks the API extension instances_migration_stateful .*\nNo changes: /m,
       );
 
       const again = await mc(lab, ['deploy', '--yes']);

@@ -3,7 +3,7 @@
 // what is missing is planned, and only keys the server's API extensions allow.
 
 import type { Action } from './actions.js';
-import type { ConfigureContext, PlanStep } from './plan.js';
+import type { ConfigureContext, PlanStep, SkippedSetting } from './plan.js';
 import type { ClusterState, LxdClusterState } from './state.js';
 import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, urlHost, type ClusterDesign } from './types.js';
 
@@ -21,7 +21,7 @@ export function planLxdConfiguration(
   state: ClusterState,
   context: ConfigureContext,
   anchor: string,
-): PlanStep[] {
+): { steps: PlanStep[]; skipped: SkippedSetting[] } {
   const lxd: LxdClusterState = state.lxd ?? {
     serverConfig: {},
     apiExtensions: [...context.apiExtensions],
@@ -32,6 +32,8 @@ export function planLxdConfiguration(
   };
   const has = (extension: string): boolean => context.apiExtensions.includes(extension);
   const steps: PlanStep[] = [];
+  // What MicroCloud would set but this LXD cannot take: shown in the plan, never silently left out.
+  const skipped: SkippedSetting[] = [];
   const add = (id: string, action: Action, done: boolean): void => {
     steps.push({ id: `configure:${id}`, host: anchor, action, done });
   };
@@ -52,6 +54,11 @@ export function planLxdConfiguration(
       { kind: 'lxd-config', key: 'instances.migration.stateful', value: 'true' },
       lxd.serverConfig['instances.migration.stateful'] === 'true',
     );
+  } else {
+    skipped.push({
+      setting: 'instances.migration.stateful=true',
+      reason: 'this LXD lacks the API extension instances_migration_stateful (LXD 5.21 has it)',
+    });
   }
   if (design.services.microcloud && context.microcloudVersion !== null) {
     add(
@@ -306,5 +313,5 @@ export function planLxdConfiguration(
       );
     }
   }
-  return steps;
+  return { steps, skipped };
 }

@@ -42,6 +42,12 @@ export interface PlanPhase {
   stages: PlanStage[];
 }
 
+/** A setting MicroCloud makes that this LXD cannot take, and why: the plan shows it, deploy skips it. */
+export interface SkippedSetting {
+  setting: string;
+  reason: string;
+}
+
 export interface Plan {
   design: ClusterDesign;
   /**
@@ -51,6 +57,8 @@ export interface Plan {
   engine: 'microcloud' | 'direct';
   /** What the plan found and why it does what it does, for the user (a cluster MicroCloud cannot adopt). */
   notes: string[];
+  /** What the deploy leaves out because the LXD cannot do it. */
+  skipped: SkippedSetting[];
   /** Per service, the member tokens are issued on and that bootstraps it when no host has it yet. */
   anchors: Record<SnapName, string>;
   phases: PlanPhase[];
@@ -448,19 +456,27 @@ export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan 
   const anchors = anchorsOf(design, facts);
   const install = installPhase(design, facts);
   const form = design.engine.kind === 'microcloud' ? formPhase(design, facts) : null;
+  const { steps: configureSteps, skipped } = planLxdConfiguration(design, state, configure, anchors.lxd);
   if (
     form !== null &&
     !form.adopted &&
     form.phase.stages.some((s) => s.lanes.some((l) => l.some((st) => !st.done)))
   ) {
     // MicroCloud does what the direct phases would (§1.3); what it leaves undone is planned once it ran.
-    return { design, engine: 'microcloud', notes: form.notes, anchors, phases: [install, form.phase] };
+    return {
+      design,
+      engine: 'microcloud',
+      notes: form.notes,
+      skipped,
+      anchors,
+      phases: [install, form.phase],
+    };
   }
-  const configureSteps = planLxdConfiguration(design, state, configure, anchors.lxd);
   return {
     design,
     engine: form === null || form.adopted ? 'direct' : 'microcloud',
     notes: form?.notes ?? [],
+    skipped,
     anchors,
     phases: [
       install,

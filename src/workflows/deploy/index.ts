@@ -150,6 +150,12 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         if (configure === undefined) break;
         phase = configure;
       }
+      if (phase.id === 'configure') {
+        // What the plan shows as skipped, the deploy says it skips.
+        for (const s of plan.skipped) {
+          bus.emit({ type: 'step-skipped', host: plan.anchors.lxd, step: s.setting, reason: s.reason });
+        }
+      }
       const result = await runPhase(session, phase, run);
       changed += result.changed;
       if (!result.ok) return { kind: 'failed', plan };
