@@ -20,8 +20,11 @@ import { tempDir } from './system.js';
 
 export type RealFault = 'sshd-killed' | 'network-cut';
 
+/** The deploy's phases, with the MicroCloud engine's `form` (microcloud preseed). */
+export type FaultPhase = DeployPhase | 'form';
+
 export interface PhaseFault {
-  phase: DeployPhase;
+  phase: FaultPhase;
   host: string;
   /** The command on `host` during which the fault strikes. */
   during: CommandPattern;
@@ -32,8 +35,9 @@ export interface PhaseFault {
 const NAMES = ['micro1', 'micro2', 'micro3'];
 
 /** Each phase's heading in the plain output. */
-const PHASE_TITLES: Record<DeployPhase, string> = {
+const PHASE_TITLES: Record<FaultPhase, string> = {
   install: 'Install and hold the snaps',
+  form: 'Form the cluster with MicroCloud (microcloud preseed)',
   bootstrap: 'Bootstrap the first member',
   join: 'Join the other members, one at a time',
   storage: 'Ceph disks and replication',
@@ -108,8 +112,16 @@ interface McResult {
   ms: number;
 }
 
-export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]): void {
-  describe(`deploy faults on the namespace lab: ${kind}`, { concurrency: false }, () => {
+/**
+ * `engine`: 'direct' (mc forms the clusters itself) or 'microcloud' (MicroCloud's preseed forms them, with a
+ * lookup_timeout of 10 s so that a joiner lost before it reached the initiator fails the run quickly).
+ */
+export function describeRealDeployFaults(
+  kind: RealFault,
+  faults: PhaseFault[],
+  engine: 'direct' | 'microcloud' = 'direct',
+): void {
+  describe(`deploy faults on the namespace lab: ${kind} (${engine} engine)`, { concurrency: false }, () => {
     let scratch: ReturnType<typeof tempDir>;
     let lab: NamespaceLab;
     const trigger = new Trigger(kind, () => lab);
@@ -138,7 +150,12 @@ export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]):
       }));
       writeFileSync(
         join(lab.dir, 'hosts.yaml'),
-        [...labInventoryLines(lab, KEEPALIVE), FULL(NAMES, NAMES, 'direct')].join('\n'),
+        [
+          ...labInventoryLines(lab, KEEPALIVE),
+          engine === 'direct'
+            ? FULL(NAMES, NAMES, 'direct')
+            : FULL(NAMES).replace('cluster:\n', 'cluster:\n  lookup_timeout: 10\n'),
+        ].join('\n'),
       );
     });
     after(async () => {
@@ -199,7 +216,8 @@ export function describeRealDeployFaults(kind: RealFault, faults: PhaseFault[]):
       const converged = await mc();
       assert.equal(converged.code, 0, converged.stdout + converged.stderr);
       assert.match(converged.stdout, /^Deployed: \d+ change\(s\)\.$/m);
-      assert.match(converged.stdout, /^Verified: \d+ checks passed\. The cluster is ready\.$/m);
+      const ready = engine === 'direct' ? 'The cluster is ready' : 'MicroCloud is ready';
+      assert.match(converged.stdout, new RegExp(`^Verified: \\d+ checks passed\\. ${ready}\\.$`, 'm'));
       const again = await mc();
       assert.equal(again.code, 0, again.stdout + again.stderr);
       assert.match(again.stdout, /^No changes: the cluster already matches the inventory\.$/m);
