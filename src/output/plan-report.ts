@@ -1,5 +1,6 @@
 // `mc plan` and `mc deploy --dry-run`: the design (with every choice mc made and why) and, per phase and
 // host, exactly what would change. Pure text; `planAsData` is the JSON form.
+import { escapeControl } from '../domain/input/index.js';
 import { describeAction } from '../domain/cluster/actions.js';
 import { engineOverview } from '../domain/cluster/engine.js';
 import { pendingSteps, type Plan } from '../domain/cluster/plan.js';
@@ -68,7 +69,7 @@ export function formatPlan(plan: Plan): string {
   }
   if (pending.length === 0) {
     lines.push('No changes: the cluster already matches the inventory.');
-    return `${lines.join('\n')}\n`;
+    return escapeControl(`${lines.join('\n')}\n`, { keepNewlines: true });
   }
   lines.push(`Changes (${pending.length}):`);
   for (const phase of plan.phases) {
@@ -78,7 +79,8 @@ export function formatPlan(plan: Plan): string {
     const width = Math.max(...steps.map((s) => s.host.length));
     for (const step of steps) lines.push(`    ${step.host.padEnd(width)}  ${describeAction(step.action)}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Facts in the design (disk models, NIC names) come from the hosts: escaped before a terminal sees them.
+  return escapeControl(`${lines.join('\n')}\n`, { keepNewlines: true });
 }
 
 export function planAsData(plan: Plan): unknown {

@@ -1,5 +1,6 @@
 // mc probe's report: per host, the services' states, and every disk and NIC with what MicroCloud could use it
 // for and why not.
+import { escapeControl } from '../domain/input/index.js';
 import { SERVICE_LABELS, type SnapName } from '../domain/cluster/types.js';
 import { describeServiceFailure, formatBytesIec } from '../domain/facts/index.js';
 import type { LxdState, MicroclusterState, ServiceStates } from '../domain/facts/index.js';
@@ -58,7 +59,8 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
     '',
     `${probes.length} host(s) probed: ${cephTotal} disk(s) usable for Ceph, ${withUplink} host(s) with an OVN uplink candidate`,
   );
-  return `${out.join('\n')}\n`;
+  // Disk models, NIC names and service messages come from the hosts: escaped before a terminal sees them.
+  return escapeControl(`${out.join('\n')}\n`, { keepNewlines: true });
 }
 
 /** `services: lxd 5.21.3 clustered (3 members), microceph bootstrapped (3), ...`, then one line per failure. */

@@ -126,8 +126,9 @@ describe('formatProbeReport', () => {
     };
   }
 
-  const report = (host: string, hostname: string): string => {
-    const parsed = parseHostFacts(outputs(hostname));
+  const report = (host: string, hostname: string): string => reportOf(host, (o) => ({ ...o, hostname }));
+  const reportOf = (host: string, change: (o: FactOutputs) => FactOutputs): string => {
+    const parsed = parseHostFacts(change(outputs('micro1\n')));
     assert.ok(parsed.ok);
     const facts = parsed.facts;
     return formatProbeReport([
@@ -150,5 +151,14 @@ describe('formatProbeReport', () => {
       report('micro1', 'micro1\n'),
       /^micro1: .*\n {2}services: lxd not installed, microceph not installed, microovn not installed, microcloud not installed\n/m,
     );
+  });
+
+  it('escapes what the host sent: a terminal escape in its OS name cannot retitle the terminal', () => {
+    const text = reportOf('node1', (o) => ({
+      ...o,
+      osRelease: o.osRelease.replace(/^PRETTY_NAME=.*$/m, 'PRETTY_NAME="Ubuntu\u001b]0;pwned\u0007"'),
+    }));
+    assert.ok(!text.includes('\u001b') && !text.includes('\u0007'), JSON.stringify(text));
+    assert.match(text, /^node1 \(hostname micro1\): Ubuntu\\x1b\]0;pwned\\x07, /m);
   });
 });
