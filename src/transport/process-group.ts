@@ -1,7 +1,7 @@
 // Stopping a remote command. sshd refuses channel signals for root sessions ("session signalling
 // requires privilege separation") and, without a pty, nothing dies with a closed channel. So every
 // command runs in its own process group under this POSIX sh wrapper, which reports the group on
-// stderr behind a one-time marker; mc stops the command by running `kill -- -PGID` on a second
+// stderr behind a one-time marker; mc stops the command by running `kill -SIG -PGID` on a second
 // channel. stdin, output and exit status pass through (a command killed by a signal makes the wrapper
 // die of the same signal).
 import { randomBytes } from 'node:crypto';
@@ -45,6 +45,8 @@ export class ProcessGroupCommand {
 
   /** The command that signals the whole group, or undefined before the group is known. */
   killCommand(signal: 'INT' | 'TERM' | 'KILL'): string | undefined {
-    return this.pgid === undefined ? undefined : `kill -${signal} -- -${this.pgid} 2>/dev/null || true`;
+    // No `--`: dash (sh on Debian and Ubuntu, which runs it under sudo) rejects it ("Illegal number: -"),
+    // and after the signal name both dash and bash read -PGID as a process group.
+    return this.pgid === undefined ? undefined : `kill -${signal} -${this.pgid} 2>/dev/null || true`;
   }
 }
