@@ -99,6 +99,23 @@ export async function joinerSession(
     params.sessionTimeoutMs,
     params.services,
   );
+  try {
+    await joinAsJoiner(world, params, session, out, signal);
+  } finally {
+    // api/session.go: the session lives in the handler of the CLI's websocket (`defer
+    // sh.StopSession(nil)`): when the CLI dies (its call aborted), the daemon's session ends with it.
+    endSession(world, session, null);
+  }
+}
+
+async function joinAsJoiner(
+  world: World,
+  params: JoinerParams,
+  session: MicroCloudSession,
+  out: Output,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { machine } = params;
   const fail = (message: string): never => {
     endSession(world, session, message);
     throw new CloudError(message);

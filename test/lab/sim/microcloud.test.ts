@@ -345,6 +345,34 @@ describe('microcloud preseed (§1.1-§2.3)', () => {
     assert.match(await ok(world, 'micro1', 'microcloud status'), /Data loss risk/);
   });
 
+  it('a preseed CLI that dies ends its daemon’s session, joiner or initiator (api/session.go)', async () => {
+    const world = await readyLab();
+    const stopJoiner = new AbortController();
+    const initiator = sh(world, 'micro1', 'microcloud preseed', PRESEED);
+    await world.clock.sleep(5_000);
+    // micro2 sends its intent, then its CLI dies while it waits for micro3 to be confirmed with it.
+    const killed = sh(world, 'micro2', 'microcloud preseed', PRESEED, { signal: stopJoiner.signal });
+    await world.clock.sleep(2_000);
+    stopJoiner.abort();
+    await killed.catch(() => undefined);
+    assert.notEqual(world.state.sessions.micro2?.ended ?? null, null, 'micro2 session ended');
+    const [micro1, micro2, micro3] = await Promise.all([
+      initiator,
+      sh(world, 'micro2', 'microcloud preseed', PRESEED),
+      sh(world, 'micro3', 'microcloud preseed', PRESEED),
+    ]);
+    for (const result of [micro1, micro2, micro3]) assert.equal(result.exitCode, 0, result.stderr);
+
+    const fresh = await readyLab();
+    const stopInitiator = new AbortController();
+    const dead = sh(fresh, 'micro1', 'microcloud preseed', PRESEED, { signal: stopInitiator.signal });
+    await fresh.clock.sleep(2_000);
+    stopInitiator.abort();
+    await dead.catch(() => undefined);
+    const again = await preseedAll(fresh);
+    for (const result of Object.values(again)) assert.equal(result.exitCode, 0, result.stderr);
+  });
+
   it('must be run as root', async () => {
     const world = await readyLab();
     const result = await sh(world, 'micro1', 'microcloud status', '', { uid: 1000 });
