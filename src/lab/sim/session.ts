@@ -201,6 +201,9 @@ async function sendJoinIntent(
 ): Promise<string | null> {
   const target = machineWithAddress(allMachines(world), initiatorAddress);
   const url = `https://${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}/1.0/session/join`;
+  // Our link down: the kernel has no route out, the dial fails at once.
+  if (world.state.network.linkDown.includes(params.machine.name))
+    return `Post "${url}": dial tcp ${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}: connect: network is unreachable`;
   if (!target)
     return `Post "${url}": dial tcp ${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}: connect: no route to host`;
   if (!target.daemons.microcloud)

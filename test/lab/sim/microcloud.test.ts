@@ -373,6 +373,21 @@ describe('microcloud preseed (§1.1-§2.3)', () => {
     for (const result of Object.values(again)) assert.equal(result.exitCode, 0, result.stderr);
   });
 
+  it('a joiner whose link is down cannot send its intent (network is unreachable)', async () => {
+    const world = await readyLab();
+    world.state.network.linkDown.push('micro3');
+    const initiator = sh(world, 'micro1', 'microcloud preseed', PRESEED);
+    await world.clock.sleep(5_000);
+    const cut = await sh(world, 'micro3', 'microcloud preseed', PRESEED);
+    assert.equal(
+      cut.stderr,
+      '⨯ Error: Failed to find an eligible system: Failed to send our intent to join "10.1.123.11": Post "https://10.1.123.11:9443/1.0/session/join": dial tcp 10.1.123.11:9443: connect: network is unreachable\n',
+    );
+    assert.notEqual(world.state.sessions.micro3?.ended ?? null, null);
+    await sh(world, 'micro2', 'microcloud preseed', PRESEED);
+    assert.match((await initiator).stderr, /System "micro3" hasn't reached out/);
+  });
+
   it('must be run as root', async () => {
     const world = await readyLab();
     const result = await sh(world, 'micro1', 'microcloud status', '', { uid: 1000 });
