@@ -55,10 +55,12 @@ const END_LEFTOVER_PRESEED = [
   'esac',
   `pgid=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f3)`,
   'case "$pgid" in ""|*[!0-9]*|0|1) target=$pid ;; *) target=-$pgid ;; esac',
-  'kill -TERM -- "$target" 2>/dev/null',
+  // dash's kill takes no `--`: a negative number is the group.
+  'kill -TERM "$target" 2>/dev/null',
   'i=0',
   `while kill -0 "$pid" 2>/dev/null && [ $i -lt ${LEFTOVER_GRACE_S} ]; do sleep 1; i=$((i + 1)); done`,
-  'kill -0 "$pid" 2>/dev/null && kill -KILL -- "$target" 2>/dev/null',
+  'kill -0 "$pid" 2>/dev/null && kill -KILL "$target" 2>/dev/null && sleep 1',
+  'if kill -0 "$pid" 2>/dev/null; then echo "alive $pid"; exit 0; fi',
   'rm -f "$f"',
   'echo "ended $pid"',
 ].join('\n');
@@ -68,6 +70,13 @@ async function endLeftoverPreseed(remote: Remote): Promise<void> {
     quiet: true,
     timeoutMs: LEFTOVER_TIMEOUT_MS,
   });
+  const alive = /^alive (\d+)$/m.exec(result.stdout);
+  if (alive !== null) {
+    throw new StepError(
+      `a microcloud preseed an earlier mc run started (pid ${alive[1] ?? '?'}) did not end on TERM and KILL`,
+      `check that process on ${remote.host}, then run mc deploy again`,
+    );
+  }
   const ended = /^ended (\d+)$/m.exec(result.stdout);
   if (ended !== null) {
     remote.session.bus.emit({
