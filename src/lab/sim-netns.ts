@@ -40,6 +40,13 @@ export async function startSimNamespaceLab(
     subnet,
     ...(options.realLxd === undefined ? {} : { realLxd: options.realLxd }),
   });
+  // The simulated daemons talk between hosts through the world, not the lab's links: a cut link is told.
+  const setLink = lab.setLink.bind(lab);
+  lab.setLink = async (name, state) => {
+    await setLink(name, state);
+    const down = world.state.network.linkDown.filter((host) => host !== name);
+    world.state.network.linkDown = state === 'down' ? [...down, name] : down;
+  };
   return { lab, world };
 }
 

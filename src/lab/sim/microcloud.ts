@@ -411,13 +411,20 @@ async function initiatorSession(
   if (expected.length === 0) return [];
   out.println(`Searching for joining systems (${expected.join(', ')})`);
   const session = startSession(world, machine, 'initiating', p.sessionPassphrase, sessionTimeoutMs, versions);
-  // askJoinIntents (preseed): wait until every expected system reached out, or the lookup timeout.
-  await waitFor(
-    world,
-    () => expected.every((name) => session.intents.some((i) => i.name === name)),
-    lookupTimeoutMs,
-    signal,
-  );
+  // askJoinIntents (preseed): wait until every expected system reached out, or the lookup timeout. The
+  // session lives in the handler of the CLI's websocket (api/session.go, `defer sh.StopSession(nil)`): when
+  // the CLI dies (its call aborted), the daemon's session ends with it.
+  try {
+    await waitFor(
+      world,
+      () => expected.every((name) => session.intents.some((i) => i.name === name)),
+      lookupTimeoutMs,
+      signal,
+    );
+  } catch (err) {
+    endSession(world, session, null);
+    throw err;
+  }
   for (const name of expected) {
     if (!session.intents.some((i) => i.name === name)) {
       endSession(world, session, `System "${name}" hasn't reached out`);

@@ -99,6 +99,23 @@ export async function joinerSession(
     params.sessionTimeoutMs,
     params.services,
   );
+  try {
+    await joinAsJoiner(world, params, session, out, signal);
+  } finally {
+    // api/session.go: the session lives in the handler of the CLI's websocket (`defer
+    // sh.StopSession(nil)`): when the CLI dies (its call aborted), the daemon's session ends with it.
+    endSession(world, session, null);
+  }
+}
+
+async function joinAsJoiner(
+  world: World,
+  params: JoinerParams,
+  session: MicroCloudSession,
+  out: Output,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { machine } = params;
   const fail = (message: string): never => {
     endSession(world, session, message);
     throw new CloudError(message);
@@ -184,6 +201,9 @@ async function sendJoinIntent(
 ): Promise<string | null> {
   const target = machineWithAddress(allMachines(world), initiatorAddress);
   const url = `https://${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}/1.0/session/join`;
+  // Our link down: the kernel has no route out, the dial fails at once.
+  if (world.state.network.linkDown.includes(params.machine.name))
+    return `Post "${url}": dial tcp ${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}: connect: network is unreachable`;
   if (!target)
     return `Post "${url}": dial tcp ${initiatorAddress}:${MICROCLUSTER_PORT.microcloud}: connect: no route to host`;
   if (!target.daemons.microcloud)

@@ -213,8 +213,11 @@ export interface WorldState {
   clusters: Record<string, ClusterState>;
   sessions: Record<string, MicroCloudSession>;
   store: SnapStore;
-  /** Whether multicast between hosts works; clouds usually drop it (§9 item 1). */
-  network: { multicast: boolean };
+  /**
+   * Whether multicast between hosts works; clouds usually drop it (§9 item 1). `linkDown`: hosts whose link
+   * is down (a namespace lab's cut): they have no route to anyone.
+   */
+  network: { multicast: boolean; linkDown: string[] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -329,7 +332,7 @@ export function createWorld(machines: Machine[], options: CreateWorldOptions = {
     clusters: {},
     sessions: {},
     store: options.store ?? defaultSnapStore(clock.now()),
-    network: { multicast: options.multicast ?? false },
+    network: { multicast: options.multicast ?? false, linkDown: [] },
   };
   const world: World = {
     state,

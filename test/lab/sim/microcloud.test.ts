@@ -345,6 +345,49 @@ describe('microcloud preseed (§1.1-§2.3)', () => {
     assert.match(await ok(world, 'micro1', 'microcloud status'), /Data loss risk/);
   });
 
+  it('a preseed CLI that dies ends its daemon’s session, joiner or initiator (api/session.go)', async () => {
+    const world = await readyLab();
+    const stopJoiner = new AbortController();
+    const initiator = sh(world, 'micro1', 'microcloud preseed', PRESEED);
+    await world.clock.sleep(5_000);
+    // micro2 sends its intent, then its CLI dies while it waits for micro3 to be confirmed with it.
+    const killed = sh(world, 'micro2', 'microcloud preseed', PRESEED, { signal: stopJoiner.signal });
+    await world.clock.sleep(2_000);
+    stopJoiner.abort();
+    await killed.catch(() => undefined);
+    assert.notEqual(world.state.sessions.micro2?.ended ?? null, null, 'micro2 session ended');
+    const [micro1, micro2, micro3] = await Promise.all([
+      initiator,
+      sh(world, 'micro2', 'microcloud preseed', PRESEED),
+      sh(world, 'micro3', 'microcloud preseed', PRESEED),
+    ]);
+    for (const result of [micro1, micro2, micro3]) assert.equal(result.exitCode, 0, result.stderr);
+
+    const fresh = await readyLab();
+    const stopInitiator = new AbortController();
+    const dead = sh(fresh, 'micro1', 'microcloud preseed', PRESEED, { signal: stopInitiator.signal });
+    await fresh.clock.sleep(2_000);
+    stopInitiator.abort();
+    await dead.catch(() => undefined);
+    const again = await preseedAll(fresh);
+    for (const result of Object.values(again)) assert.equal(result.exitCode, 0, result.stderr);
+  });
+
+  it('a joiner whose link is down cannot send its intent (network is unreachable)', async () => {
+    const world = await readyLab();
+    world.state.network.linkDown.push('micro3');
+    const initiator = sh(world, 'micro1', 'microcloud preseed', PRESEED);
+    await world.clock.sleep(5_000);
+    const cut = await sh(world, 'micro3', 'microcloud preseed', PRESEED);
+    assert.equal(
+      cut.stderr,
+      '⨯ Error: Failed to find an eligible system: Failed to send our intent to join "10.1.123.11": Post "https://10.1.123.11:9443/1.0/session/join": dial tcp 10.1.123.11:9443: connect: network is unreachable\n',
+    );
+    assert.notEqual(world.state.sessions.micro3?.ended ?? null, null);
+    await sh(world, 'micro2', 'microcloud preseed', PRESEED);
+    assert.match((await initiator).stderr, /System "micro3" hasn't reached out/);
+  });
+
   it('must be run as root', async () => {
     const world = await readyLab();
     const result = await sh(world, 'micro1', 'microcloud status', '', { uid: 1000 });
