@@ -1,5 +1,5 @@
 // npm run demo: a 3-host lab, the main job run against it with the real commands, then the lab goes.
-// Until `mc deploy` exists the job is: ping, install and pin the MicroCloud snaps, bootstrap MicroCeph.
+// The job is the one a user runs: connect, see the plan, deploy (MicroCloud forms the cluster), check its status.
 import { labDown, labUp } from './lab.js';
 import type { LabPaths } from './lab.js';
 
@@ -9,35 +9,11 @@ export interface DemoStep {
 }
 
 export function demoSteps(inventory: string): DemoStep[] {
-  const run = (title: string, command: string): DemoStep => ({
-    title,
-    argv: ['run', '-i', inventory, '--', command],
-  });
   return [
     { title: 'Connect to every host', argv: ['ping', '-i', inventory] },
-    run(
-      'Install the MicroCloud snaps, pinned to their LTS channels in one cohort',
-      [
-        'sudo snap install lxd --channel=5.21/stable --cohort="+"',
-        'sudo snap install microceph --channel=squid/stable --cohort="+"',
-        'sudo snap install microovn --channel=24.03/stable --cohort="+"',
-        'sudo snap install microcloud --channel=2/stable --cohort="+"',
-        'sudo snap refresh --hold lxd microceph microovn microcloud',
-        'snap list',
-      ].join(' && '),
-    ),
-    {
-      title: 'Bootstrap MicroCeph on the first host',
-      argv: [
-        'run',
-        '-i',
-        inventory,
-        '--limit',
-        'node1',
-        '--',
-        'sudo microceph cluster bootstrap && sudo microceph status',
-      ],
-    },
+    { title: 'What mc deploy would do', argv: ['plan', '-i', inventory] },
+    { title: 'Deploy the MicroCloud', argv: ['deploy', '-i', inventory, '--yes'] },
+    { title: 'Its status, as microcloud status shows it', argv: ['status', '-i', inventory] },
   ];
 }
 

@@ -71,7 +71,8 @@ describe('the bundled mc (installed package)', { concurrency: false }, () => {
       join(scratch.path, 'lab.yaml'),
     ]);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
-    assert.match(demo.stdout, /^== Bootstrap MicroCeph on the first host/m);
+    assert.match(demo.stdout, /^== Deploy the MicroCloud$/m);
+    assert.match(demo.stdout, /^Verified: \d+ checks passed\./m);
     assert.match(demo.stdout, /^Lab stopped\.$/m);
   });
 });
