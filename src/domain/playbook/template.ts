@@ -307,6 +307,10 @@ function newEnvironment(): Environment {
   return env;
 }
 
+function trailingNewlines(text: string): number {
+  return text.length - text.replace(/\n+$/, '').length;
+}
+
 /** Renders templates against one set of variables. */
 export class Templar {
   constructor(private readonly lookup: VariableLookup) {}
@@ -346,7 +350,11 @@ export class Templar {
     const program = compile(text);
     const interpreter = new AnsibleInterpreter(newEnvironment(), this.lookup);
     try {
-      return interpreter.renderProgram(program);
+      const out = interpreter.renderProgram(program);
+      // Jinja2 drops one trailing newline; Ansible's do_template (preserve_trailing_newlines) puts back what
+      // the template had.
+      const missing = trailingNewlines(text) - trailingNewlines(out);
+      return missing > 0 ? out + '\n'.repeat(missing) : out;
     } catch (err) {
       if (err instanceof TemplateError) throw err;
       // The library's own errors (a bad operand type) carry no JavaScript internals worth showing.
