@@ -517,11 +517,13 @@ export class PlaybookRun {
     const first = hosts[0] as string;
     const title = this.taskTitle(task, this.safeTemplar(first, scope, {}, playHosts));
     this.session.bus.emit({ type: 'task-start', task: title, ...(scope.handler ? { handler: true } : {}) });
-    const targets = task.runOnce === true ? [first] : hosts;
+    // pause bypasses the host loop in Ansible (its action plugin runs once, for the first host).
+    const once = task.runOnce === true || task.module === 'pause';
+    const targets = once ? [first] : hosts;
     const failed: string[] = [];
     await forEachHost(targets, this.session.options.forks, async (host) => {
       const outcome = await this.runTaskOnHost(task, host, scope, playHosts, title);
-      if (task.runOnce === true) {
+      if (once) {
         // run_once: the one result counts for every host of the batch, as Ansible applies it.
         for (const other of hosts.slice(1)) {
           if (task.register !== undefined)
