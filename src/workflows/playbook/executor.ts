@@ -837,13 +837,8 @@ export class PlaybookRun {
         result.failed_when_result = failed;
       }
     }
-    if (scope.noLog === true)
-      result = {
-        changed: result.changed === true,
-        ...(result.failed === true ? { failed: true } : {}),
-        ...(result.skipped === true ? { skipped: true } : {}),
-        censored: HIDDEN,
-      };
+    // no_log hides what is shown (messageOf, the loop label, no live lines); the registered result keeps
+    // its values, as in Ansible.
     const status: TaskStatus =
       result.failed === true
         ? 'failed'
