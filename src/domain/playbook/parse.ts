@@ -784,6 +784,7 @@ function parseInclude(
     always: [],
   };
   if (nameText !== undefined) block.name = nameText;
+  if (include.key.endsWith('include_tasks')) block.include = include.key;
   return block;
 }
 

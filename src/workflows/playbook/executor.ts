@@ -450,6 +450,7 @@ export class PlaybookRun {
     playHosts: string[],
     batch: string[],
   ): Promise<string[]> {
+    if (block.include !== undefined) return this.runInclude(block, hosts, outer, playHosts, batch);
     const scope = this.inner(outer, block);
     const blockScope: Scope = { ...scope, rescuable: block.rescue.length > 0 || outer.rescuable };
     const failedInBlock = await this.runBlockSection(
@@ -479,6 +480,41 @@ export class PlaybookRun {
       stillFailed = [...new Set([...stillFailed, ...failedInAlways])];
     }
     return stillFailed;
+  }
+
+  /**
+   * include_tasks: a task that is "ok" where its when holds and "skipped" elsewhere; its tasks then run there
+   * with the include's vars but neither its when nor its tags (Ansible does not pass them on).
+   */
+  private async runInclude(
+    block: Block,
+    hosts: string[],
+    outer: Scope,
+    playHosts: string[],
+    batch: string[],
+  ): Promise<string[]> {
+    const scope = this.inner(outer, block);
+    if (!this.selectedByTags(scope.tags)) return [];
+    const title = block.name ?? block.include ?? 'include_tasks';
+    this.session.bus.emit({ type: 'task-start', task: title });
+    const included: string[] = [];
+    const failed: string[] = [];
+    for (const host of hosts) {
+      const state = this.hosts.get(host) as HostState;
+      const started = Date.now();
+      try {
+        const holds = this.conditionsHold(this.templarFor(host, scope, {}, playHosts), scope.when);
+        state.counts[holds ? 'ok' : 'skipped']++;
+        this.result(host, title, holds ? 'ok' : 'skipped', started);
+        if (holds) included.push(host);
+      } catch (err) {
+        this.hostError(host, title, err, started, scope, playHosts);
+        failed.push(host);
+      }
+    }
+    if (included.length === 0) return failed;
+    const inner: Scope = { ...scope, when: outer.when, tags: outer.tags };
+    return [...failed, ...(await this.runItems(block.block, included, inner, playHosts, batch))];
   }
 
   /** A block's main section: a failure there waits for rescue instead of failing the host for good. */
