@@ -65,6 +65,8 @@ interface Scope {
   /** Failures here go to a rescue section: Ansible counts them as rescued, not failed. */
   rescuable: boolean;
   handler: boolean;
+  /** The serial batch being run (ansible_play_batch). */
+  batch?: string[];
 }
 
 type Outcome = { status: TaskStatus; result: ModuleResult; ignored: boolean };
@@ -85,6 +87,8 @@ export class PlaybookRun {
   private baseDir = '';
   /** Play-wide: when any_errors_fatal trips, or max_fail_percentage is passed. */
   private stopPlay = false;
+  /** Hosts of the current serial batch already failed or unreachable when it started. */
+  private batchFailedBefore = 0;
 
   constructor(
     private readonly session: Session,
@@ -155,6 +159,26 @@ export class PlaybookRun {
     return out;
   }
 
+  private downIn(hosts: readonly string[]): number {
+    return hosts.length - this.alive(hosts).length;
+  }
+
+  /**
+   * max_fail_percentage, checked after every task as Ansible's linear strategy does: past it, the batch's
+   * other hosts stop too (failed, though the recap counts no failure for them) and so does the playbook.
+   */
+  private checkMaxFail(play: Play, batch: string[]): void {
+    if (play.maxFailPercentage === undefined || this.stopPlay) return;
+    const failed = this.downIn(batch) - this.batchFailedBefore;
+    if ((failed * 100) / batch.length <= play.maxFailPercentage) return;
+    this.session.bus.emit({
+      type: 'warning',
+      message: `play '${play.name ?? play.hosts}': max_fail_percentage ${play.maxFailPercentage} exceeded; stopping`,
+    });
+    for (const h of this.alive(batch)) (this.hosts.get(h) as HostState).failed = true;
+    this.stopPlay = true;
+  }
+
   private alive(hosts: readonly string[]): string[] {
     return hosts.filter((h) => {
       const state = this.hosts.get(h);
@@ -183,22 +207,15 @@ export class PlaybookRun {
     };
     for (const batch of this.batches(all, play.serial)) {
       if (this.stopPlay) break;
-      const batchFailedBefore = batch.filter((h) => this.hosts.get(h)?.failed === true).length;
-      if (play.gatherFacts) await this.gatherFacts(this.alive(batch), play, all);
+      this.batchFailedBefore = this.downIn(batch);
+      if (play.gatherFacts) {
+        await this.gatherFacts(this.alive(batch), play, all);
+        this.checkMaxFail(play, batch);
+      }
       for (const section of [play.preTasks, play.tasks, play.postTasks]) {
         if (this.stopPlay) break;
-        await this.runItems(section, this.alive(batch), scope, all, batch);
-        await this.runHandlers(play, batch, scope, all);
-      }
-      const failed =
-        batch.filter((h) => this.hosts.get(h)?.failed === true || this.hosts.get(h)?.unreachable === true)
-          .length - batchFailedBefore;
-      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
-        this.session.bus.emit({
-          type: 'warning',
-          message: `play '${title}': max_fail_percentage ${play.maxFailPercentage} exceeded; stopping`,
-        });
-        this.stopPlay = true;
+        await this.runItems(section, this.alive(batch), { ...scope, batch }, all, batch);
+        await this.runHandlers(play, batch, { ...scope, batch }, all);
       }
       if (this.alive(batch).length === 0 && play.serial.length > 0) {
         this.stopPlay = true;
@@ -362,9 +379,10 @@ export class PlaybookRun {
         case 'ansible_diff_mode':
           return this.options.diff;
         case 'ansible_play_hosts':
+          return this.alive(playHosts);
         case 'play_hosts':
         case 'ansible_play_batch':
-          return this.alive(playHosts);
+          return this.alive(scope.batch ?? playHosts);
         case 'ansible_play_hosts_all':
           return playHosts;
         case 'ansible_play_name':
@@ -423,6 +441,7 @@ export class PlaybookRun {
           ? await this.runBlock(item, active, scope, playHosts, batch)
           : await this.runTask(item, active, scope, playHosts);
       for (const h of failedHere) failed.add(h);
+      this.checkMaxFail(scope.play, batch);
     }
     return [...failed];
   }
