@@ -46,6 +46,8 @@ const CASES: Case[] = [
   { template: 'v={{ t }}\n\n' },
   { template: '{{ l }}\n' },
   { template: 'x\n{% if t %}y{% endif %}\n' },
+  { template: '{{ t }}\n' },
+  { template: '{{ t }} \n' },
   { template: '{{ l }}' },
   { template: 'v={{ l }}' },
   { template: 'v={{ d }}' },
