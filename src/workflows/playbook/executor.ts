@@ -2,12 +2,13 @@
 // (serial), task by task on every host of the batch at once (forks), blocks with rescue and always,
 // handlers at the end of each section, loops, register, when, changed_when/failed_when, tags, check mode.
 // Every result goes to the event bus; the recap counts are Ansible's.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { selectHosts } from '../../domain/inventory/host-patterns.js';
 import type { HostSpec, Inventory } from '../../domain/inventory/types.js';
-import { FACTS_COMMAND, parseFacts } from '../../domain/playbook/facts.js';
+import { gatherFactsScript, parseGatheredFacts } from '../../domain/playbook/facts.js';
 import { pyStr } from '../../domain/playbook/python-repr.js';
 import { Templar, TemplateError, UNDEFINED } from '../../domain/playbook/template.js';
 import type { Block, Play, Playbook, Task, TaskItem } from '../../domain/playbook/types.js';
@@ -231,10 +232,13 @@ export class PlaybookRun {
       const connection = await this.connect(host, 'Gathering Facts', started);
       if (connection === undefined) return;
       try {
-        const result = await connection.exec(FACTS_COMMAND, {
+        const nonce = randomBytes(6).toString('hex');
+        const result = await connection.exec(gatherFactsScript(nonce), {
           timeoutMs: Math.min(this.options.timeoutMs, 30_000),
         });
-        Object.assign(state.facts, parseFacts(result.stdout));
+        if (result.code !== 0)
+          throw new Error(result.stderr.trim().split('\n')[0] || `fact gathering exited with ${result.code}`);
+        Object.assign(state.facts, parseGatheredFacts(result.stdout, nonce));
         state.facts.ansible_facts = this.factsView(state.facts);
         state.counts.ok++;
         this.result(host, 'Gathering Facts', 'ok', started);
