@@ -2,6 +2,7 @@
 // mc playbook against the same real sshd hosts (loopback, src/lab/openssh.ts), side by side. Their recap
 // counts per host, their exit statuses and the files they leave on the hosts must be the same.
 // A playbook's first line may give extra arguments for both: `# args: --check --tags web`.
+// It runs in npm test, split over test/playbook/compat-NN-NN.test.ts; `npm run test:compat` runs only it.
 import assert from 'node:assert/strict';
 import {
   chmodSync,
@@ -25,11 +26,12 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const only = process.env.MC_COMPAT_ONLY?.split(',') ?? [];
 /** The compat playbooks numbered first to last: the suite is split over files, each with its own time limit. */
 export function compatPlaybooks(first: number, last: number): string[] {
-  return readdirSync(COMPAT_DIR)
+  const numbered = readdirSync(COMPAT_DIR)
     .filter((f) => /^\d.*\.yml$/.test(f))
-    .filter((f) => Number.parseInt(f, 10) >= first && Number.parseInt(f, 10) <= last)
-    .filter((f) => only.length === 0 || only.some((prefix) => f.startsWith(prefix)))
-    .sort();
+    .filter((f) => Number.parseInt(f, 10) >= first && Number.parseInt(f, 10) <= last);
+  // A file of the suite with nothing to run would pass without proving anything.
+  if (numbered.length === 0) throw new Error(`no compat playbook numbered ${first} to ${last}`);
+  return numbered.filter((f) => only.length === 0 || only.some((prefix) => f.startsWith(prefix))).sort();
 }
 
 type Recap = Record<string, Record<string, number>>;
