@@ -451,6 +451,51 @@ function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>)
   return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
 }
 
+const SERVICE_TITLE: Record<SnapName, string> = {
+  microcloud: 'MicroCloud',
+  microceph: 'MicroCeph',
+  microovn: 'MicroOVN',
+  lxd: 'LXD',
+};
+
+/**
+ * An add-mode preseed runs on a member whose MicroCloud is set up, and MicroCloud 2.1 refuses it there unless
+ * every installed service is initialised too ("MicroCeph is not initialized", cmd/microcloud/ask.go
+ * checkInitialized). A bootstrap preseed that failed after MicroCloud bootstrapped its own daemon but before
+ * the other services leaves exactly that, and MicroCloud reverts neither, nor will it bootstrap again
+ * ("MicroCloud is already initialized"). So mc bootstraps what that member lacks itself first, as the direct
+ * engine would; MicroCloud then joins the others to every service, and the direct phases finish the rest.
+ */
+function servicesMissingForAddMode(
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+  anchors: Record<SnapName, string>,
+  form: PlanPhase,
+): { phase: PlanPhase | null; notes: string[] } {
+  const via = form.stages
+    .flatMap((s) => s.lanes.flat())
+    .find((st) => st.action.kind === 'microcloud-preseed' && st.action.role === 'initiator' && !st.done);
+  if (via === undefined || via.action.kind !== 'microcloud-preseed' || via.action.preseed.mode !== 'add')
+    return { phase: null, notes: [] };
+  const boot = bootstrapPhase(design, facts, anchors);
+  const stages = boot.stages
+    .map((stage) => ({
+      lanes: stage.lanes.filter((lane) => lane.some((st) => !st.done && st.host === via.host)),
+    }))
+    .filter((stage) => stage.lanes.length > 0);
+  if (stages.length === 0) return { phase: null, notes: [] };
+  const missing = stages
+    .flatMap((s) => s.lanes.flat())
+    .map((st) => SERVICE_TITLE[(st.id.split(':')[2] ?? 'lxd') as SnapName])
+    .join(', ');
+  return {
+    phase: { ...boot, title: `Bootstrap on ${via.host} what MicroCloud did not`, stages },
+    notes: [
+      `${via.host}: MicroCloud is set up but not ${missing} (an earlier preseed stopped between them, and MicroCloud undoes neither); MicroCloud adds members only through a host whose services are all initialised, so mc bootstraps ${missing} on ${via.host} itself first, then MicroCloud adds the other hosts (add mode); nothing is removed or wiped.`,
+    ],
+  };
+}
+
 export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan {
   const { design, facts, state } = input;
   const anchors = anchorsOf(design, facts);
@@ -463,13 +508,14 @@ export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan 
     form.phase.stages.some((s) => s.lanes.some((l) => l.some((st) => !st.done)))
   ) {
     // MicroCloud does what the direct phases would (§1.3); what it leaves undone is planned once it ran.
+    const missing = servicesMissingForAddMode(design, facts, anchors, form.phase);
     return {
       design,
       engine: 'microcloud',
-      notes: form.notes,
+      notes: [...form.notes, ...missing.notes],
       skipped,
       anchors,
-      phases: [install, form.phase],
+      phases: [install, ...(missing.phase === null ? [] : [missing.phase]), form.phase],
     };
   }
   return {

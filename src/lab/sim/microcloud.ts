@@ -550,6 +550,7 @@ async function setupCluster(
   const bootstrapService = async (service: ServiceType): Promise<void> => {
     if (isServiceInitialized(world, initiator, service)) return;
     try {
+      injectedDaemonFault(world, initiator, service);
       if (service === 'LXD') {
         await bootstrapLxd(world, initiator, initiatorIp, cloudVersion, signal);
       } else if (service === 'MicroCeph') {
@@ -678,6 +679,17 @@ async function setupCluster(
   }
   out.println('Configuring cluster-wide devices ...');
   await configureLxd(world, initiator, p, plans, active, ceph, bootstrap);
+}
+
+/**
+ * A fault in what MicroCloud's daemon does for the preseed, not in a command: a `fail` rule whose pattern is
+ * `microcloud-setup bootstrap <service>` (e.g. `microcloud-setup bootstrap microceph`) makes that service's
+ * bootstrap on the initiator fail with the rule's stderr, as its daemon's error.
+ */
+function injectedDaemonFault(world: World, machine: Machine, service: ServiceType): void {
+  const faults = world.faults.take(machine.name, ['microcloud-setup', 'bootstrap', service.toLowerCase()]);
+  const failure = faults.find((f) => f.kind === 'fail');
+  if (failure?.kind === 'fail') throw new DaemonError(failure.stderr.trim() || 'injected failure');
 }
 
 function subnetPrefix(machine: Machine, ip: string): number {
