@@ -4,11 +4,13 @@
 
 import type { HostFacts } from '../facts/index.js';
 import type { Action, MemberConfigEntry } from './actions.js';
+import { listWords } from './issues.js';
 import { planLxdConfiguration } from './lxd-config.js';
 import { buildPreseed } from './preseed.js';
 import type { ClusterState } from './state.js';
 import {
   LXD_HTTPS_ANY,
+  SERVICE_LABELS,
   SERVICE_PORT,
   SNAP_INSTALL_ORDER,
   snapsOf,
@@ -419,15 +421,21 @@ function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>)
     ]);
     return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
   }
-  const clustered = newcomers.filter((m) => isMember(facts.get(m.host), 'lxd', m.host));
+  // Validation refused services set up outside MicroCloud by anyone but mc (checkSetUpOutsideMicroCloud).
+  const services = snapsOf(design.services).filter((s) => s !== 'microcloud');
+  const inClusters = (m: MemberDesign): SnapName[] =>
+    services.filter((s) => isMember(facts.get(m.host), s, m.host));
+  const clustered = newcomers.filter((m) => inClusters(m).length > 0);
   if (clustered.length > 0) {
     const names = clustered.map((m) => m.host).join(', ');
     const cloud = formed.length === 0 ? 'no host' : formed.map((m) => m.host).join(', ');
+    const labels = services.filter((s) => clustered.some((m) => inClusters(m).includes(s)));
+    const clusters = `${listWords(labels.map((s) => SERVICE_LABELS[s]))} cluster${labels.length === 1 ? '' : 's'}`;
     return {
       phase: { id: 'form', title: FORM_TITLE, stages: [] },
       adopted: true,
       notes: [
-        `${names}: in the LXD cluster but not in MicroCloud (MicroCloud runs on ${cloud}): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.`,
+        `${names}: in the ${clusters} but not in MicroCloud (MicroCloud runs on ${cloud}): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.`,
       ],
     };
   }
@@ -450,13 +458,6 @@ function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>)
   ];
   return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
 }
-
-const SERVICE_TITLE: Record<SnapName, string> = {
-  microcloud: 'MicroCloud',
-  microceph: 'MicroCeph',
-  microovn: 'MicroOVN',
-  lxd: 'LXD',
-};
 
 /**
  * An add-mode preseed runs on a member whose MicroCloud is set up, and MicroCloud 2.1 refuses it there unless
@@ -486,7 +487,7 @@ function servicesMissingForAddMode(
   if (stages.length === 0) return { phase: null, notes: [] };
   const missing = stages
     .flatMap((s) => s.lanes.flat())
-    .map((st) => SERVICE_TITLE[(st.id.split(':')[2] ?? 'lxd') as SnapName])
+    .map((st) => SERVICE_LABELS[(st.id.split(':')[2] ?? 'lxd') as SnapName])
     .join(', ');
   return {
     phase: { ...boot, title: `Bootstrap on ${via.host} what MicroCloud did not`, stages },

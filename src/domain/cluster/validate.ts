@@ -23,7 +23,12 @@ import {
   designUplinks,
 } from './network.js';
 import { checkPorts } from './ports.js';
-import { checkMicroCloudInitiator, checkServiceStates, checkSnaps } from './services.js';
+import {
+  checkMicroCloudInitiator,
+  checkServiceStates,
+  checkSetUpOutsideMicroCloud,
+  checkSnaps,
+} from './services.js';
 import { listWords } from './issues.js';
 import {
   SERVICE_LABELS,
@@ -72,6 +77,7 @@ export function designCluster(
   checkHostNames(ctx);
   checkServiceStates(ctx);
   checkMicroCloudInitiator(ctx);
+  checkSetUpOutsideMicroCloud(ctx);
   checkSnaps(ctx);
   checkPorts(ctx);
   checkClocks(ctx);
