@@ -215,6 +215,39 @@ export function checkSetUpOutsideMicroCloud(ctx: DesignContext): void {
 }
 
 /**
+ * A MicroCloud member stuck PENDING: its host's join made the record on the others (microcluster's
+ * clusterPost adds it PENDING before dqlite takes the host in) and then never finished, so the host's own
+ * MicroCloud is not set up while the others list it. MicroCloud will not add a system it lists already: an
+ * add-mode preseed stops with "System with name ... is already clustered" (cmd/microcloud/preseed.go). A
+ * member that is PENDING only while it settles is set up on its own host, and is not this. The record holds
+ * nothing; removing it is the user's call: the hint says how (microcluster removes a pending record only while
+ * two members are in dqlite, else only SQL does).
+ */
+export function checkStuckPendingMembers(ctx: DesignContext): void {
+  if (!ctx.spec.services.microcloud) return;
+  const reported = new Set<string>();
+  for (const viewer of ctx.hosts) {
+    const cloud = viewer.facts.services.microcloud;
+    if (cloud.state !== 'bootstrapped') continue;
+    const joined = cloud.members.filter((m) => m.role !== 'PENDING').map((m) => m.name);
+    for (const member of cloud.members) {
+      const host = ctx.host(member.name);
+      if (member.role !== 'PENDING' || host === undefined || reported.has(host.name)) continue;
+      if (host.facts.services.microcloud.state !== 'not bootstrapped') continue;
+      reported.add(host.name);
+      const remove =
+        joined.length >= 2
+          ? `sudo microcloud cluster remove ${host.name} --force`
+          : `sudo microcloud cluster sql "DELETE FROM core_cluster_members WHERE name = '${host.name}'"`;
+      ctx.issues.add(`System with name "${host.name}" is already clustered`, {
+        host: host.name,
+        hint: `${viewer.name}'s MicroCloud lists ${host.name} as PENDING, but ${host.name}'s own MicroCloud is not set up: its join never finished, and MicroCloud adds no system it lists already. Remove that record (it holds nothing; ${host.name} is in no MicroCloud service yet), on ${viewer.name}: ${remove}; then run mc deploy again`,
+      });
+    }
+  }
+}
+
+/**
  * Growing a MicroCloud (§2.2): `microcloud preseed` on a named initiator outside it stops. (A host whose
  * services were set up without MicroCloud is left to the planner: a half-done deployment looks the same.)
  */

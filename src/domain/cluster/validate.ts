@@ -28,6 +28,7 @@ import {
   checkServiceStates,
   checkSetUpOutsideMicroCloud,
   checkSnaps,
+  checkStuckPendingMembers,
 } from './services.js';
 import { listWords } from './issues.js';
 import {
@@ -78,6 +79,7 @@ export function designCluster(
   checkServiceStates(ctx);
   checkMicroCloudInitiator(ctx);
   checkSetUpOutsideMicroCloud(ctx);
+  checkStuckPendingMembers(ctx);
   checkSnaps(ctx);
   checkPorts(ctx);
   checkClocks(ctx);
