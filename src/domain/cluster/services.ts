@@ -301,6 +301,17 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
         },
       );
     }
+    // `lxc cluster remove --force` leaves the removed member's daemon believing it is still a member: its
+    // view of the cluster lacks itself, and joining again fails with "This server is already clustered".
+    for (const host of group.hosts.filter((h) => !group.members.includes(h))) {
+      ctx.issues.add(
+        `${label} on ${host} believes it is in the cluster of ${listWords(group.members)}, which no longer lists it (removed with --force)`,
+        {
+          host,
+          hint: `a member removed by force needs a full reset before it can join again, losing what is left on it: on ${host}: sudo snap remove --purge ${snap}; then run mc deploy again`,
+        },
+      );
+    }
     for (const member of group.members) {
       const memberHost = ctx.host(member);
       if (memberHost === undefined || group.hosts.includes(member)) continue;
