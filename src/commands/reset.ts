@@ -114,7 +114,7 @@ async function runReset(io: Io, setExit: (code: number) => void, flags: ResetFla
           `${JSON.stringify({ type: 'reset', changed: outcome.changed, hosts, removed: outcome.removals.map((r) => r.member), leftovers: outcome.leftovers })}\n`,
         );
       } else {
-        write(`Reset ${hosts.join(', ')}: ${outcome.changed} change(s).\n`);
+        write(`Reset ${outcome.plan.changing.join(', ')}: ${outcome.changed} change(s).\n`);
         for (const host of outcome.leftovers) write(`verify: ${host} still holds something mc put there\n`);
         if (outcome.leftovers.length === 0)
           write('Next: mc deploy sets the cluster up again from the inventory\n');

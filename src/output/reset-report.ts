@@ -7,8 +7,7 @@ import { formatRemoval, removalAsData } from './remove-report.js';
 export function formatReset(plan: ResetPlan, removals: readonly MemberRemoval[]): string {
   const lines: string[] = [];
   if (removals.length > 0) lines.push(formatRemoval(removals, []).trimEnd());
-  const hosts = plan.hosts.map((h) => h.host);
-  if (plan.steps > 0) lines.push(`Reset ${hosts.join(', ')}: ${plan.steps} step(s)`);
+  if (plan.steps > 0) lines.push(`Reset ${plan.changing.join(', ')}: ${plan.steps} step(s)`);
   for (const phase of plan.phases) {
     lines.push(`  ${phase.title}:`);
     const steps = phase.stages.flatMap((s) => s.lanes.flat());
@@ -48,10 +47,12 @@ export function resetAsData(plan: ResetPlan, removals: readonly MemberRemoval[])
 
 /** The confirmation question: the hosts and what goes on each. */
 export function resetQuestion(plan: ResetPlan, removals: readonly MemberRemoval[]): string {
-  const parts = plan.hosts.map((h) => {
-    const lost = resetLosses(h);
-    return `${h.host}${lost.length > 0 ? ` (lost: ${lost.join('; ')})` : ''}`;
-  });
+  const parts = plan.hosts
+    .filter((h) => plan.changing.includes(h.host))
+    .map((h) => {
+      const lost = resetLosses(h);
+      return `${h.host}${lost.length > 0 ? ` (lost: ${lost.join('; ')})` : ''}`;
+    });
   const leaving =
     removals.length > 0 ? ` after removing ${removals.map((r) => r.member).join(', ')} from the cluster` : '';
   return `Reset ${parts.join(', ')}${leaving}? [y/N] `;

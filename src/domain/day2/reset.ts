@@ -63,6 +63,8 @@ export interface HostReset {
 
 export interface ResetPlan {
   hosts: HostReset[];
+  /** The hosts with something to do, in inventory order. */
+  changing: string[];
   phases: ResetPhase[];
   steps: number;
 }
@@ -244,7 +246,10 @@ export function planReset(inputs: readonly ResetInput[]): ResetPlan {
     phases.push({ id: 'reset-record', title: "Remove mc's records", stages: [{ lanes: recordLanes }] });
   }
   const steps = phases.reduce((n, p) => n + p.stages.reduce((m, s) => m + s.lanes.flat().length, 0), 0);
-  return { hosts, phases, steps };
+  const changing = hosts
+    .filter((h) => h.snaps.length > 0 || h.wipes.length > 0 || h.record)
+    .map((h) => h.host);
+  return { hosts, changing, phases, steps };
 }
 
 /** What goes, per host, for the confirmation: the snaps with their data, the disks with theirs. */
