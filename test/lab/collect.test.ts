@@ -60,6 +60,8 @@ describe('mc collect: a bug report from a deployed MicroCloud', { concurrency: f
           assert.match(read(host, 'lxc-cluster-list.txt'), new RegExp(`${member}.*ONLINE`));
         }
         assert.match(read(host, 'microceph-status.txt'), /MicroCeph deployment summary/);
+        assert.match(read(host, 'lxc-info.txt'), new RegExp(`^  server_name: ${host}$`, 'm'));
+        assert.match(read(host, 'index.txt'), /^lxc-info\.txt\texit 0\t/m);
         assert.match(read(host, 'ip-address.txt'), /10\.1\.123\.1\d/);
       }
       assert.match(read('micro1', 'index.txt'), /^microovn-status\.txt\texit 0\t/m);

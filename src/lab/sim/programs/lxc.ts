@@ -1,5 +1,5 @@
 // `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable,
-// config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
+// info (the server), config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
 // create/list/show/get/delete, profile show/edit/get/set/unset and device add/get/set/remove/show/list,
 // query (GET) and version, against the simulated daemon of this host. Output formats are LXD's
 // (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
@@ -1036,6 +1036,28 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
     },
   };
 
+  // lxc/info.go remoteInfo: with no instance, the server's GET /1.0 (config, extensions, environment with
+  // its certificate) as yaml.v2 prints api.Server; instances and --resources' report are not modelled.
+  const infoCommand: CliCommand = {
+    name: 'info',
+    use: '[<remote>:][<instance>]',
+    short: 'Show instance or server information',
+    flags: [{ name: 'show-log', type: 'bool' }, { name: 'resources', type: 'bool' }, TARGET_FLAG],
+    run: (call) => {
+      checkArgs(call, app, 0, 1);
+      const remote = call.args[0];
+      if (remote !== undefined && parseRemote(remote) !== '')
+        throw new NotModelledError('instances (lxc info on an instance)');
+      if (flagBool(call, 'resources')) throw new NotModelledError('lxc info --resources');
+      if (flagBool(call, 'show-log')) throw new NotModelledError('lxc info --show-log on a server');
+      const target = flagString(call, 'target');
+      if (target !== '' && !isClustered(machine))
+        throw new NotModelledError('lxc info --target on a standalone server');
+      const host = target === '' ? machine : resolveTarget(world, machine, target);
+      call.out.print(goYaml(serverApi(world, host)));
+    },
+  };
+
   const root: CliCommand = {
     name: 'lxc',
     short: 'Command line client for LXD',
@@ -1073,7 +1095,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       unmodelled('file', 'Manage files in instances'),
       unmodelled('image', 'Manage images'),
       unmodelled('import', 'Import instance backups'),
-      unmodelled('info', 'Show instance or server information'),
+      infoCommand,
       unmodelled('init', 'Create instances from images'),
       unmodelled('launch', 'Create and start instances from images'),
       unmodelled('list', 'List instances', ['ls']),
