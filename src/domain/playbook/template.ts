@@ -307,6 +307,12 @@ function newEnvironment(): Environment {
   return env;
 }
 
+function trailingNewlines(text: string): number {
+  let count = 0;
+  while (count < text.length && text[text.length - 1 - count] === '\n') count++;
+  return count;
+}
+
 /** Renders templates against one set of variables. */
 export class Templar {
   constructor(private readonly lookup: VariableLookup) {}
@@ -346,7 +352,11 @@ export class Templar {
     const program = compile(text);
     const interpreter = new AnsibleInterpreter(newEnvironment(), this.lookup);
     try {
-      return interpreter.renderProgram(program);
+      // Jinja2 drops the text's last newline; Ansible's templar (preserve_trailing_newlines) puts back as
+      // many as the text ended with: `content: "{{ x }}\n"` ends with a newline in Ansible.
+      const out = interpreter.renderProgram(program);
+      const missing = trailingNewlines(text) - trailingNewlines(out);
+      return missing > 0 ? out + '\n'.repeat(missing) : out;
     } catch (err) {
       if (err instanceof TemplateError) throw err;
       // The library's own errors (a bad operand type) carry no JavaScript internals worth showing.
