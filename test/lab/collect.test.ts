@@ -2,21 +2,30 @@
 // service says about the cluster, secrets masked, a failing command recorded, a host whose connection drops
 // noted while the others are collected, and nothing changed on any host.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { extract } from 'tar';
-import { FULL, mutations, startLab } from '../support/deploy-lab.js';
+import { FULL, mutations, startLab, type Lab } from '../support/deploy-lab.js';
 
 const HOSTS = ['micro1', 'micro2', 'micro3'];
+const PLAYBOOK = new URL('../../playbooks/collect-logs.yml', import.meta.url).pathname;
 
-describe('mc collect: a bug report from a deployed MicroCloud', { concurrency: false }, () => {
-  it('archives every host, masks secrets, records failures, and changes nothing', async () => {
-    const lab = await startLab(HOSTS);
-    try {
-      lab.inventory(FULL(HOSTS));
-      const deployed = await lab.mc('deploy', '--yes');
-      assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
+describe('a bug report from a deployed MicroCloud', { concurrency: false }, () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab(HOSTS);
+    lab.inventory(FULL(HOSTS));
+    const deployed = await lab.mc('deploy', '--yes');
+    assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
+  });
+  after(async () => {
+    await lab.stop();
+  });
+
+  it('mc collect archives every host, masks secrets, records failures, and changes nothing', async () => {
+    {
       const changesBefore = mutations(lab.world).length;
 
       // A join token as LXD prints it, in a command's output: it must not reach the archive.
@@ -43,7 +52,7 @@ describe('mc collect: a bug report from a deployed MicroCloud', { concurrency: f
       assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token));
 
       const unpacked = join(lab.dir, 'unpacked');
-      await import('node:fs').then((fs) => fs.mkdirSync(unpacked));
+      mkdirSync(unpacked);
       await extract({ file: archive, cwd: unpacked });
       const [top] = readdirSync(unpacked);
       const read = (host: string, file: string): string =>
@@ -84,8 +93,103 @@ describe('mc collect: a bug report from a deployed MicroCloud', { concurrency: f
         }
       }
       assert.equal(mutations(lab.world).length, changesBefore, 'collect changed nothing');
-    } finally {
-      await lab.stop();
     }
   });
+
+  it('playbooks/collect-logs.yml: the same files masked on the member, and the same recap as ansible-playbook', async (t) => {
+    const changesBefore = mutations(lab.world).length;
+    const token = Buffer.from(
+      JSON.stringify({ server_name: 'micro9', fingerprint: 'ef'.repeat(32), secret: '01'.repeat(32) }),
+    ).toString('base64');
+    // One failing command in each run (mc's, then ansible-playbook's), its output holding a token.
+    const failMicroovn = (): void => {
+      lab.world.faults.failOnce('micro1', 'microovn status', {
+        exitCode: 1,
+        stdout: `Error: join with token: ${token}\n`,
+        stderr: '',
+      });
+    };
+    failMicroovn();
+    const mcDir = join(lab.dir, 'report-mc');
+    let started = Date.now();
+    const r = await lab.mc('playbook', PLAYBOOK, '-e', `collect_dir=${mcDir}`);
+    const mcMs = Date.now() - started;
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.ok(!r.stdout.includes(token));
+
+    // ansible-playbook against the same lab hosts (their sshd is the embedded lab's, their sudo the lab's).
+    const ansibleDir = join(lab.dir, 'report-ansible');
+    failMicroovn();
+    const inventory = join(lab.dir, 'hosts.ini');
+    writeFileSync(
+      inventory,
+      [
+        '[all]',
+        ...lab.lab.hosts.map(
+          (h) =>
+            `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=ubuntu ansible_ssh_private_key_file=${lab.lab.clientKeyPath}`,
+        ),
+        '[all:vars]',
+        `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.lab.knownHostsPath}'`,
+        'ansible_python_interpreter=/usr/bin/python3',
+        '',
+      ].join('\n'),
+    );
+    started = Date.now();
+    const ansible = await execa(
+      'ansible-playbook',
+      ['-i', inventory, '-f', '5', PLAYBOOK, '-e', `collect_dir=${ansibleDir}`],
+      {
+        reject: false,
+        all: true,
+        env: {
+          ANSIBLE_PIPELINING: 'True',
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_RETRY_FILES_ENABLED: 'False',
+          ANSIBLE_LOCAL_TEMP: join(lab.dir, 'ansible-tmp'),
+          ANSIBLE_SSH_CONTROL_PATH_DIR: join(lab.dir, 'cp'),
+        },
+      },
+    );
+    const ansibleMs = Date.now() - started;
+    assert.equal(ansible.exitCode, 0, ansible.all);
+    t.diagnostic(`mc playbook ${mcMs} ms, ansible-playbook ${ansibleMs} ms`);
+    assert.deepEqual(recapOf(r.stdout), recapOf(ansible.all ?? ''));
+    assert.deepEqual(Object.keys(recapOf(r.stdout)).sort(), HOSTS);
+
+    for (const dir of [mcDir, ansibleDir]) {
+      const unpacked = `${dir}-unpacked`;
+      mkdirSync(unpacked);
+      await extract({ file: `${dir}.tar.gz`, cwd: unpacked });
+      const read = (host: string, file: string): string => readFileSync(join(unpacked, host, file), 'utf8');
+      assert.deepEqual(readdirSync(unpacked).sort(), HOSTS);
+      for (const host of HOSTS) {
+        const files = readdirSync(join(unpacked, host)).sort();
+        assert.equal(files.length, 13, files.join(' '));
+        for (const file of files) assert.ok(!read(host, file).includes(token), `${dir} ${host}/${file}`);
+        for (const member of HOSTS) {
+          assert.match(read(host, 'microcloud-cluster-list.txt'), new RegExp(`${member}.*ONLINE`));
+        }
+        // Masking leaves tables and certificates whole.
+        assert.match(read(host, 'lxc-cluster-list.txt'), /^\+-{8}\+/m);
+        assert.match(read(host, 'lxc-info.txt'), /^ {4}-----BEGIN CERTIFICATE-----\n {4}[A-Za-z0-9+/]{64}$/m);
+        assert.match(read(host, 'lxc-info.txt'), new RegExp(`^  server_name: ${host}$`, 'm'));
+        assert.match(read(host, 'index.txt'), /^snap-list\.txt: exit 0: snap list$/m);
+      }
+      assert.match(read('micro1', 'index.txt'), /^microovn-status\.txt: exit 1: microovn status$/m);
+      assert.equal(read('micro1', 'microovn-status.txt'), 'Error: join with token: <redacted>\n', dir);
+      assert.match(read('micro2', 'index.txt'), /^microovn-status\.txt: exit 0: microovn status$/m);
+    }
+    assert.equal(mutations(lab.world).length, changesBefore, 'the playbook changed nothing');
+  });
 });
+
+/** PLAY RECAP lines, as both print them: `host : ok=1 changed=0 ...`. */
+function recapOf(output: string): Record<string, string> {
+  const recap: Record<string, string> = {};
+  for (const line of output.slice(output.lastIndexOf('PLAY RECAP')).split('\n').slice(1)) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (m !== null) recap[m[1] as string] = (m[2] as string).trim().replace(/\s+/g, ' ');
+  }
+  return recap;
+}
