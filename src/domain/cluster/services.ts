@@ -281,16 +281,21 @@ function checkInitiatorInMicroCloud(ctx: DesignContext, members: string[]): void
 function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
   const label = SERVICE_LABELS[snap];
   const inventoryHosts = new Set(ctx.spec.systems.map((system) => system.host));
-  const groups = new Map<string, { members: string[]; hosts: string[] }>();
+  // A server is in one cluster at most: views that share a member are one cluster, read at different moments
+  // (while a member joins, the members it was read on list it and the others do not yet).
+  const groups: { members: string[]; hosts: string[] }[] = [];
   for (const host of ctx.hosts) {
     const members = clusterMembers(stateOf(host, snap));
     if (members === null) continue;
-    const key = [...members].sort().join('\0');
-    const group = groups.get(key) ?? { members: [...members].sort(), hosts: [] };
-    group.hosts.push(host.name);
-    groups.set(key, group);
+    const overlapping = groups.filter((g) => g.members.some((m) => members.includes(m)));
+    const merged = {
+      members: [...new Set([...members, ...overlapping.flatMap((g) => g.members)])].sort(),
+      hosts: [...overlapping.flatMap((g) => g.hosts), host.name],
+    };
+    for (const g of overlapping) groups.splice(groups.indexOf(g), 1);
+    groups.push(merged);
   }
-  for (const group of groups.values()) {
+  for (const group of groups) {
     const first = group.hosts[0] ?? '';
     const outside = group.members.filter((member) => !inventoryHosts.has(member));
     if (outside.length > 0 && snap === 'microcloud') {
@@ -305,6 +310,17 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
         {
           host: first,
           hint: `add ${outside.length === 1 ? 'it' : 'them'} to the inventory to grow that cluster, or take ${listWords(group.hosts)} out of it first`,
+        },
+      );
+    }
+    // `lxc cluster remove --force` leaves the removed member's daemon believing it is still a member: its
+    // view of the cluster lacks itself, and joining again fails with "This server is already clustered".
+    for (const host of group.hosts.filter((h) => !group.members.includes(h))) {
+      ctx.issues.add(
+        `${label} on ${host} believes it is in the cluster of ${listWords(group.members)}, which no longer lists it (removed with --force)`,
+        {
+          host,
+          hint: `a member removed by force needs a full reset before it can join again, losing what is left on it: on ${host}: sudo snap remove --purge ${snap}; then run mc deploy again`,
         },
       );
     }
@@ -324,8 +340,8 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
       );
     }
   }
-  if (groups.size > 1) {
-    const described = [...groups.values()].map(
+  if (groups.length > 1) {
+    const described = groups.map(
       (group) => `${listWords(group.hosts)} in a cluster of ${group.members.join(', ')}`,
     );
     ctx.issues.add(`Some systems are already part of different ${label} clusters`, {
