@@ -1220,6 +1220,31 @@ describe('plan: the MicroCloud engine (§2)', () => {
     assert.deepEqual(plan.notes, []);
   });
 
+  it('a member still settling (PENDING by its own account) is in: no preseed would take it in again', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    const planned = await planOn(world, preseedInventory(), {}, 'microcloud');
+    const cloud = planned.facts.get('micro3')?.services.microcloud;
+    assert.ok(cloud?.state === 'bootstrapped');
+    const settling = {
+      ...cloud,
+      members: cloud.members.map((m) => (m.name === 'micro3' ? { ...m, role: 'PENDING' } : m)),
+    };
+    const facts = new Map(planned.facts);
+    const micro3 = facts.get('micro3');
+    assert.ok(micro3 !== undefined);
+    facts.set('micro3', { ...micro3, services: { ...micro3.services, microcloud: settling } });
+    const plan = planDeploy(
+      { design: planned.design, facts, state: planned.snapshot.state },
+      { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: planned.snapshot.microcloudVersion },
+    );
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'bootstrap ✓'],
+      ['form:micro2', 'joiner', 'bootstrap ✓'],
+      ['form:micro3', 'joiner', 'bootstrap ✓'],
+    ]);
+  });
+
   it('grown: the new hosts only, in add mode through the member MicroCloud runs on (§2.2, §3.7)', async () => {
     const world = freshWorld(3);
     await installStack(world, ['micro1']);
