@@ -89,7 +89,8 @@ export function attachPhaseTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream
       }
       case 'step-done': {
         const state = event.host === undefined ? undefined : hosts.get(event.host);
-        if (state !== undefined) state.steps += 1;
+        // Only what changed counts: a read (facts, probe, ping) is not a change.
+        if (state !== undefined && event.changed === true) state.steps += 1;
         break;
       }
       case 'step-failed': {

@@ -207,7 +207,11 @@ export async function startRun(
           bus.emit({
             type: 'warning',
             host: endpoint.label,
-            message: `added host key ${fingerprint} to ${file}`,
+            // Vagrant's ssh-config points UserKnownHostsFile at /dev/null: nothing is recorded, so say what is true.
+            message:
+              file === '/dev/null'
+                ? `accepted host key ${fingerprint} without checking it (its known_hosts file is /dev/null); to check keys, record them: mc inventory from-vagrant --record-host-keys`
+                : `added host key ${fingerprint} to ${file}`,
           }),
       });
       verifiers.set(key, verifier);

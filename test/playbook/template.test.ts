@@ -41,6 +41,13 @@ const CASES: Case[] = [
   { template: 'v={{ t }}' },
   { template: '{{ none }}' },
   { template: 'v={{ none }}' },
+  // Ansible keeps the trailing newlines Jinja2 drops (preserve_trailing_newlines).
+  { template: 'v={{ none }}\n' },
+  { template: 'v={{ t }}\n\n' },
+  { template: '{{ l }}\n' },
+  { template: 'x\n{% if t %}y{% endif %}\n' },
+  { template: '{{ t }}\n' },
+  { template: '{{ t }} \n' },
   { template: '{{ l }}' },
   { template: 'v={{ l }}' },
   { template: 'v={{ d }}' },

@@ -10,6 +10,9 @@ import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, urlHost, type ClusterDesign } from 
 /** The rbd features MicroCloud sets where LXD lacks storage_ceph_use_rbd_defaults (§3.1). */
 export const CEPH_RBD_FEATURES = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
 
+/** The OSD pools of the CephFS filesystem `lxd_cephfs` that LXD creates with cephfs.create_missing. */
+const CEPHFS_POOLS = { meta: 'lxd_cephfs_meta', data: 'lxd_cephfs_data' } as const;
+
 const POOL_DESCRIPTIONS = {
   local: 'Local storage on ZFS',
   remote: 'Distributed storage on Ceph',
@@ -209,6 +212,11 @@ export function planLxdConfiguration(
     );
   }
   if (cephfs) {
+    // LXD refuses cephfs.create_missing (and the pool keys) once the filesystem exists ("CephFS filesystem
+    // already exists"): after the LXD pool was deleted by hand, its OSD pools, and so the filesystem mc made
+    // on them, are still there, and the pool is created on the existing filesystem.
+    const cephPools = state.ceph?.pools.map((p) => p.name) ?? [];
+    const filesystemMade = [CEPHFS_POOLS.meta, CEPHFS_POOLS.data].every((name) => cephPools.includes(name));
     add(
       'pool:remote-fs',
       {
@@ -216,12 +224,14 @@ export function planLxdConfiguration(
         pool: 'remote-fs',
         driver: 'cephfs',
         description: POOL_DESCRIPTIONS['remote-fs'],
-        config: {
-          'cephfs.create_missing': 'true',
-          'cephfs.meta_pool': 'lxd_cephfs_meta',
-          'cephfs.data_pool': 'lxd_cephfs_data',
-          'cephfs.path': 'lxd_cephfs',
-        },
+        config: filesystemMade
+          ? { 'cephfs.path': 'lxd_cephfs' }
+          : {
+              'cephfs.create_missing': 'true',
+              'cephfs.meta_pool': CEPHFS_POOLS.meta,
+              'cephfs.data_pool': CEPHFS_POOLS.data,
+              'cephfs.path': 'lxd_cephfs',
+            },
       },
       created(pool('remote-fs')),
     );

@@ -607,6 +607,35 @@ describe('plan: clusters MicroCloud deployed itself (the reference end state)', 
     assert.deepEqual(pendingIds(again), []);
   });
 
+  it('remote-fs deleted by hand: created again on the CephFS filesystem that is still there', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    await sim(world, 'micro1', 'lxc storage delete remote-fs');
+    const { plan, snapshot } = await planOn(world, preseedInventory());
+    // The filesystem's OSD pools outlive the LXD pool; cephfs.create_missing would be refused now.
+    assert.ok(snapshot.state.ceph?.pools.some((p) => p.name === 'lxd_cephfs_meta'));
+    assert.deepEqual(pendingIds(plan), [
+      ...HOSTS.map((h) => `configure:pending:remote-fs:${h}`),
+      'configure:pool:remote-fs',
+    ]);
+    const create = stepOf(plan, 'configure:pool:remote-fs').action;
+    assert.deepEqual(create, {
+      kind: 'lxd-storage-create',
+      pool: 'remote-fs',
+      driver: 'cephfs',
+      description: 'Distributed file-system storage using CephFS',
+      config: { 'cephfs.path': 'lxd_cephfs' },
+    });
+    for (const step of pendingSteps(plan)) {
+      const action = step.action;
+      assert.ok(action.kind === 'lxd-storage-create');
+      const config = Object.entries(action.config).map(([k, v]) => `${k}=${v}`);
+      const target = action.target === undefined ? [] : [`--target ${action.target}`];
+      await sim(world, step.host, ['lxc storage create remote-fs cephfs', ...config, ...target].join(' '));
+    }
+    assert.deepEqual(pendingIds((await planOn(world, preseedInventory())).plan), []);
+  });
+
   it('4 hosts with micro4 the initiator: the northbound connection lists MicroOVN’s central members', async () => {
     const world = freshWorld(4);
     const hosts = [...HOSTS, 'micro4'];
@@ -1255,7 +1284,7 @@ describe('plan: the MicroCloud engine (§2)', () => {
     assert.equal(plan.engine, 'direct');
     assert.equal(
       plan.notes.join('\n'),
-      "micro2, micro3: in the LXD cluster but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
+      "micro2, micro3: in the LXD, MicroCeph and MicroOVN clusters but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
     );
     assert.equal(
       plan.phases.find((p) => p.id === 'form'),
