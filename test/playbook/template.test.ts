@@ -87,6 +87,10 @@ const CASES: Case[] = [
   { template: '{{ d.a }} {{ d["b"] }} {{ d.c[1] }}' },
   { template: '{{ r.stdout_lines | length }}' },
   { template: '{{ "a,b,c" | split(",") }}' },
+  // Ansible keeps the text's trailing newlines (Jinja2 alone drops the last one).
+  { template: '{{ s }}\n' },
+  { template: '{{ r.stdout }}\n\n' },
+  { template: '{% for u in users %}\n{{ u.name }}\n{% endfor %}\n' },
   { template: '{{ d | combine({"a": 9, "z": 0}) }}' },
   { template: '{{ [1, [2, [3]]] | flatten }}' },
   { template: '{{ [1, 2, 3] | difference([2]) }}' },
