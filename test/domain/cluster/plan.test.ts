@@ -21,6 +21,7 @@ import type { ClusterDesign } from '../../../src/domain/cluster/types.js';
 import type { HostFacts } from '../../../src/domain/facts/index.js';
 import type { Inventory } from '../../../src/domain/inventory/types.js';
 import { runShell, type World } from '../../../src/lab/sim/index.js';
+import { lxdDatabase } from '../../../src/lab/sim/lxd.js';
 import { LXD_521_EXTENSIONS } from '../../../src/workflows/deploy/index.js';
 import { fixture } from '../facts/helpers.js';
 import {
@@ -737,6 +738,84 @@ describe('plan: clusters MicroCloud deployed itself (the reference end state)', 
       ],
     ]);
     assert.deepEqual(pendingIds(plan), []);
+  });
+});
+
+describe('plan: a network or pool a create left Errored midway (issue 14, point 4)', () => {
+  it('resumes the create without global config, which LXD takes, where the same create again is refused', async () => {
+    const world = freshWorld(3);
+    await installStack(world, HOSTS);
+    await microcloudPreseed(
+      world,
+      'micro1',
+      ['micro2', 'micro3'],
+      lines(
+        'initiator_address: 10.1.123.11',
+        'session_passphrase: foo',
+        'systems:',
+        ...[1, 2, 3].flatMap((n) => preseedSystem(n, { uplink: false, ceph: false })),
+      ),
+    );
+    const inventory = inventoryOf(
+      inventoryText(
+        3,
+        'cluster:',
+        '  systems:',
+        ...HOSTS.map((host) => `    ${host}: {storage: {local: ${disk(1)}, ceph: []}}`),
+      ),
+    );
+    // The cluster-wide create of lxdfan0 stored its global config, created it on micro1 and micro2, and failed
+    // on micro3: LXD leaves it Errored (networksPostCluster).
+    const fan = lxdDatabase(world, machine(world, 'micro1')).networks.find((n) => n.name === 'lxdfan0');
+    assert.ok(fan !== undefined);
+    fan.status = 'Errored';
+    fan.createdOn = ['micro1', 'micro2'];
+    // The same for the local pool (storagePoolsPostCluster).
+    const local = lxdDatabase(world, machine(world, 'micro1')).storagePools.find((p) => p.name === 'local');
+    assert.ok(local !== undefined);
+    local.status = 'Errored';
+    const { plan } = await planOn(world, inventory);
+    assert.deepEqual(pendingIds(plan), [
+      'configure:pool:local',
+      'configure:network:lxdfan0',
+      'configure:network:lxdfan0:description',
+    ]);
+    assert.deepEqual(stepOf(plan, 'configure:pool:local').action, {
+      kind: 'lxd-storage-create',
+      pool: 'local',
+      driver: 'zfs',
+      description: 'Local storage on ZFS',
+      config: {},
+      resume: true,
+    });
+    const resume = stepOf(plan, 'configure:network:lxdfan0').action;
+    assert.deepEqual(resume, {
+      kind: 'lxd-network-create',
+      network: 'lxdfan0',
+      type: 'bridge',
+      config: {},
+      resume: true,
+    });
+    assert.equal(
+      describeAction(resume),
+      'resume creating network lxdfan0 (bridge): an earlier create failed midway (Errored)',
+    );
+    // What LXD says to the create as first planned, and to the resumed one (configure-lxd.ts's command).
+    const again = await runShell(
+      world,
+      'micro1',
+      'lxc network create lxdfan0 --type=bridge bridge.mode=fan fan.underlay_subnet=10.1.123.0/24',
+    );
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stderr, /Network already partially created\. Please do not specify any global config/);
+    const resumed = await runShell(world, 'micro1', 'lxc network create lxdfan0 --type=bridge');
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    const pool = await runShell(world, 'micro1', 'lxc storage create local zfs');
+    assert.equal(pool.exitCode, 0, pool.stderr);
+    assert.equal(local.status, 'Created');
+    assert.equal(fan.status, 'Created');
+    assert.deepEqual([...fan.createdOn].sort(), HOSTS);
+    assert.deepEqual(pendingIds((await planOn(world, inventory)).plan), []);
   });
 });
 
