@@ -1,6 +1,8 @@
 // mc collect: a MicroCloud bug report from every selected host, masked, in one .tar.gz; changes nothing.
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions, positiveInt, type ConnectionFlags } from './options.js';
@@ -29,11 +31,26 @@ export function collectCommand(io: Io, setExit: (code: number) => void): Command
         import('../workflows/collect.js'),
         import('../domain/day2/collect.js'),
       ]);
+      const outputDir = resolve(io.cwd, flags.outputDir);
+      // Checked before any host is contacted: a report that cannot be written is not collected.
+      try {
+        mkdirSync(outputDir, { recursive: true });
+        accessSync(outputDir, constants.W_OK);
+      } catch (err) {
+        throw new InputError([
+          `--output-dir ${outputDir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? 'error'}); choose a directory you can write to`,
+        ]);
+      }
       const run = await startRun('collect', flags, io);
+      // --timeout caps every command's own limit.
+      const items = collectItems({ journalHours: flags.sinceHours }).map((item) => ({
+        ...item,
+        timeoutMs: Math.min(item.timeoutMs, flags.timeout * 1000),
+      }));
       const outcome = await run.settle(
         collectBugReport(run.session, {
-          items: collectItems({ journalHours: flags.sinceHours }),
-          outputDir: resolve(io.cwd, flags.outputDir),
+          items,
+          outputDir,
           become: () => true,
         }),
       );

@@ -34,6 +34,34 @@ function machine(): { disks: string[]; nics: string[] } {
   };
 }
 
+/**
+ * Other tests on this machine add and remove links (and loop devices) while this one runs: what was there
+ * before and after must be reported, and anything else reported must have come and gone meanwhile.
+ */
+function assertListsMachine(
+  what: 'disks' | 'nics',
+  got: string[],
+  before: ReturnType<typeof machine>,
+  after: ReturnType<typeof machine>,
+): void {
+  const stable = before[what].filter((name) => after[what].includes(name));
+  assert.deepEqual(
+    stable.filter((name) => !got.includes(name)),
+    [],
+    `${what}: present before and after, but not reported`,
+  );
+  const gone = got.filter((name) => !before[what].includes(name) && !after[what].includes(name));
+  const exists = (name: string): boolean =>
+    what === 'nics'
+      ? execFileSync('sh', ['-c', `ip link show dev "$1" >/dev/null 2>&1 && echo yes || true`, 'sh', name])
+          .toString()
+          .trim() === 'yes'
+      : execFileSync('sh', ['-c', `lsblk "/dev/$1" >/dev/null 2>&1 && echo yes || true`, 'sh', name])
+          .toString()
+          .trim() === 'yes';
+  assert.deepEqual(gone.filter(exists), [], `${what}: reported, and neither before nor after on the machine`);
+}
+
 describe('mc_facts', () => {
   it('reads snap services as snapd prints them', () => {
     const text = [
@@ -54,7 +82,9 @@ describe('mc_facts', () => {
 
   it("gathers this machine's disks and NICs in one script, beside Ansible's names", () => {
     const nonce = 'f00d';
+    const before = machine();
     const stdout = execFileSync('sh', ['-c', gatherFactsScript(nonce)]).toString();
+    const after = machine();
     const facts = parseGatheredFacts(stdout, nonce);
     const mc = facts.mc_facts as {
       disks: { name: string; size_bytes: number; type: string }[];
@@ -62,9 +92,18 @@ describe('mc_facts', () => {
       services: unknown[];
       errors: Record<string, string>;
     };
-    const want = machine();
-    assert.deepEqual(mc.disks.map((d) => d.name).sort(), want.disks);
-    assert.deepEqual(mc.nics.map((n) => n.name).sort(), want.nics);
+    assertListsMachine(
+      'disks',
+      mc.disks.map((d) => d.name),
+      before,
+      after,
+    );
+    assertListsMachine(
+      'nics',
+      mc.nics.map((n) => n.name),
+      before,
+      after,
+    );
     assert.ok(mc.nics.find((n) => n.name === 'lo')?.addresses.some((a) => a.address === '127.0.0.1'));
     // No snapd on this machine: no services, and that is not an error.
     if (!execFileSync('sh', ['-c', 'command -v snap || true']).toString().trim())
@@ -129,6 +168,7 @@ describe('mc_facts', () => {
           '',
         ].join('\n'),
       );
+      const before = machine();
       const run = await execa(
         process.execPath,
         [
@@ -157,9 +197,9 @@ describe('mc_facts', () => {
         host: string;
         errors: Record<string, string>;
       };
-      const want = machine();
-      assert.deepEqual(got.disks.sort(), want.disks);
-      assert.deepEqual(got.nics.sort(), want.nics);
+      const after = machine();
+      assertListsMachine('disks', got.disks, before, after);
+      assertListsMachine('nics', got.nics, before, after);
       assert.equal(got.host, execFileSync('hostname', ['-s']).toString().trim());
       assert.deepEqual(got.errors, {});
     });
