@@ -39,6 +39,12 @@ export function forwardedArgs(command: Command): string[] {
   return args;
 }
 
+/** A tree per site on a terminal (outside CI), as a single run chooses its live tree. */
+function siteOutput(requested: RunOptions['output'], io: Io): 'plain' | 'json' | 'tty' {
+  if (requested !== 'auto') return requested;
+  return io.stdout.isTTY === true && io.env.CI === undefined ? 'tty' : 'plain';
+}
+
 /**
  * Runs the command for one site here (`single`), or for several through the sites workflow. --site with a
  * single -i must name that site.
@@ -69,7 +75,7 @@ export async function runForSites(
     inventories,
     picks: flags.site,
     args: [command.name(), ...forwardedArgs(command)],
-    output: flags.output === 'json' ? ('json' as const) : ('plain' as const),
+    output: siteOutput(flags.output, io),
     strict: flags.strict === true,
     ...(check === undefined ? {} : { check }),
   };

@@ -17,7 +17,8 @@ export interface SitesRequest {
   picks: string[];
   /** The command and its flags as the user gave them, without -i, --site and --output. */
   args: string[];
-  output: 'plain' | 'json';
+  /** tty: one live tree per site (each site's mc runs in plain mode underneath). */
+  output: 'plain' | 'json' | 'tty';
   strict: boolean;
   /** The command's own check of a site's inventory (its cluster section), before any host is contacted. */
   check?: (inventory: Inventory) => void;
@@ -54,38 +55,35 @@ export async function checkSites(request: SitesRequest, io: Io): Promise<SiteFil
   return picked.sites;
 }
 
+/** Where a site's lines go: prefixed lines, JSON events with the site, or its task in the tree. */
+interface SiteSink {
+  stdout: (site: string, line: string) => void;
+  stderr: (site: string, line: string) => void;
+  done: (site: string, exitCode: number) => void;
+}
+
 /** Runs one site's mc and forwards its lines as they come. */
-async function runSite(site: SiteFile, request: SitesRequest, io: Io): Promise<SiteOutcome> {
+async function runSite(site: SiteFile, request: SitesRequest, io: Io, sink: SiteSink): Promise<SiteOutcome> {
   const started = Date.now();
+  const output = request.output === 'json' ? 'json' : 'plain';
   const child = execa(
     process.execPath,
-    [
-      ...process.execArgv,
-      process.argv[1] ?? 'mc',
-      ...request.args,
-      '-i',
-      site.inventory,
-      '-o',
-      request.output,
-    ],
+    [...process.execArgv, process.argv[1] ?? 'mc', ...request.args, '-i', site.inventory, '-o', output],
     // No terminal for a site: a question it would ask (a wipe, a removal) needs --yes given to all.
     { reject: false, stdin: 'ignore', env: io.env, extendEnv: false, buffer: false },
   );
-  const forward = (stream: NodeJS.ReadableStream | null, to: NodeJS.WriteStream, json: boolean) =>
+  const forward = (stream: NodeJS.ReadableStream | null, to: (site: string, line: string) => void) =>
     new Promise<void>((done) => {
       if (stream === null) return done();
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on('line', (line) =>
-        to.write(`${json ? withSite(site.name, line) : `[${site.name}] ${line}`}\n`),
-      );
+      lines.on('line', (line) => to(site.name, line));
       lines.on('close', done);
     });
-  await Promise.all([
-    forward(child.stdout, io.stdout, request.output === 'json'),
-    forward(child.stderr, io.stderr, false),
-  ]);
+  await Promise.all([forward(child.stdout, sink.stdout), forward(child.stderr, sink.stderr)]);
   const result = await child;
-  return { site: site.name, exitCode: result.exitCode ?? 1, seconds: (Date.now() - started) / 1000 };
+  const exitCode = result.exitCode ?? 1;
+  sink.done(site.name, exitCode);
+  return { site: site.name, exitCode, seconds: (Date.now() - started) / 1000 };
 }
 
 /** A JSON event line with the site first; a line that is not a JSON object is carried as it is. */
@@ -102,15 +100,46 @@ function withSite(site: string, line: string): string {
 }
 
 /**
- * Every picked site at once. The exit status: 0 when every site succeeded, else the worst one's (2 for input
- * a site refused, 1 for a failure).
+ * Every picked site at once. On a terminal, a tree with a task per site; what the sites said on stderr is
+ * printed under it once the tree is done (the failed step, what to do next).
  */
 export async function runSites(
   sites: readonly SiteFile[],
   request: SitesRequest,
   io: Io,
 ): Promise<SiteOutcome[]> {
-  return Promise.all(sites.map((site) => runSite(site, request, io)));
+  const prefixed = (to: NodeJS.WriteStream) => (site: string, line: string) => {
+    to.write(`[${site}] ${line}\n`);
+  };
+  if (request.output !== 'tty') {
+    const sink: SiteSink = {
+      stdout:
+        request.output === 'json'
+          ? (site, line) => io.stdout.write(`${withSite(site, line)}\n`)
+          : prefixed(io.stdout),
+      stderr: prefixed(io.stderr),
+      done: () => undefined,
+    };
+    return Promise.all(sites.map((site) => runSite(site, request, io, sink)));
+  }
+  const { sitesTree } = await import('../output/sites-tty.js');
+  const tree = sitesTree(
+    sites.map((site) => site.name),
+    io.stdout,
+  );
+  const errors: string[] = [];
+  const sink: SiteSink = {
+    stdout: (site, line) => tree.line(site, line),
+    stderr: (site, line) => {
+      tree.line(site, line);
+      errors.push(`[${site}] ${line}`);
+    },
+    done: (site, exitCode) => tree.done(site, exitCode),
+  };
+  const outcomes = await Promise.all(sites.map((site) => runSite(site, request, io, sink)));
+  await tree.finished();
+  for (const line of errors) io.stderr.write(`${line}\n`);
+  return outcomes;
 }
 
 export function sitesExitCode(outcomes: readonly SiteOutcome[]): number {
