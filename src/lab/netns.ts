@@ -319,7 +319,8 @@ function sshdConfig(address: string, dir: string, name: string, socketPath: stri
     'ClientAliveInterval 5',
     'ClientAliveCountMax 3',
     'LogLevel ERROR',
-    `SetEnv MC_LAB_HOST=${name} MC_LAB_SOCKET=${socketPath}`,
+    // mc's record of the snaps it installed (/var/lib/mc): the hosts share the machine's filesystem.
+    `SetEnv MC_LAB_HOST=${name} MC_LAB_SOCKET=${socketPath} MC_STATE_DIR=${join(dir, 'mc-state')}`,
     'Subsystem sftp internal-sftp',
     '',
   ].join('\n');

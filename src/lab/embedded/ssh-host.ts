@@ -129,6 +129,8 @@ export class EmbeddedHost {
               MC_LAB_SOCKET: this.options.socketPath,
               // Lab hosts share one filesystem: each keeps its deploy lock (a /run/lock file) in its own dir.
               MC_LOCK_DIR: this.homeDir,
+              // ... and mc's record of the snaps it installed (/var/lib/mc on a real host).
+              MC_STATE_DIR: join(this.homeDir, 'mc-state'),
             },
             stdio: ['pipe', 'pipe', 'pipe'],
           });

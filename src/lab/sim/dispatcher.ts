@@ -15,6 +15,7 @@ import { microcloudProgram } from './programs/microcloud.js';
 import { microovnProgram } from './programs/microovn.js';
 import { snapProgram } from './programs/snap.js';
 import { ssProgram } from './programs/ss.js';
+import { wipefsProgram } from './programs/wipefs.js';
 import { NotModelledError, type ProgramResult } from './program.js';
 import { isSnapInstalled } from './snapd.js';
 import type { FaultAction } from './faults.js';
@@ -54,6 +55,7 @@ const BUILTIN_PROGRAMS: Record<string, ProgramEntry> = {
   find: { run: findProgram, snap: null, paths: ['/usr/bin/find', '/bin/find'] },
   curl: { run: curlProgram, snap: null, paths: ['/usr/bin/curl', '/bin/curl'] },
   ss: { run: ssProgram, snap: null, paths: ['/usr/bin/ss', '/bin/ss'] },
+  wipefs: { run: wipefsProgram, snap: null, paths: ['/usr/sbin/wipefs', '/sbin/wipefs'] },
 };
 
 type Resolution =

@@ -1,6 +1,7 @@
-// Runs a plan phase: stages one after another, the lanes of a stage side by side, a lane's steps in order,
-// each step by the deploy phase that owns it (phases/): its change, then the check that it took effect.
-// Every step is an event; the first failure stops the deploy after the lanes running beside it finish.
+// Runs a phase: stages one after another, the lanes of a stage side by side, a lane's steps in order. The
+// deploy's steps are carried out by the deploy phase that owns them (phases/): the change, then the check that
+// it took effect; day-2 commands (remove, reset, upgrade) bring their own step kinds through the same loop.
+// Every step is an event; the first failure stops the run after the lanes running beside it finish.
 import { describeAction } from '../../domain/cluster/actions.js';
 import type { PlanPhase, PlanStep } from '../../domain/cluster/plan.js';
 import { TransportError } from '../../transport/errors.js';
@@ -16,9 +17,41 @@ export interface PhaseResult {
 
 const NEXT_STEP = 'then run mc deploy again: it continues from where the cluster stands';
 
-export async function runPhase(session: Session, phase: PlanPhase, run: RunState): Promise<PhaseResult> {
+/** A step any mc workflow runs: one change on one host; `done` steps are skipped. */
+export interface RunnableStep {
+  id: string;
+  host: string;
+  done?: boolean;
+}
+
+/** A phase as the runner sees it: stages in order, the lanes of a stage side by side. */
+export interface RunnablePhase<S extends RunnableStep> {
+  id: string;
+  title: string;
+  stages: { lanes: S[][] }[];
+}
+
+/** How a workflow's steps are carried out: the deploy's phases, or a day-2 command's own step kinds. */
+export interface StepRunner<S extends RunnableStep> {
+  /** The step's line in the live output and the recap. */
+  describe(step: S): string;
+  /** Makes the change and checks it took effect; throws when it did not. */
+  carryOut(step: S, remote: Remote, on: (host: string) => Promise<Remote>): Promise<void>;
+  /** What to run once a failure's cause is fixed. */
+  next?: string;
+}
+
+/**
+ * The one phase loop of mc: every step an event, the first failure stops the phase after the lanes running
+ * beside it finish, and the recap records each host's outcome.
+ */
+export async function runSteps<S extends RunnableStep>(
+  session: Session,
+  phase: RunnablePhase<S>,
+  runner: StepRunner<S>,
+): Promise<PhaseResult> {
   const { bus } = session;
-  const pending = phase.stages.flatMap((s) => s.lanes.flat()).filter((s) => !s.done);
+  const pending = phase.stages.flatMap((s) => s.lanes.flat()).filter((s) => s.done !== true);
   if (pending.length === 0) return { ok: true, changed: 0 };
   const started = Date.now();
   bus.emit({
@@ -29,31 +62,26 @@ export async function runPhase(session: Session, phase: PlanPhase, run: RunState
   });
   let changed = 0;
   let failed = false;
-  const runLane = async (lane: PlanStep[]): Promise<void> => {
+  const runLane = async (lane: S[]): Promise<void> => {
     for (const step of lane) {
-      if (step.done) continue;
+      if (step.done === true) continue;
       if (failed) return;
-      const title = describeAction(step.action);
+      const title = runner.describe(step);
       const stepStarted = Date.now();
       bus.emit({ type: 'step-start', host: step.host, step: step.id, title });
       try {
         const connection = await session.pool.get(step.host);
         const remote = new Remote(session, step.host, step.id, connection);
-        const context: StepContext = {
-          remote,
-          on: async (host) => new Remote(session, host, step.id, await session.pool.get(host)),
-          ...run,
-        };
-        const owner = phaseOf(step.action);
-        await owner.run(step.action, context);
-        await owner.verify(step.action, context);
+        const on = async (host: string): Promise<Remote> =>
+          new Remote(session, host, step.id, await session.pool.get(host));
+        await runner.carryOut(step, remote, on);
         const ms = Date.now() - stepStarted;
         changed += 1;
         bus.emit({ type: 'step-done', host: step.host, step: step.id, changed: true, summary: title, ms });
         session.recordSuccess(step.host, true, ms);
       } catch (err) {
         failed = true;
-        reportFailure(session, step.host, title, err, Date.now() - stepStarted);
+        reportFailure(session, step.host, title, err, Date.now() - stepStarted, runner.next ?? NEXT_STEP);
         return;
       }
     }
@@ -64,6 +92,19 @@ export async function runPhase(session: Session, phase: PlanPhase, run: RunState
   }
   bus.emit({ type: 'phase-done', phase: phase.id, ok: !failed, changed, ms: Date.now() - started });
   return { ok: !failed, changed };
+}
+
+/** A deploy plan phase, each step carried out by the deploy phase that owns it (phases/). */
+export async function runPhase(session: Session, phase: PlanPhase, run: RunState): Promise<PhaseResult> {
+  return runSteps<PlanStep>(session, phase, {
+    describe: (step) => describeAction(step.action),
+    async carryOut(step, remote, on) {
+      const context: StepContext = { remote, on, ...run };
+      const owner = phaseOf(step.action);
+      await owner.run(step.action, context);
+      await owner.verify(step.action, context);
+    },
+  });
 }
 
 /**

@@ -57,7 +57,7 @@ export type RemoveOutcome =
     };
 
 /** One read per member that stays and anchors LXD or MicroCeph: pools, member config, OSDs, units. */
-async function readRemovalState(
+export async function readRemovalState(
   session: Session,
   facts: ReadonlyMap<string, HostFacts>,
   order: string[],
@@ -112,7 +112,7 @@ async function readRemovalState(
   return state;
 }
 
-async function gatherFacts(session: Session, allowVeth: boolean): Promise<Map<string, HostFacts>> {
+export async function gatherFacts(session: Session, allowVeth: boolean): Promise<Map<string, HostFacts>> {
   const probes = await probe(session, { allowVeth });
   return new Map([...probes].map(([host, p]) => [host, p.facts]));
 }

@@ -455,6 +455,23 @@ describe('design problems: snaps and services already there', () => {
     ]);
   });
 
+  it('47b. one cluster read while a member joins: not different clusters', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1', 'micro2', 'micro3']);
+    await sh(world, 'micro1', 'microovn cluster bootstrap');
+    for (const host of ['micro2', 'micro3']) {
+      const token = await sh(world, 'micro1', `microovn cluster add ${host}`);
+      await sh(world, host, `microovn cluster join ${token.trim()}`);
+    }
+    const facts = await simFacts(world);
+    // micro1 was read before micro3's join showed there; micro2 and micro3 after.
+    const ovn = facts.get('micro1')?.services.microovn;
+    assert.ok(ovn?.state === 'bootstrapped');
+    ovn.members = ovn.members.filter((m) => m.name !== 'micro3');
+    const designed = design(inventoryOf(inventoryText(3)), facts);
+    assert.deepEqual(designed.ok ? [] : designed.issues.map((i) => i.message), []);
+  });
+
   it('48. a service that cannot be asked, and one whose daemon is down', async () => {
     const world = freshWorld(2);
     await installStack(world, ['micro1', 'micro2']);

@@ -1284,7 +1284,7 @@ describe('plan: the MicroCloud engine (§2)', () => {
     assert.equal(plan.engine, 'direct');
     assert.equal(
       plan.notes.join('\n'),
-      "micro2, micro3: in the LXD cluster but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
+      "micro2, micro3: in the LXD, MicroCeph and MicroOVN clusters but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
     );
     assert.equal(
       plan.phases.find((p) => p.id === 'form'),

@@ -580,7 +580,27 @@ function remove(ctx: ProgramContext, args: string[]): ProgramResult {
   if (!parsed.ok) return snapError(out, flagErrorText(parsed.error));
   const denied = requireRoot(ctx, out);
   if (denied) return denied;
-  for (const name of parsed.parsed.positionals) {
+  const names = parsed.parsed.positionals;
+  if (names.length === 0) {
+    return snapError(out, 'the required argument `<snap> (at least 1 argument)` was not provided');
+  }
+  // snapstate.RemoveMany checks every snap before it removes any (snapstate/errors.go InUseByErr).
+  const staying = ctx.machine.snaps.filter((s) => !names.includes(s.name));
+  for (const name of names) {
+    if (!installedSnap(ctx.machine, name)) continue;
+    const users = staying.filter((s) => s.base === name).map((s) => s.name);
+    const why =
+      name === 'snapd' && staying.length > 0
+        ? 'remove all other snaps first'
+        : users.length === 1
+          ? `snap is being used by snap ${users[0]}.`
+          : users.length > 1
+            ? `snap is being used by snaps ${users.slice(0, -1).join(', ')} and ${users.at(-1)}.`
+            : null;
+    if (why !== null)
+      return snapError(out, `cannot remove "${name}": snap "${name}" is not removable: ${why}`);
+  }
+  for (const name of names) {
     if (!installedSnap(ctx.machine, name)) {
       // showRemovedSnaps: names that were not removed are reported on stdout, exit 0.
       out.println(`${name} not installed`);

@@ -3,6 +3,7 @@ import type { Action } from '../../../domain/cluster/actions.js';
 import { lxdFloorProblem } from '../../../domain/cluster/versions.js';
 import { LXD_SERVER_COMMAND, parseLxdServer } from '../../../domain/facts/index.js';
 import { shellJoin } from '../../../transport/quote.js';
+import { RECORD_AFTER_INSTALL, recordBeforeInstall } from '../install-record.js';
 import { StepError, type Remote } from '../remote.js';
 import { definePhase } from './phase.js';
 
@@ -18,7 +19,10 @@ export const installSnaps = definePhase({
       return;
     }
     const verb = action.kind === 'snap-install' ? 'install' : 'refresh';
+    // A snap mc installs is recorded, so that mc reset removes it (and only what mc installed).
+    if (verb === 'install') await remote.run(recordBeforeInstall(action.snap), { quiet: true });
     await remote.run(shellJoin(['snap', verb, action.snap, `--channel=${action.channel}`, '--cohort=+']));
+    if (verb === 'install') await remote.run(RECORD_AFTER_INSTALL, { quiet: true });
   },
   async verify(action, { remote }) {
     if (action.kind === 'snap-hold') return;

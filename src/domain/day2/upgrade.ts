@@ -1,0 +1,245 @@
+// `mc upgrade`: a rolling `snap refresh` in MicroCloud's documented order (mc2 doc/how-to/update_upgrade.md,
+// §7): MicroCeph member by member, then MicroOVN member by member, then LXD on every member at once (a member
+// whose LXD differs from the cluster's waits for the others, so one at a time would stall), then MicroCloud
+// member by member; a health gate after each. Refused before anything changes: a channel that skips a
+// supported step or goes back, and a set of versions MicroCloud does not accept together. A host already at
+// the target channel and revision is skipped, so a run stopped at a gate resumes where it stopped. Pure.
+
+import type { SnapName } from '../cluster/types.js';
+import type { InstalledSnap } from '../facts/snaps.js';
+
+export const UPGRADE_ORDER: readonly SnapName[] = ['microceph', 'microovn', 'lxd', 'microcloud'];
+
+/** Each snap's tracks in release order: an upgrade moves at most one step along them (§7). */
+const TRACKS: Record<SnapName, readonly string[]> = {
+  microceph: ['quincy', 'reef', 'squid'],
+  microovn: ['22.03', '24.03'],
+  lxd: ['5.0', '5.21', '6'],
+  microcloud: ['1', '2', '3'],
+};
+
+/** `squid/stable` → `squid`; `latest` follows the newest track. */
+function trackOf(snap: SnapName, channel: string): string {
+  const track = channel.split('/')[0] ?? '';
+  return track === 'latest' ? (TRACKS[snap].at(-1) ?? track) : track;
+}
+
+/** A channel's revision as the store serves it (`snap info`): what a host at the target must run. */
+export type StoreRevisions = Partial<Record<SnapName, Record<string, string>>>;
+
+export interface UpgradeRefusal {
+  snap: SnapName;
+  reason: string;
+  next: string;
+}
+
+export interface UpgradeStep {
+  id: string;
+  host: string;
+  snap: SnapName;
+  from: { channel: string | null; revision: string; version: string };
+  channel: string;
+  revision: string;
+}
+
+export interface UpgradePhase {
+  id: string;
+  title: string;
+  /** LXD: one stage, every member side by side; the others: one stage per member. */
+  stages: { lanes: UpgradeStep[][] }[];
+}
+
+export type UpgradePlan =
+  | {
+      ok: true;
+      phases: UpgradePhase[];
+      /** Host and snap already at the target (a resumed run), for the preview. */
+      done: { host: string; snap: SnapName; channel: string; revision: string }[];
+      steps: number;
+    }
+  | { ok: false; refusals: UpgradeRefusal[] };
+
+export interface UpgradeInput {
+  /** Inventory order. */
+  hosts: readonly string[];
+  snaps: ReadonlyMap<string, readonly InstalledSnap[]>;
+  /** The channel each snap goes to (the inventory's channels, overridden by --to). */
+  targets: Partial<Record<SnapName, string>>;
+  revisions: StoreRevisions;
+}
+
+/** `--to lxd=6/stable` values, checked: a known snap, a channel, each snap once. */
+export function parseTargets(
+  values: readonly string[],
+): { targets: Partial<Record<SnapName, string>> } | { error: string } {
+  const targets: Partial<Record<SnapName, string>> = {};
+  for (const value of values) {
+    const match = /^([a-z]+)=([a-z0-9.]+(?:\/[a-z]+)?(?:\/[a-z0-9-]+)?)$/.exec(value);
+    const snap = match?.[1] as SnapName | undefined;
+    if (match === null || snap === undefined || !UPGRADE_ORDER.includes(snap)) {
+      return {
+        error: `--to ${value.slice(0, 60)}: expected SNAP=CHANNEL with SNAP one of ${UPGRADE_ORDER.join(', ')} (e.g. --to lxd=6/stable)`,
+      };
+    }
+    if (targets[snap] !== undefined) return { error: `--to: ${snap} is given twice` };
+    targets[snap] = match[2] as string;
+  }
+  return { targets };
+}
+
+/** The MicroCloud version rules of §7 for the set the upgrade leaves (mc2 service/version.go, mc3 relaxes OVN). */
+function setProblems(tracks: Partial<Record<SnapName, string>>): UpgradeRefusal[] {
+  const problems: UpgradeRefusal[] = [];
+  const cloud = tracks.microcloud;
+  if (cloud === undefined || cloud === '1') return problems;
+  const rank = (snap: SnapName, track: string | undefined): number =>
+    track === undefined ? -1 : TRACKS[snap].indexOf(track);
+  if (tracks.lxd !== undefined && rank('lxd', tracks.lxd) < rank('lxd', '5.21')) {
+    problems.push({
+      snap: 'lxd',
+      reason: `MicroCloud ${cloud} needs LXD 5.21 or later; the upgrade would leave ${tracks.lxd}`,
+      next: 'add --to lxd=5.21/stable',
+    });
+  }
+  if (tracks.microceph !== undefined && tracks.microceph !== 'squid') {
+    problems.push({
+      snap: 'microceph',
+      reason: `MicroCloud ${cloud} accepts MicroCeph squid (Ceph 19.2) only; the upgrade would leave ${tracks.microceph}`,
+      next: 'add --to microceph=squid/stable',
+    });
+  }
+  const ovnOk = cloud === '2' ? tracks.microovn === '24.03' : rank('microovn', tracks.microovn) >= 1;
+  if (tracks.microovn !== undefined && !ovnOk) {
+    problems.push({
+      snap: 'microovn',
+      reason: `MicroCloud ${cloud} accepts MicroOVN ${cloud === '2' ? '24.03 exactly' : '24.03 or later'}; the upgrade would leave ${tracks.microovn}`,
+      next: 'add --to microovn=24.03/stable',
+    });
+  }
+  return problems;
+}
+
+export function planUpgrade(input: UpgradeInput): UpgradePlan {
+  const refusals: UpgradeRefusal[] = [];
+  const leaves: Partial<Record<SnapName, string>> = {};
+  const phases: UpgradePhase[] = [];
+  const done: { host: string; snap: SnapName; channel: string; revision: string }[] = [];
+  for (const snap of UPGRADE_ORDER) {
+    const installed = input.hosts
+      .map((host) => ({ host, snap: input.snaps.get(host)?.find((s) => s.name === snap) }))
+      .filter((x): x is { host: string; snap: InstalledSnap } => x.snap !== undefined);
+    if (installed.length === 0) continue;
+    const written = input.targets[snap];
+    // `6` is `6/stable`, as snap reads it.
+    const target = written === undefined || written.includes('/') ? written : `${written}/stable`;
+    const currentTracks = [...new Set(installed.map((i) => trackOf(snap, i.snap.tracking ?? '')))];
+    if (target === undefined) {
+      const only = currentTracks.length === 1 ? currentTracks[0] : undefined;
+      if (only !== undefined) leaves[snap] = only;
+      continue;
+    }
+    const to = trackOf(snap, target);
+    leaves[snap] = to;
+    const toRank = TRACKS[snap].indexOf(to);
+    if (toRank < 0) {
+      refusals.push({
+        snap,
+        reason: `${target} is not a track mc knows for ${snap} (${TRACKS[snap].join(', ')})`,
+        next: `name one of ${TRACKS[snap].map((t) => `${t}/stable`).join(', ')}`,
+      });
+      continue;
+    }
+    for (const from of currentTracks) {
+      const fromRank = TRACKS[snap].indexOf(from);
+      if (fromRank > toRank) {
+        refusals.push({
+          snap,
+          reason: `${snap} ${from} cannot go back to ${to}: snaps refresh forward only (its data was upgraded)`,
+          next: `keep ${from}: --to ${snap}=${from}/stable`,
+        });
+      } else if (fromRank >= 0 && toRank - fromRank > 1) {
+        const via = TRACKS[snap][fromRank + 1] ?? '';
+        refusals.push({
+          snap,
+          reason: `${snap} ${from} → ${to} skips ${via}, a step MicroCloud's upgrade path goes through`,
+          next: `upgrade to ${via} first: mc upgrade --to ${snap}=${via}/stable, then to ${to}`,
+        });
+      }
+    }
+    const revision = input.revisions[snap]?.[target];
+    if (revision === undefined) {
+      refusals.push({
+        snap,
+        reason: `the store serves no revision of ${snap} on ${target}`,
+        next: `see snap info ${snap} for its channels`,
+      });
+      continue;
+    }
+    const steps: UpgradeStep[] = [];
+    for (const { host, snap: current } of installed) {
+      if (current.tracking === target && current.revision === revision) {
+        done.push({ host, snap, channel: target, revision });
+        continue;
+      }
+      steps.push({
+        id: `upgrade:${host}:${snap}`,
+        host,
+        snap,
+        from: { channel: current.tracking, revision: current.revision, version: current.version },
+        channel: target,
+        revision,
+      });
+    }
+    if (steps.length === 0) continue;
+    phases.push({
+      id: `upgrade-${snap}`,
+      title:
+        snap === 'lxd'
+          ? `Refresh LXD to ${target} on every member at once`
+          : `Refresh ${snap} to ${target}, one member at a time`,
+      stages: snap === 'lxd' ? [{ lanes: steps.map((s) => [s]) }] : steps.map((s) => ({ lanes: [[s]] })),
+    });
+  }
+  refusals.push(...setProblems(leaves));
+  if (refusals.length > 0) return { ok: false, refusals };
+  const steps = phases.reduce((n, p) => n + p.stages.reduce((m, s) => m + s.lanes.flat().length, 0), 0);
+  return { ok: true, phases, done, steps };
+}
+
+export function describeUpgrade(step: UpgradeStep): string {
+  const from =
+    step.from.channel === step.channel
+      ? `rev ${step.from.revision}`
+      : `${step.from.channel ?? '-'} rev ${step.from.revision}`;
+  return `refresh ${step.snap} ${from} → ${step.channel} rev ${step.revision}, keep the hold, then check the cluster`;
+}
+
+/**
+ * `snap info SNAP`'s channels: `  TRACK/RISK: VERSION DATE (REV) SIZE NOTES`; `^` follows the risk above it,
+ * `--` is closed. Returns the revision per channel.
+ */
+export function parseSnapInfoChannels(text: string): Record<string, string> {
+  const revisions: Record<string, string> = {};
+  let inChannels = false;
+  let previous: { track: string; revision: string | undefined } | undefined;
+  for (const line of text.split('\n')) {
+    if (/^channels:\s*$/.test(line)) {
+      inChannels = true;
+      continue;
+    }
+    if (!inChannels) continue;
+    const match = /^\s+([^\s:]+\/[^\s:]+):\s+(\S+)(?:.*\((\S+)\))?/.exec(line);
+    if (match === null) {
+      if (!/^\s/.test(line)) inChannels = false;
+      continue;
+    }
+    const channel = match[1] as string;
+    const track = channel.split('/')[0] as string;
+    let revision: string | undefined;
+    if (match[2] === '^') revision = previous?.track === track ? previous.revision : undefined;
+    else if (match[2] !== '--') revision = match[3];
+    if (revision !== undefined) revisions[channel] = revision;
+    previous = { track, revision };
+  }
+  return revisions;
+}
