@@ -4,7 +4,9 @@ import type { ClusterSpec } from '../domain/cluster/types.js';
 import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_INPUT, EXIT_OK } from './errors.js';
+import type { Inventory } from '../domain/inventory/types.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
+import { runForSites, siteOption, type SiteFlags } from './sites.js';
 
 interface DeployFlags extends ConnectionFlags {
   dryRun?: boolean;
@@ -126,19 +128,44 @@ async function runDeploy(
   }
 }
 
+/** The cluster section of a site's inventory, checked before any site's host is contacted. */
+async function clusterCheck(forDeploy: boolean): Promise<(inventory: Inventory) => void> {
+  const [spec, validate] = await Promise.all([
+    import('../domain/cluster/spec.js'),
+    import('../domain/cluster/validate.js'),
+  ]);
+  return (inventory) => {
+    const parsed = spec.parseClusterSpec(inventory, { forDeploy });
+    if (!parsed.ok) throw new InputError(parsed.issues.map(validate.formatDeployIssue));
+  };
+}
+
+function sitesAction(io: Io, setExit: (code: number) => void, planOnly: boolean) {
+  return async function (this: Command, flags: Omit<DeployFlags, 'inventory'> & SiteFlags): Promise<void> {
+    await runForSites(
+      io,
+      setExit,
+      this,
+      flags,
+      (one) => runDeploy(io, setExit, { ...flags, ...one }, planOnly),
+      await clusterCheck(true),
+    );
+  };
+}
+
 export function deployCommand(io: Io, setExit: (code: number) => void): Command {
-  return connectionOptions(new Command('deploy'))
+  return siteOption(connectionOptions(new Command('deploy'), true))
     .description('deploy the MicroCloud the inventory describes: install, bootstrap, join, configure LXD')
     .option('--dry-run', 'stop after the plan: print what would change, change nothing')
     .option('-y, --yes', 'wipe the disks the inventory marks with wipe: true without asking')
     .option('--force-unlock', "take the deploy lock even if another deploy's heartbeat is fresh")
     .option('--allow-veth', 'accept veth interfaces as OVN uplinks (test labs whose NICs are veth pairs)')
-    .action(async (flags: DeployFlags) => runDeploy(io, setExit, flags, false));
+    .action(sitesAction(io, setExit, false));
 }
 
 export function planCommand(io: Io, setExit: (code: number) => void): Command {
-  return connectionOptions(new Command('plan'))
+  return siteOption(connectionOptions(new Command('plan'), true))
     .description('print, per host, exactly what mc deploy would change; changes nothing')
     .option('--allow-veth', 'accept veth interfaces as OVN uplinks (test labs whose NICs are veth pairs)')
-    .action(async (flags: DeployFlags) => runDeploy(io, setExit, flags, true));
+    .action(sitesAction(io, setExit, true));
 }

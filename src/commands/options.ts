@@ -16,18 +16,37 @@ export function positiveInt(name: string) {
   };
 }
 
-export function inventoryOption(command: Command): Command {
+/** -i given twice where a command takes one inventory (Ansible would merge them; mc does not). */
+function oneInventory(value: string, previous: string | undefined): string {
+  if (previous !== undefined) {
+    throw new InvalidArgumentError(
+      'given twice: this command takes one inventory (mc deploy, plan and status take one per site)',
+    );
+  }
+  return value;
+}
+
+/** -i for the commands that run several sites: every file, one site each, in the order given. */
+function everyInventory(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function inventoryOption(command: Command, sites = false): Command {
+  const inventory = new Option(
+    '-i, --inventory <file>',
+    sites
+      ? 'inventory file (mc YAML, Ansible YAML or INI); several -i: one site each, run in parallel'
+      : 'inventory file (mc YAML, Ansible YAML or INI)',
+  )
+    .env('MC_INVENTORY')
+    .makeOptionMandatory();
   return command
-    .addOption(
-      new Option('-i, --inventory <file>', 'inventory file (mc YAML, Ansible YAML or INI)')
-        .env('MC_INVENTORY')
-        .makeOptionMandatory(),
-    )
+    .addOption(sites ? inventory.argParser(everyInventory) : inventory.argParser(oneInventory))
     .option('--strict', 'treat inventory warnings (a mistyped ansible_* variable) as errors', false);
 }
 
-export function connectionOptions(command: Command): Command {
-  return inventoryOption(command)
+export function connectionOptions(command: Command, sites = false): Command {
+  return inventoryOption(command, sites)
     .option('-l, --limit <pattern>', 'only these hosts or groups (Ansible pattern syntax: a,b,!c,&d,web*)')
     .option('-f, --forks <n>', 'hosts handled at once', positiveInt('--forks'), 20)
     .addOption(

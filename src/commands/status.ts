@@ -5,6 +5,7 @@ import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
+import { runForSites, siteOption, type SiteFlags } from './sites.js';
 
 /** `mc status --check`: the drift report, exit 0 when the cluster matches the inventory and 1 when not. */
 async function runCheck(
@@ -59,11 +60,34 @@ async function runCheck(
 }
 
 export function statusCommand(io: Io, setExit: (code: number) => void): Command {
-  return connectionOptions(new Command('status'))
+  return siteOption(connectionOptions(new Command('status'), true))
     .description("show the cluster's members and the health of each service, as microcloud status does")
     .option('--allow-veth', 'accept veth interfaces as NICs (test labs)')
     .option('--check', 'compare the cluster with the inventory: every difference, exit 1 when any')
-    .action(async (flags: ConnectionFlags & { allowVeth?: boolean; check?: boolean }) => {
+    .action(async function (this: Command, flags: SiteFlags & { allowVeth?: boolean; check?: boolean }) {
+      const { parseClusterSpec } = await import('../domain/cluster/spec.js');
+      const { formatDeployIssue } = await import('../domain/cluster/issues.js');
+      await runForSites(
+        io,
+        setExit,
+        this,
+        flags,
+        (one) => runStatus(io, setExit, { ...flags, ...one }),
+        (inventory) => {
+          const parsed = parseClusterSpec(inventory);
+          if (!parsed.ok) throw new InputError(parsed.issues.map(formatDeployIssue));
+        },
+      );
+    });
+}
+
+async function runStatus(
+  io: Io,
+  setExit: (code: number) => void,
+  flags: ConnectionFlags & { allowVeth?: boolean; check?: boolean },
+): Promise<void> {
+  {
+    {
       if (flags.check === true) {
         await runCheck(io, setExit, flags);
         return;
@@ -98,5 +122,6 @@ export function statusCommand(io: Io, setExit: (code: number) => void): Command 
         );
       }
       setExit(ok && status !== null && status.level !== 'ERROR' ? EXIT_OK : EXIT_FAILED);
-    });
+    }
+  }
 }
