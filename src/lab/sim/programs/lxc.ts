@@ -1,5 +1,5 @@
 // `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable/evacuate/restore,
-// info (the server), config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
+// info (the server), config get/set/unset/show (server keys), config trust add (tokens)/list/list-tokens, storage create/list/show/get/delete and volume create, network
 // create/list/show/get/delete, profile show/edit/get/set/unset and device add/get/set/remove/show/list,
 // query (GET) and version, against the simulated daemon of this host. Output formats are LXD's
 // (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
