@@ -41,6 +41,7 @@ describe('mc deploy with the MicroCloud engine: a member stuck PENDING', { concu
         refused.stderr.includes(next) || refused.stdout.includes(next),
         refused.stdout + refused.stderr,
       );
+      assert.match(refused.stderr + refused.stdout, /1 problem\(s\) found; nothing was changed on any host/);
       const changes = lab.world.records
         .slice(before)
         .map((r) => r.argv.join(' '))

@@ -376,12 +376,15 @@ export interface ConfigureContext {
   microcloudVersion: string | null;
 }
 
-/** A member of MicroCloud by its own account; a PENDING member has not finished joining. */
+/**
+ * A member of MicroCloud by its own account. One its own daemon lists as PENDING is still settling: it is in
+ * (MicroCloud would refuse to add it: "MicroCloud is already initialized and can only be the initiator"), and
+ * verify reports it until it has settled. A record left PENDING by a join that died is on the others only; its
+ * host's own MicroCloud is not set up, and validation refuses it (checkStuckPendingMembers).
+ */
 function inMicrocloud(facts: HostFacts | undefined, host: string): boolean {
   const cloud = facts?.services.microcloud;
-  return (
-    cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === host && m.role !== 'PENDING')
-  );
+  return cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === host);
 }
 
 interface FormPlan {

@@ -167,6 +167,13 @@ export function formedByMc(
   return members.includes(initiator) && members.every((member) => inventoryHosts.has(member));
 }
 
+function listsAsPending(viewer: HostContext | undefined, name: string): boolean {
+  const cloud = viewer?.facts.services.microcloud;
+  return (
+    cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === name && m.role === 'PENDING')
+  );
+}
+
 /** Hosts in different clusters of the service: checkExistingClusters says so, which says more. */
 function inDifferentClusters(ctx: DesignContext, snap: SnapName): boolean {
   const clusters = new Set(
@@ -321,6 +328,9 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
       const memberHost = ctx.host(member);
       if (memberHost === undefined || group.hosts.includes(member)) continue;
       if (!isOutsideAnyCluster(stateOf(memberHost, snap))) continue;
+      // A MicroCloud member whose join never finished: checkStuckPendingMembers says more.
+      if (snap === 'microcloud' && ctx.spec.services.microcloud && listsAsPending(ctx.host(first), member))
+        continue;
       ctx.issues.add(
         `${label} on ${first} lists ${member} as a member, but ${member}'s ${label} is not clustered`,
         {

@@ -34,7 +34,9 @@ export function endLeftoverScript(command: RecordedCommand): string {
   return [
     `f=${pidPath(command)}`,
     '[ -f "$f" ] || exit 0',
-    'pid=$(cat "$f")',
+    // The shell's own read: no program between the file and the check.
+    'pid=',
+    'read -r pid < "$f"',
     'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
     `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
     'case "$args" in',

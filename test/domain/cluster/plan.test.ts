@@ -21,6 +21,7 @@ import type { ClusterDesign } from '../../../src/domain/cluster/types.js';
 import type { HostFacts } from '../../../src/domain/facts/index.js';
 import type { Inventory } from '../../../src/domain/inventory/types.js';
 import { runShell, type World } from '../../../src/lab/sim/index.js';
+import { lxdDatabase } from '../../../src/lab/sim/lxd.js';
 import { LXD_521_EXTENSIONS } from '../../../src/workflows/deploy/index.js';
 import { fixture } from '../facts/helpers.js';
 import {
@@ -740,6 +741,84 @@ describe('plan: clusters MicroCloud deployed itself (the reference end state)', 
   });
 });
 
+describe('plan: a network or pool a create left Errored midway (issue 14, point 4)', () => {
+  it('resumes the create without global config, which LXD takes, where the same create again is refused', async () => {
+    const world = freshWorld(3);
+    await installStack(world, HOSTS);
+    await microcloudPreseed(
+      world,
+      'micro1',
+      ['micro2', 'micro3'],
+      lines(
+        'initiator_address: 10.1.123.11',
+        'session_passphrase: foo',
+        'systems:',
+        ...[1, 2, 3].flatMap((n) => preseedSystem(n, { uplink: false, ceph: false })),
+      ),
+    );
+    const inventory = inventoryOf(
+      inventoryText(
+        3,
+        'cluster:',
+        '  systems:',
+        ...HOSTS.map((host) => `    ${host}: {storage: {local: ${disk(1)}, ceph: []}}`),
+      ),
+    );
+    // The cluster-wide create of lxdfan0 stored its global config, created it on micro1 and micro2, and failed
+    // on micro3: LXD leaves it Errored (networksPostCluster).
+    const fan = lxdDatabase(world, machine(world, 'micro1')).networks.find((n) => n.name === 'lxdfan0');
+    assert.ok(fan !== undefined);
+    fan.status = 'Errored';
+    fan.createdOn = ['micro1', 'micro2'];
+    // The same for the local pool (storagePoolsPostCluster).
+    const local = lxdDatabase(world, machine(world, 'micro1')).storagePools.find((p) => p.name === 'local');
+    assert.ok(local !== undefined);
+    local.status = 'Errored';
+    const { plan } = await planOn(world, inventory);
+    assert.deepEqual(pendingIds(plan), [
+      'configure:pool:local',
+      'configure:network:lxdfan0',
+      'configure:network:lxdfan0:description',
+    ]);
+    assert.deepEqual(stepOf(plan, 'configure:pool:local').action, {
+      kind: 'lxd-storage-create',
+      pool: 'local',
+      driver: 'zfs',
+      description: 'Local storage on ZFS',
+      config: {},
+      resume: true,
+    });
+    const resume = stepOf(plan, 'configure:network:lxdfan0').action;
+    assert.deepEqual(resume, {
+      kind: 'lxd-network-create',
+      network: 'lxdfan0',
+      type: 'bridge',
+      config: {},
+      resume: true,
+    });
+    assert.equal(
+      describeAction(resume),
+      'resume creating network lxdfan0 (bridge): an earlier create failed midway (Errored)',
+    );
+    // What LXD says to the create as first planned, and to the resumed one (configure-lxd.ts's command).
+    const again = await runShell(
+      world,
+      'micro1',
+      'lxc network create lxdfan0 --type=bridge bridge.mode=fan fan.underlay_subnet=10.1.123.0/24',
+    );
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stderr, /Network already partially created\. Please do not specify any global config/);
+    const resumed = await runShell(world, 'micro1', 'lxc network create lxdfan0 --type=bridge');
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    const pool = await runShell(world, 'micro1', 'lxc storage create local zfs');
+    assert.equal(pool.exitCode, 0, pool.stderr);
+    assert.equal(local.status, 'Created');
+    assert.equal(fan.status, 'Created');
+    assert.deepEqual([...fan.createdOn].sort(), HOSTS);
+    assert.deepEqual(pendingIds((await planOn(world, inventory)).plan), []);
+  });
+});
+
 describe('plan: growing a cluster (§2.2, §3.7)', () => {
   it('1 deployed host, 2 new: no bootstrap, joins with member_config, replication raised', async () => {
     const world = freshWorld(3);
@@ -1218,6 +1297,31 @@ describe('plan: the MicroCloud engine (§2)', () => {
       ['form:micro3', 'joiner', 'bootstrap ✓'],
     ]);
     assert.deepEqual(plan.notes, []);
+  });
+
+  it('a member still settling (PENDING by its own account) is in: no preseed would take it in again', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    const planned = await planOn(world, preseedInventory(), {}, 'microcloud');
+    const cloud = planned.facts.get('micro3')?.services.microcloud;
+    assert.ok(cloud?.state === 'bootstrapped');
+    const settling = {
+      ...cloud,
+      members: cloud.members.map((m) => (m.name === 'micro3' ? { ...m, role: 'PENDING' } : m)),
+    };
+    const facts = new Map(planned.facts);
+    const micro3 = facts.get('micro3');
+    assert.ok(micro3 !== undefined);
+    facts.set('micro3', { ...micro3, services: { ...micro3.services, microcloud: settling } });
+    const plan = planDeploy(
+      { design: planned.design, facts, state: planned.snapshot.state },
+      { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: planned.snapshot.microcloudVersion },
+    );
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'bootstrap ✓'],
+      ['form:micro2', 'joiner', 'bootstrap ✓'],
+      ['form:micro3', 'joiner', 'bootstrap ✓'],
+    ]);
   });
 
   it('grown: the new hosts only, in add mode through the member MicroCloud runs on (§2.2, §3.7)', async () => {
