@@ -15,6 +15,7 @@ import {
   nextId,
   randomSecret,
   spend,
+  type CertificateAddTokenRecord,
   type ClusterMemberRecord,
   type ClusterState,
   type LxdClusterData,
@@ -695,6 +696,59 @@ export async function issueLxdJoinToken(world: World, machine: Machine, name: st
     secret,
     expires_at: goTimeJson(expiresAt),
   });
+}
+
+/**
+ * POST /1.0/certificates with token=true (lxd/certificates.go): the name must not start with a hyphen or
+ * hold a slash, and the server must listen on the network. Each call is a new operation, even for a name
+ * that already has one: nothing is de-duplicated. Expiry from core.remote_token_expiry (none by default).
+ */
+export function issueCertificateAddToken(
+  world: World,
+  machine: Machine,
+  name: string,
+): { token: string; record: CertificateAddTokenRecord } {
+  if (name.startsWith('-') || name.includes('/'))
+    throw new LxdError(
+      `Invalid certificate name ${JSON.stringify(name)}, name must not start with a hyphen or contain forward slashes`,
+    );
+  const config = serverConfigOf(world, machine);
+  const listen = config['core.https_address'] ?? '';
+  if (listen === '') throw new LxdError("Can't issue token when server isn't listening on network");
+  const cluster = lxdCluster(world, machine);
+  const data = lxdDatabase(world, machine);
+  const expiry = config['core.remote_token_expiry'] ?? '';
+  const now = world.clock.now();
+  const record: CertificateAddTokenRecord = {
+    clientName: name,
+    fingerprint: cluster ? cluster.fingerprint : lxdDaemonOf(machine).certificate.fingerprint,
+    addresses: cluster ? joinedMembers(cluster).map((m) => m.address) : [listen],
+    secret: randomSecret(world),
+    expiresAt: expiry === '' ? 0 : expiryFrom(now, expiry),
+  };
+  data.certificateTokens = [...(data.certificateTokens ?? []), record];
+  return { token: encodeCertificateAddToken(record), record };
+}
+
+/** The pending certificate add tokens that have not expired. */
+export function certificateAddTokens(world: World, machine: Machine): CertificateAddTokenRecord[] {
+  const now = world.clock.now();
+  return (lxdDatabase(world, machine).certificateTokens ?? []).filter(
+    (t) => t.expiresAt === 0 || t.expiresAt > now,
+  );
+}
+
+/** api.CertificateAddToken.String(): base64 of its JSON (a zero expiry is Go's zero time). */
+export function encodeCertificateAddToken(record: CertificateAddTokenRecord): string {
+  const json = JSON.stringify({
+    client_name: record.clientName,
+    fingerprint: record.fingerprint,
+    addresses: record.addresses,
+    secret: record.secret,
+    expires_at: record.expiresAt === 0 ? '0001-01-01T00:00:00Z' : goTimeJson(record.expiresAt),
+    type: '',
+  });
+  return Buffer.from(json).toString('base64');
 }
 
 export interface LxdJoinToken {

@@ -113,6 +113,8 @@ export interface InstalledSnap {
   /** Cohort key given at install/refresh, or null. `+` is kept verbatim. */
   cohort: string | null;
   installedAt: number;
+  /** `snap set` values (snapd keeps them as JSON; a value that is not JSON is a string). */
+  config?: Record<string, unknown>;
 }
 
 export interface SnapConnection {

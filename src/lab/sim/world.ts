@@ -149,6 +149,17 @@ export interface LxdClusterData {
   nextNetworkId: number;
   /** Members in the EVACUATED state (`lxc cluster evacuate`), until `lxc cluster restore`. */
   evacuated?: string[];
+  /** Pending certificate add tokens (`lxc config trust add` without a certificate): token operations. */
+  certificateTokens?: CertificateAddTokenRecord[];
+}
+
+/** api.CertificateAddToken as the token operation holds it; expiresAt 0 means no expiry. */
+export interface CertificateAddTokenRecord {
+  clientName: string;
+  fingerprint: string;
+  addresses: string[];
+  secret: string;
+  expiresAt: number;
 }
 
 /** What a fresh LXD database holds: the default project's default profile (lxd/db/cluster/open.go). */

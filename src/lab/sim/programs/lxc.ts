@@ -1,5 +1,5 @@
 // `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable/evacuate/restore,
-// info (the server), config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
+// info (the server), config get/set/unset/show (server keys), config trust add (tokens)/list/list-tokens, storage create/list/show/get/delete and volume create, network
 // create/list/show/get/delete, profile show/edit/get/set/unset and device add/get/set/remove/show/list,
 // query (GET) and version, against the simulated daemon of this host. Output formats are LXD's
 // (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
@@ -12,6 +12,9 @@ import {
   daemonVersionOf,
   isClustered,
   issueLxdJoinToken,
+  issueCertificateAddToken,
+  certificateAddTokens,
+  encodeCertificateAddToken,
   localMemberName,
   lxdCluster,
   lxdDaemonOf,
@@ -41,7 +44,7 @@ import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool }
 import type { Machine } from '../machine.js';
 import { deleteCustomVolume, forceRemoveLxdMember } from '../member-remove.js';
 import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
-import type { World } from '../world.js';
+import type { CertificateAddTokenRecord, World } from '../world.js';
 import {
   decodedString,
   decodedStringMap,
@@ -99,6 +102,11 @@ function renderTable(format: string, header: string[], rows: string[][], raw: Go
     default:
       throw new CliError(`Invalid format ${JSON.stringify(format)}`);
   }
+}
+
+/** list-tokens' expiry: Go layout "2006/01/02 15:04 MST", in UTC on the simulated hosts. */
+function tokenExpiry(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace(/-/g, '/').replace('T', ' ')} UTC`;
 }
 
 /** `lxc query`'s pretty printer: json.Unmarshal into any (map keys sorted), tab indent, no HTML escaping. */
@@ -384,6 +392,89 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
     const host = serverTarget(call);
     updateServerConfig(world, host, keys);
   };
+  // lxc/config_trust.go: tokens only (adding a certificate file, remove, show, edit are not modelled).
+  const trust: CliCommand = {
+    name: 'trust',
+    short: 'Manage trusted clients',
+    children: [
+      {
+        name: 'add',
+        use: '[<remote>:] [<cert>]',
+        short: 'Add new trusted client',
+        flags: [
+          { name: 'restricted', type: 'bool' },
+          { name: 'projects', type: 'string' },
+          { name: 'name', type: 'string' },
+          { name: 'type', type: 'string' },
+        ],
+        run: (call) => {
+          checkArgs(call, app, 0, 2);
+          const type = flagString(call, 'type') || 'client';
+          if (type !== 'client' && type !== 'metrics')
+            throw new CliError(`Unknown certificate type ${JSON.stringify(type)}`);
+          const remote = call.args[0] ?? '';
+          const useToken = call.args.length === 0 || (call.args.length === 1 && parseRemote(remote) === '');
+          if (!useToken) throw new NotModelledError('lxc config trust add with a certificate file');
+          const name = flagString(call, 'name');
+          if (name === '') throw new NotModelledError('lxc config trust add asking for the client name');
+          if (type === 'metrics')
+            throw new CliError('Cannot use metrics type certificate when using a token');
+          if (flagBool(call, 'restricted') || flagString(call, 'projects') !== '')
+            throw new NotModelledError('restricted trust tokens');
+          const { token } = issueCertificateAddToken(world, machine, name);
+          if (!quiet(call)) call.out.println(`Client ${name} certificate add token:`);
+          call.out.println(token);
+        },
+      },
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List trusted clients',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          // The simulator keeps no trusted client certificates: no token is ever redeemed here.
+          call.out.print(
+            renderTable(
+              flagString(call, 'format'),
+              ['TYPE', 'NAME', 'COMMON NAME', 'FINGERPRINT', 'ISSUE DATE', 'EXPIRY DATE'],
+              [],
+              [],
+            ),
+          );
+        },
+      },
+      {
+        name: 'list-tokens',
+        use: '[<remote>:]',
+        short: 'List all active certificate add tokens',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const tokens = certificateAddTokens(world, machine);
+          const expiry = (t: CertificateAddTokenRecord): string =>
+            t.expiresAt === 0 ? '' : tokenExpiry(t.expiresAt);
+          const rows = tokens.map((t) => [t.clientName, encodeCertificateAddToken(t), expiry(t)]);
+          const raw = tokens.map(
+            (t) =>
+              new Map<string, GoValue>([
+                ['ClientName', t.clientName],
+                ['Token', encodeCertificateAddToken(t)],
+                ['ExpiresAt', expiry(t)],
+              ]),
+          );
+          call.out.print(renderTable(flagString(call, 'format'), ['NAME', 'TOKEN', 'EXPIRES AT'], rows, raw));
+        },
+      },
+      unmodelled('edit', 'Edit trust configurations as YAML'),
+      unmodelled('remove', 'Remove trusted client', ['rm']),
+      unmodelled('revoke-token', 'Revoke certificate add token'),
+      unmodelled('show', 'Show trust configurations'),
+    ],
+  };
   const config: CliCommand = {
     name: 'config',
     short: 'Manage instance and server configuration options',
@@ -439,7 +530,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       unmodelled('device', 'Manage devices'),
       unmodelled('metadata', 'Manage instance metadata files'),
       unmodelled('template', 'Manage instance file templates'),
-      unmodelled('trust', 'Manage trusted clients'),
+      trust,
       unmodelled('uefi', 'Manage instance UEFI variables'),
       { ...unmodelled('profile', 'Manage profiles'), hidden: true },
     ],

@@ -612,6 +612,55 @@ function remove(ctx: ProgramContext, args: string[]): ProgramResult {
   return out.done(0);
 }
 
+/** `snap set SNAP key=value...`: values parse as JSON when they can, else they are strings (cmd_set.go). */
+function setConfig(ctx: ProgramContext, args: string[]): ProgramResult {
+  const out = new Output();
+  const parsed = parseFlags(args, [...COMMON_FLAGS, { name: 'string', type: 'bool' }]);
+  if (!parsed.ok) return snapError(out, flagErrorText(parsed.error));
+  const [name, ...pairs] = parsed.parsed.positionals;
+  if (name === undefined || pairs.length === 0)
+    return snapError(
+      out,
+      'the required arguments `<snap>` and `<conf value> (at least 1 argument)` were not provided',
+    );
+  const values: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return snapError(out, `invalid configuration: ${JSON.stringify(pair)} (want key=value)`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    if (parsed.parsed.flags['string'] !== true) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        value = raw;
+      }
+    }
+    values[pair.slice(0, eq)] = value;
+  }
+  const snap = installedSnap(ctx.machine, name);
+  if (!snap) return snapError(out, `snap ${JSON.stringify(name)} is not installed`);
+  snap.config = { ...snap.config, ...values };
+  return out.done(0);
+}
+
+/** `snap get SNAP key`: one key only (the listing forms are not modelled). */
+function getConfig(ctx: ProgramContext, args: string[]): ProgramResult {
+  const out = new Output();
+  const parsed = parseFlags(args, COMMON_FLAGS);
+  if (!parsed.ok) return snapError(out, flagErrorText(parsed.error));
+  const [name, key, ...more] = parsed.parsed.positionals;
+  if (name === undefined) return snapError(out, 'the required argument `<snap>` was not provided');
+  if (key === undefined || more.length > 0) throw new NotModelledError('snap get without exactly one key');
+  const snap = installedSnap(ctx.machine, name);
+  if (!snap) return snapError(out, `snap ${JSON.stringify(name)} is not installed`);
+  const value = snap.config?.[key];
+  if (value === undefined)
+    return snapError(out, `snap ${JSON.stringify(name)} has no ${JSON.stringify(key)} configuration option`);
+  out.println(typeof value === 'string' ? value : JSON.stringify(value, null, '\t'));
+  return out.done(0);
+}
+
 /** snapd subcommands that exist but are outside what the simulator models. */
 const UNMODELLED = new Set([
   'abort',
@@ -627,8 +676,6 @@ const UNMODELLED = new Set([
   'download',
   'enable',
   'find',
-  'get',
-  'set',
   'unset',
   'interface',
   'known',
@@ -687,6 +734,10 @@ export async function snapProgram(ctx: ProgramContext): Promise<ProgramResult> {
       return serviceControl(ctx, args, command);
     case 'remove':
       return remove(ctx, args);
+    case 'set':
+      return setConfig(ctx, args);
+    case 'get':
+      return getConfig(ctx, args);
     case 'wait':
       // `snap wait system seed.loaded`: the simulated image is always seeded.
       return out.done(0);
