@@ -96,6 +96,7 @@ async function writeFile(
   data: Buffer,
   existed: boolean,
   backup: boolean,
+  mode: string | undefined,
 ): Promise<string | undefined> {
   const p = quoteArg(path);
   const backupName = `${path}.${new Date()
@@ -111,6 +112,8 @@ async function writeFile(
     existed
       ? `chmod --reference=${p} "$tmp"; chown --reference=${p} "$tmp" 2>/dev/null || true`
       : `chmod "$(printf '%o' $(( 0666 & ~0$(umask) )))" "$tmp"`,
+    // The task's own mode before the file appears under its name: a 0600 secret is never briefly 0644.
+    mode === undefined ? ':' : `chmod ${quoteArg(mode)} "$tmp"`,
     `mv -f -- "$tmp" ${p}`,
     'trap - EXIT',
   ].join('\n');
@@ -153,7 +156,7 @@ async function putContent(
   if (contentChanged && !ctx.check) {
     const parent = await statOf(ctx, dirname(dest), true);
     if (!parent.exists) throw new ModuleError(`Destination directory ${dirname(dest)} does not exist`);
-    backupFile = await writeFile(ctx, dest, data, st.exists, bool(args.backup));
+    backupFile = await writeFile(ctx, dest, data, st.exists, bool(args.backup), octalMode(args.mode));
   }
   const after = contentChanged && !ctx.check ? await statOf(ctx, dest, true) : st;
   const attrsChanged = after.exists
@@ -277,7 +280,8 @@ export const lineinfile: Module = async (ctx, args) => {
   });
   const data = Buffer.from(edit.text, 'utf8');
   let backupFile: string | undefined;
-  if (edit.changed && !ctx.check) backupFile = await writeFile(ctx, path, data, st.exists, bool(args.backup));
+  if (edit.changed && !ctx.check)
+    backupFile = await writeFile(ctx, path, data, st.exists, bool(args.backup), octalMode(args.mode));
   const after = edit.changed && !ctx.check ? await statOf(ctx, path, true) : st;
   const attrs = after.exists ? await applyAttributes(ctx, path, after, args) : false;
   return {
