@@ -68,6 +68,7 @@ export async function readHealth(
   snaps: readonly string[],
 ): Promise<ClusterHealth> {
   const services = UPGRADE_ORDER.filter((s) => snaps.includes(s));
+  if (services.length === 0) return { offline: [], ceph: null, ovn: [] };
   const outputs = await readFramed(session, host, [
     ...services.map((s) => ({ name: s, command: LIST_COMMANDS[s] })),
     ...(services.includes('microceph') ? [{ name: 'ceph', command: 'microceph.ceph health' }] : []),
@@ -128,6 +129,7 @@ async function storeRevisions(
   host: string,
   snaps: readonly SnapName[],
 ): Promise<StoreRevisions> {
+  if (snaps.length === 0) return {};
   const outputs = await readFramed(
     session,
     host,
