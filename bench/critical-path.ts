@@ -97,3 +97,74 @@ function lastEndingBy(sorted: readonly { end: number }[], count: number, time: n
   }
   return found;
 }
+
+/** A simulated command with its host and words, as the simulator records it. */
+export interface HostRecord extends TimedRecord {
+  host: string;
+  argv: readonly string[];
+}
+
+/** What the simulator keeps of a MicroCloud trust session (§1.2): who opened it, when, who reached out. */
+export interface SessionRecord {
+  host: string;
+  role: 'initiating' | 'joining';
+  startedAt: number;
+  intents: readonly { host: string; receivedAt: number }[];
+}
+
+/**
+ * The work of a `microcloud preseed` run, in place of its commands' records. The initiator's command
+ * runs from before the session opens until the cluster is set up, and so spans the wait for joiners:
+ * as one record it would count that wait (how soon mc started them) as work. So, as MicroCloud runs it:
+ * the initiator's command up to its session opening; the joiners side by side, as long as the slowest
+ * of them took from its start to its join intent reaching the initiator (what a joiner's command still
+ * does after that is the initiator's work on it); then the initiator's command from the last intent to
+ * its end (setting up every service on every member). The joiners' work is one record that ends at the
+ * last intent: joiners that mc happened to start one after another still count once, as in parallel.
+ * A preseed without such a session (it failed before one opened) stays as it was recorded.
+ */
+export function preseedWork<R extends HostRecord>(
+  records: readonly R[],
+  sessions: readonly SessionRecord[],
+): TimedRecord[] {
+  const work: TimedRecord[] = [];
+  const joiners = new Map<SessionRecord, number>();
+  for (const record of records) {
+    const { startedAt, finishedAt } = record;
+    if (!isPreseed(record.argv) || finishedAt === null) {
+      work.push({ startedAt, finishedAt });
+      continue;
+    }
+    const inside = (at: number): boolean => at >= startedAt && at <= finishedAt;
+    const initiated = sessions.find(
+      (s) => s.role === 'initiating' && s.host === record.host && inside(s.startedAt),
+    );
+    if (initiated !== undefined) {
+      const lastIntent = Math.max(initiated.startedAt, ...initiated.intents.map((i) => i.receivedAt));
+      work.push(
+        { startedAt, finishedAt: initiated.startedAt },
+        { startedAt: Math.min(lastIntent, finishedAt), finishedAt },
+      );
+      continue;
+    }
+    const joined = sessions.find(
+      (s) => s.role === 'initiating' && s.intents.some((i) => i.host === record.host && inside(i.receivedAt)),
+    );
+    const intent = joined?.intents.find((i) => i.host === record.host);
+    if (joined === undefined || intent === undefined) {
+      work.push({ startedAt, finishedAt });
+      continue;
+    }
+    joiners.set(joined, Math.max(joiners.get(joined) ?? 0, intent.receivedAt - startedAt));
+  }
+  for (const [session, slowest] of joiners) {
+    const lastIntent = Math.max(...session.intents.map((i) => i.receivedAt));
+    work.push({ startedAt: lastIntent - slowest, finishedAt: lastIntent });
+  }
+  return work;
+}
+
+function isPreseed(argv: readonly string[]): boolean {
+  const program = argv[0]?.slice(argv[0].lastIndexOf('/') + 1);
+  return program === 'microcloud' && argv[1] === 'preseed';
+}

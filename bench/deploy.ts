@@ -23,7 +23,7 @@ import { execa } from 'execa';
 import { REALISTIC_LATENCY } from '../src/lab/sim/index.js';
 import type { World } from '../src/lab/sim/index.js';
 import type { BenchContext, BenchPart } from './core.js';
-import { busyMs, criticalChain, criticalPathMs, settlesAfterJoins } from './critical-path.js';
+import { busyMs, criticalChain, criticalPathMs, preseedWork, settlesAfterJoins } from './critical-path.js';
 import type { TimedRecord } from './critical-path.js';
 import { startBenchLab } from './lab.js';
 import { labInventoryLines } from '../src/lab/sim-netns.js';
@@ -127,7 +127,7 @@ async function deployOnce(ctx: BenchContext, count: number, scale: number): Prom
 }
 
 /**
- * Every simulated command, and each MicroCeph, MicroOVN and MicroCloud member's settling after its join
+ * Every simulated command (a `microcloud preseed` as its work, not its wait for joiners: preseedWork), and each MicroCeph, MicroOVN and MicroCloud member's settling after its join
  * (`cluster.settle`: dqlite lists it PENDING until then, §11.3). MicroCloud waits for a member to be online
  * before the next step, so a settle is modelled work on the path like a command; LXD lists a joined member
  * with its role at once, and nobody waits for its settle.
@@ -137,7 +137,10 @@ function modelledWork(world: World): TimedRecord[] {
     .filter((cluster) => cluster.service !== 'lxd')
     .flatMap((cluster) => cluster.members)
     .flatMap((member) => (member.joinedAt === null ? [] : [{ host: member.host, at: member.joinedAt }]));
-  return [...world.records, ...settlesAfterJoins(joins, world.latency['cluster.settle'], world.records)];
+  return [
+    ...preseedWork(world.records, Object.values(world.state.sessions)),
+    ...settlesAfterJoins(joins, world.latency['cluster.settle'], world.records),
+  ];
 }
 
 /**

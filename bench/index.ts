@@ -6,7 +6,7 @@
 //   npm run bench -- --json results.json       also write every sample as JSON
 //   npm run bench -- --no-nice                 no priority over other work (see inOwnSession)
 //
-// Parts: fanout, steps, memory, startup, deploy (a hook, filled in once `mc deploy` exists). Each
+// Parts: fanout, steps, playbook100, memory, startup, deploy (a hook, filled in once `mc deploy` exists). Each
 // reports the median of its runs with min and max; the summary at the end holds every table and the
 // ratios against issue 6's targets. Everything it creates (namespaces, links, sshd and ssh processes,
 // files) has names unique to the run and is removed at the end, on failure and on Ctrl-C too.
@@ -23,11 +23,12 @@ import type { BenchLab } from './lab.js';
 import { loadAverage, machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
 import { memoryPart } from './memory.js';
+import { playbook100Part } from './playbook100.js';
 import { startupPart } from './startup.js';
 import { stepsPart } from './steps.js';
 import { createTools } from './tools.js';
 
-const PARTS: BenchPart[] = [fanoutPart, stepsPart, memoryPart, startupPart, deployPart];
+const PARTS: BenchPart[] = [fanoutPart, stepsPart, playbook100Part, memoryPart, startupPart, deployPart];
 
 interface Args {
   parts: BenchPart[];

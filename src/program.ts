@@ -6,6 +6,7 @@ import { showValue } from './domain/input/echo.js';
 
 /** Characters of one error line: a few KiB, whatever a message quotes. */
 const MAX_ERROR_LINE = 4096;
+import { collectCommand } from './commands/collect.js';
 import { EXIT_FAILED, EXIT_INPUT } from './commands/errors.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
 import { inventoryCommand } from './commands/inventory.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(removeCommand(io, setExit));
   program.addCommand(resetCommand(io, setExit));
   program.addCommand(upgradeCommand(io, setExit));
+  program.addCommand(collectCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.
   const wire = (command: Command): void => {

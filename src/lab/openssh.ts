@@ -126,8 +126,12 @@ export async function startLoopbackLab(options: LoopbackOptions): Promise<Loopba
           ...(options.hostConfig?.[name] ?? []),
         ]),
       );
-      // -D keeps sshd our child, so we stop it by handle, never by a PID read back from a file.
-      const child = execa(SSHD, ['-D', '-e', '-f', configPath], { reject: false, stdio: 'ignore' });
+      // -D keeps sshd our child, so we stop it by handle, never by a PID read back from a file. -E keeps
+      // what sshd says when it drops a connection (bad key permissions, MaxStartups) in the host's directory.
+      const child = execa(SSHD, ['-D', '-E', join(hostDir, 'sshd.log'), '-f', configPath], {
+        reject: false,
+        stdio: 'ignore',
+      });
       hosts.push({
         name,
         address,

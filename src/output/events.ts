@@ -86,6 +86,11 @@ export class EventBus {
     this.redactor.add(secret);
   }
 
+  /** The run's secrets masked in text that leaves mc other than as an event (mc collect's archive). */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
   emit(event: McEvent): void {
     const redacted = redactEvent(event, this.redactor);
     this.emitter.emit('event', { ...(sanitizeValue(redacted, '') as McEvent), time: this.now() });

@@ -88,22 +88,18 @@ export function formatRecap(hosts: HostRecap[]): string[] {
   return ['', `RECAP ${summary}`, ...lines];
 }
 
-/** Ansible's PLAY RECAP, column for column as its default callback writes it (without colour). */
+/**
+ * Ansible's PLAY RECAP, column for column as its default callback writes it (without colour). A host no play
+ * ran anything on has no counts and no line, as in Ansible.
+ */
 function formatPlayRecap(hosts: HostRecap[]): string[] {
   const field = (name: string, n: number): string => `${name}=${String(n).padEnd(4)}`;
   return [
     '',
     'PLAY RECAP',
-    ...hosts.map((h) => {
-      const c = h.counts ?? {
-        ok: 0,
-        changed: 0,
-        unreachable: 0,
-        failed: 0,
-        skipped: 0,
-        rescued: 0,
-        ignored: 0,
-      };
+    ...hosts.flatMap((h) => {
+      const c = h.counts;
+      if (c === undefined) return [];
       return [
         `${h.host.padEnd(26)} :`,
         field('ok', c.ok),

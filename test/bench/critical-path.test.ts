@@ -1,7 +1,13 @@
 // The deploy benchmark's measure of modelled work: the longest chain of commands and the busy time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { busyMs, criticalChain, criticalPathMs, settlesAfterJoins } from '../../bench/critical-path.js';
+import {
+  busyMs,
+  criticalChain,
+  criticalPathMs,
+  preseedWork,
+  settlesAfterJoins,
+} from '../../bench/critical-path.js';
 
 const at = (
   startedAt: number,
@@ -96,5 +102,75 @@ describe('settlesAfterJoins', () => {
     assert.deepEqual(settlesAfterJoins([{ host: 'h1', at: 0 }], 10, [on('h1', 0, 50)]), [
       { startedAt: 10, finishedAt: 10 },
     ]);
+  });
+});
+
+describe('preseedWork', () => {
+  const preseed = (host: string, startedAt: number, finishedAt: number | null) => ({
+    host,
+    argv: ['/snap/bin/microcloud', 'preseed'],
+    startedAt,
+    finishedAt,
+  });
+  // The initiator opens its session at 2 s; mc starts the joiners late (at 5 s and 9 s), each reaches
+  // out 1 s after its start; the initiator then sets everything up for 100 s.
+  const records = [
+    { host: 'h1', argv: ['snap', 'install', 'lxd'], startedAt: 0, finishedAt: 1_000 },
+    preseed('h1', 1_000, 110_000),
+    preseed('h2', 5_000, 40_000),
+    preseed('h3', 9_000, 60_000),
+  ];
+  const sessions = [
+    {
+      host: 'h1',
+      role: 'initiating' as const,
+      startedAt: 2_000,
+      intents: [
+        { host: 'h2', receivedAt: 6_000 },
+        { host: 'h3', receivedAt: 10_000 },
+      ],
+    },
+    { host: 'h2', role: 'joining' as const, startedAt: 5_100, intents: [] },
+    { host: 'h3', role: 'joining' as const, startedAt: 9_100, intents: [] },
+  ];
+
+  it('splits the initiator at its session, and the joiners are one record up to the last intent', () => {
+    assert.deepEqual(preseedWork(records, sessions), [
+      at(0, 1_000),
+      at(1_000, 2_000),
+      at(10_000, 110_000),
+      at(9_000, 10_000),
+    ]);
+  });
+
+  it('takes the slowest joiner, whenever mc started it', () => {
+    const slow = sessions.map((s) =>
+      s.role === 'initiating'
+        ? {
+            ...s,
+            intents: [
+              { host: 'h2', receivedAt: 8_000 },
+              { host: 'h3', receivedAt: 10_000 },
+            ],
+          }
+        : s,
+    );
+    // h2 took 3 s to reach out, h3 1 s: the joiners' work is 3 s, ending at the last intent.
+    assert.deepEqual(preseedWork(records, slow).at(-1), at(7_000, 10_000));
+  });
+
+  it('counts the wait for late joiners as no work: the path is bootstrap, one joiner, then the setup', () => {
+    // 1 s install + 1 s to the session + 1 s for a joiner to reach out + 100 s of setup; the 8 s mc took
+    // to start the joiners (2 s → 10 s) is outside it. As recorded, the initiator's command counted them.
+    assert.equal(criticalPathMs(preseedWork(records, sessions)), 103_000);
+    assert.equal(criticalPathMs(records), 110_000);
+  });
+
+  it('leaves a preseed that never opened a session, and other commands, as recorded', () => {
+    const failed = [
+      preseed('h1', 0, 500),
+      { host: 'h1', argv: ['microcloud', 'status'], startedAt: 600, finishedAt: 700 },
+    ];
+    assert.deepEqual(preseedWork(failed, []), [at(0, 500), at(600, 700)]);
   });
 });

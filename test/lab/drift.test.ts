@@ -1,20 +1,13 @@
 // mc status --check on the embedded lab (issue 16): manual changes on the hosts are each named, exit 1;
 // mc plan proposes exactly the repair; mc deploy repairs them; --check is clean again (exit 0). Five kinds:
-// a snap's hold, Ceph replication, a profile device, a member's volume and the server key naming it.
+// a snap's hold, Ceph replication, a profile device, a member's volume and the server key naming it (nine
+// more in drift-kinds.test.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runShell } from '../../src/lab/sim/index.js';
 import { FULL, startLab } from '../support/deploy-lab.js';
+import { manual, sanitise } from '../support/drift-check.js';
 
 const HOSTS = ['micro1', 'micro2', 'micro3'];
-
-/** Plain output without the live lines and with the recap's times masked. */
-const sanitise = (stdout: string): string =>
-  stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('['))
-    .map((line) => line.replace(/\s+\d+(\.\d+)?m?s$/, ' T'))
-    .join('\n');
 
 // Each manual change below as --check names it: kind, host the repair runs on, what differs.
 const DRIFTS: [string, string, string][] = [
@@ -48,15 +41,11 @@ describe('mc status --check on the embedded lab', { concurrency: false }, () => 
       assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
       assert.ok(clean.stdout.endsWith('No drift: the cluster matches the inventory.'), clean.stdout);
 
-      const manual = async (host: string, command: string): Promise<void> => {
-        const r = await runShell(lab.world, host, command, '', { uid: 0 });
-        assert.equal(r.exitCode, 0, `${host}$ ${command}: ${r.stderr}`);
-      };
-      await manual('micro2', 'snap refresh --unhold microovn');
-      await manual('micro3', 'lxc config unset storage.backups_volume');
-      await manual('micro3', 'lxc storage volume delete local backups');
-      await manual('micro1', 'lxc profile device remove default root');
-      await manual('micro1', 'microceph pool set-rf --size 2 lxd_remote');
+      await manual(lab, 'micro2', 'snap refresh --unhold microovn');
+      await manual(lab, 'micro3', 'lxc config unset storage.backups_volume');
+      await manual(lab, 'micro3', 'lxc storage volume delete local backups');
+      await manual(lab, 'micro1', 'lxc profile device remove default root');
+      await manual(lab, 'micro1', 'microceph pool set-rf --size 2 lxd_remote');
 
       const drifted = await lab.mc('status', '--check');
       assert.equal(drifted.exitCode, 1, drifted.stdout + drifted.stderr);

@@ -93,4 +93,18 @@ describe('formatting', () => {
   it('prints nothing for an empty recap', () => {
     assert.deepEqual(formatRecap([]), []);
   });
+  it("prints Ansible's PLAY RECAP, without a line for a host no play ran anything on", () => {
+    const counts = { ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 2, rescued: 0, ignored: 0 };
+    assert.deepEqual(
+      formatRecap([
+        { host: 'h1', status: 'changed', counts },
+        { host: 'h2', status: 'skipped', message: 'not run' },
+      ]),
+      [
+        '',
+        'PLAY RECAP',
+        'h1                         : ok=3    changed=1    unreachable=0    failed=0    skipped=2    rescued=0    ignored=0',
+      ],
+    );
+  });
 });

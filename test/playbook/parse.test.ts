@@ -261,7 +261,8 @@ describe('mc playbook: good playbooks', () => {
     'vars.yml': 'packages: [a, b]\n',
     'more.yml':
       '- community.general.snap: {name: lxd, channel: 5.21/stable, hold: true}\n  notify: restarts\n',
-    'second.yml': '- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: echo $HOME | tr a-z A-Z\n',
+    'second.yml':
+      '- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: echo $HOME | tr a-z A-Z\n    - command: touch {{ inventory_hostname }} creates={{ base }}/x chdir={{ base }}/{{ inventory_hostname }}\n',
   };
 
   it('reads plays, tasks, blocks, includes and imports', () => {
@@ -292,6 +293,12 @@ describe('mc playbook: good playbooks', () => {
     assert.deepEqual(first?.handlers[0]?.listen, ['restarts']);
     assert.equal(second?.gatherFacts, false);
     assert.equal((second?.tasks[0] as Task).args._raw_params, 'echo $HOME | tr a-z A-Z');
+    // An option's value with a template in it (spaces inside `{{ }}`) is one word, as in Ansible's split_args.
+    assert.deepEqual((second?.tasks[1] as Task).args, {
+      creates: '{{ base }}/x',
+      chdir: '{{ base }}/{{ inventory_hostname }}',
+      _raw_params: 'touch {{ inventory_hostname }}',
+    });
     // `item` is read but only pkg_item is the loop variable: that is an undefined variable.
     const undefinedIssues = undefinedVariableIssues(first, new Set());
     assert.deepEqual(

@@ -41,6 +41,10 @@ export type Action =
   /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
   | { kind: 'ceph-replication'; osds: number }
   | { kind: 'lxd-config'; key: string; value: string; target?: string }
+  /**
+   * `resume`: the pool's cluster-wide create failed midway in an earlier run (LXD left it Errored); LXD takes
+   * the create again only without global config (networksPostCluster, storagePoolsPostCluster).
+   */
   | {
       kind: 'lxd-storage-create';
       pool: string;
@@ -48,6 +52,7 @@ export type Action =
       description: string;
       config: Record<string, string>;
       target?: string;
+      resume?: true;
     }
   | {
       kind: 'lxd-network-create';
@@ -55,6 +60,7 @@ export type Action =
       type: string;
       config: Record<string, string>;
       target?: string;
+      resume?: true;
     }
   /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
   | { kind: 'lxd-network-describe'; network: string; description: string }
@@ -97,8 +103,12 @@ export function describeAction(action: Action): string {
     case 'lxd-config':
       return `set ${action.key}=${action.value}${action.target === undefined ? '' : ` on ${action.target}`}`;
     case 'lxd-storage-create':
+      if (action.resume === true)
+        return `resume creating storage pool ${action.pool} (${action.driver}): an earlier create failed midway (Errored)`;
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} storage pool ${action.pool} (${action.driver})${kv(action.config)}`;
     case 'lxd-network-create':
+      if (action.resume === true)
+        return `resume creating network ${action.network} (${action.type}): an earlier create failed midway (Errored)`;
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
     case 'lxd-network-describe':
       return `describe network ${action.network}: ${action.description}`;

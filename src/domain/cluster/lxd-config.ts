@@ -10,6 +10,9 @@ import { LXD_HTTPS_ANY, OVN_NORTHBOUND_PORT, urlHost, type ClusterDesign } from 
 /** The rbd features MicroCloud sets where LXD lacks storage_ceph_use_rbd_defaults (§3.1). */
 export const CEPH_RBD_FEATURES = 'layering,striping,exclusive-lock,object-map,fast-diff,deep-flatten';
 
+/** The OSD pools of the CephFS filesystem `lxd_cephfs` that LXD creates with cephfs.create_missing. */
+const CEPHFS_POOLS = { meta: 'lxd_cephfs_meta', data: 'lxd_cephfs_data' } as const;
+
 const POOL_DESCRIPTIONS = {
   local: 'Local storage on ZFS',
   remote: 'Distributed storage on Ceph',
@@ -171,6 +174,22 @@ export function planLxdConfiguration(
 
   // Cluster-wide objects (§3.3): pools, CephFS after Ceph, then UPLINK and `default`.
   const created = (entry: { status: string } | undefined): boolean => entry?.status === 'Created';
+  /**
+   * A create that failed midway (on one member) leaves the object Errored with its global config stored; LXD
+   * refuses the same create again ("... already partially created. Please do not specify any global config
+   * when re-running create") and takes it without config, creating it on the members that lack it.
+   */
+  const resumable = <A extends { config: Record<string, string> }>(
+    entry: { status: string } | undefined,
+    action: A,
+  ): A | (A & { resume: true }) =>
+    entry?.status === 'Errored' ? { ...action, config: {}, resume: true } : action;
+  const addPool = (name: string, action: Extract<Action, { kind: 'lxd-storage-create' }>): void => {
+    add(`pool:${name}`, resumable(pool(name), action), created(pool(name)));
+  };
+  const addNetwork = (name: string, action: Extract<Action, { kind: 'lxd-network-create' }>): void => {
+    add(`network:${name}`, resumable(network(name), action), created(network(name)));
+  };
   // A step of its own, so that a description that failed after its network was created is set on the next run.
   const describe = (name: string, description: string): void => {
     const entry = network(name);
@@ -181,50 +200,45 @@ export function planLxdConfiguration(
     );
   };
   if (localMembers.length > 0) {
-    add(
-      'pool:local',
-      {
-        kind: 'lxd-storage-create',
-        pool: 'local',
-        driver: 'zfs',
-        description: POOL_DESCRIPTIONS.local,
-        config: {},
-      },
-      created(pool('local')),
-    );
+    addPool('local', {
+      kind: 'lxd-storage-create',
+      pool: 'local',
+      driver: 'zfs',
+      description: POOL_DESCRIPTIONS.local,
+      config: {},
+    });
   }
   if (ceph) {
     const config: Record<string, string> = { 'ceph.osd.pool_name': 'lxd_remote', 'ceph.rbd.du': 'false' };
     if (!has('storage_ceph_use_rbd_defaults')) config['ceph.rbd.features'] = CEPH_RBD_FEATURES;
-    add(
-      'pool:remote',
-      {
-        kind: 'lxd-storage-create',
-        pool: 'remote',
-        driver: 'ceph',
-        description: POOL_DESCRIPTIONS.remote,
-        config,
-      },
-      created(pool('remote')),
-    );
+    addPool('remote', {
+      kind: 'lxd-storage-create',
+      pool: 'remote',
+      driver: 'ceph',
+      description: POOL_DESCRIPTIONS.remote,
+      config,
+    });
   }
   if (cephfs) {
-    add(
-      'pool:remote-fs',
-      {
-        kind: 'lxd-storage-create',
-        pool: 'remote-fs',
-        driver: 'cephfs',
-        description: POOL_DESCRIPTIONS['remote-fs'],
-        config: {
-          'cephfs.create_missing': 'true',
-          'cephfs.meta_pool': 'lxd_cephfs_meta',
-          'cephfs.data_pool': 'lxd_cephfs_data',
-          'cephfs.path': 'lxd_cephfs',
-        },
-      },
-      created(pool('remote-fs')),
-    );
+    // LXD refuses cephfs.create_missing (and the pool keys) once the filesystem exists ("CephFS filesystem
+    // already exists"): after the LXD pool was deleted by hand, its OSD pools, and so the filesystem mc made
+    // on them, are still there, and the pool is created on the existing filesystem.
+    const cephPools = state.ceph?.pools.map((p) => p.name) ?? [];
+    const filesystemMade = [CEPHFS_POOLS.meta, CEPHFS_POOLS.data].every((name) => cephPools.includes(name));
+    addPool('remote-fs', {
+      kind: 'lxd-storage-create',
+      pool: 'remote-fs',
+      driver: 'cephfs',
+      description: POOL_DESCRIPTIONS['remote-fs'],
+      config: filesystemMade
+        ? { 'cephfs.path': 'lxd_cephfs' }
+        : {
+            'cephfs.create_missing': 'true',
+            'cephfs.meta_pool': CEPHFS_POOLS.meta,
+            'cephfs.data_pool': CEPHFS_POOLS.data,
+            'cephfs.path': 'lxd_cephfs',
+          },
+    });
   }
   let nicNetwork: string | null = null;
   if (uplink !== null) {
@@ -234,40 +248,28 @@ export function planLxdConfiguration(
       config['ipv4.ovn.ranges'] = uplink.ipv4Range;
     if (uplink.ipv6Gateway !== undefined) config['ipv6.gateway'] = uplink.ipv6Gateway;
     if (uplink.dnsServers.length > 0) config['dns.nameservers'] = uplink.dnsServers.join(',');
-    add(
-      'network:UPLINK',
-      {
-        kind: 'lxd-network-create',
-        network: 'UPLINK',
-        type: 'physical',
-        config,
-      },
-      created(network('UPLINK')),
-    );
+    addNetwork('UPLINK', {
+      kind: 'lxd-network-create',
+      network: 'UPLINK',
+      type: 'physical',
+      config,
+    });
     describe('UPLINK', 'Uplink for OVN networks');
-    add(
-      'network:default',
-      {
-        kind: 'lxd-network-create',
-        network: 'default',
-        type: 'ovn',
-        config: { network: 'UPLINK' },
-      },
-      created(network('default')),
-    );
+    addNetwork('default', {
+      kind: 'lxd-network-create',
+      network: 'default',
+      type: 'ovn',
+      config: { network: 'UPLINK' },
+    });
     describe('default', 'Default OVN network');
     nicNetwork = 'default';
   } else if (fan !== null) {
-    add(
-      'network:lxdfan0',
-      {
-        kind: 'lxd-network-create',
-        network: 'lxdfan0',
-        type: 'bridge',
-        config: { 'bridge.mode': 'fan', 'fan.underlay_subnet': fan.underlaySubnet },
-      },
-      created(network('lxdfan0')),
-    );
+    addNetwork('lxdfan0', {
+      kind: 'lxd-network-create',
+      network: 'lxdfan0',
+      type: 'bridge',
+      config: { 'bridge.mode': 'fan', 'fan.underlay_subnet': fan.underlaySubnet },
+    });
     describe('lxdfan0', 'Default Ubuntu fan powered bridge');
     nicNetwork = 'lxdfan0';
   }

@@ -4,11 +4,13 @@
 
 import type { HostFacts } from '../facts/index.js';
 import type { Action, MemberConfigEntry } from './actions.js';
+import { listWords } from './issues.js';
 import { planLxdConfiguration } from './lxd-config.js';
 import { buildPreseed } from './preseed.js';
 import type { ClusterState } from './state.js';
 import {
   LXD_HTTPS_ANY,
+  SERVICE_LABELS,
   SERVICE_PORT,
   SNAP_INSTALL_ORDER,
   snapsOf,
@@ -374,12 +376,15 @@ export interface ConfigureContext {
   microcloudVersion: string | null;
 }
 
-/** A member of MicroCloud by its own account; a PENDING member has not finished joining. */
+/**
+ * A member of MicroCloud by its own account. One its own daemon lists as PENDING is still settling: it is in
+ * (MicroCloud would refuse to add it: "MicroCloud is already initialized and can only be the initiator"), and
+ * verify reports it until it has settled. A record left PENDING by a join that died is on the others only; its
+ * host's own MicroCloud is not set up, and validation refuses it (checkStuckPendingMembers).
+ */
 function inMicrocloud(facts: HostFacts | undefined, host: string): boolean {
   const cloud = facts?.services.microcloud;
-  return (
-    cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === host && m.role !== 'PENDING')
-  );
+  return cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === host);
 }
 
 interface FormPlan {
@@ -419,15 +424,21 @@ function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>)
     ]);
     return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
   }
-  const clustered = newcomers.filter((m) => isMember(facts.get(m.host), 'lxd', m.host));
+  // Validation refused services set up outside MicroCloud by anyone but mc (checkSetUpOutsideMicroCloud).
+  const services = snapsOf(design.services).filter((s) => s !== 'microcloud');
+  const inClusters = (m: MemberDesign): SnapName[] =>
+    services.filter((s) => isMember(facts.get(m.host), s, m.host));
+  const clustered = newcomers.filter((m) => inClusters(m).length > 0);
   if (clustered.length > 0) {
     const names = clustered.map((m) => m.host).join(', ');
     const cloud = formed.length === 0 ? 'no host' : formed.map((m) => m.host).join(', ');
+    const labels = services.filter((s) => clustered.some((m) => inClusters(m).includes(s)));
+    const clusters = `${listWords(labels.map((s) => SERVICE_LABELS[s]))} cluster${labels.length === 1 ? '' : 's'}`;
     return {
       phase: { id: 'form', title: FORM_TITLE, stages: [] },
       adopted: true,
       notes: [
-        `${names}: in the LXD cluster but not in MicroCloud (MicroCloud runs on ${cloud}): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.`,
+        `${names}: in the ${clusters} but not in MicroCloud (MicroCloud runs on ${cloud}): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.`,
       ],
     };
   }
@@ -451,6 +462,44 @@ function formPhase(design: ClusterDesign, facts: ReadonlyMap<string, HostFacts>)
   return { phase: { id: 'form', title: FORM_TITLE, stages: [{ lanes }] }, adopted: false, notes: [] };
 }
 
+/**
+ * An add-mode preseed runs on a member whose MicroCloud is set up, and MicroCloud 2.1 refuses it there unless
+ * every installed service is initialised too ("MicroCeph is not initialized", cmd/microcloud/ask.go
+ * checkInitialized). A bootstrap preseed that failed after MicroCloud bootstrapped its own daemon but before
+ * the other services leaves exactly that, and MicroCloud reverts neither, nor will it bootstrap again
+ * ("MicroCloud is already initialized"). So mc bootstraps what that member lacks itself first, as the direct
+ * engine would; MicroCloud then joins the others to every service, and the direct phases finish the rest.
+ */
+function servicesMissingForAddMode(
+  design: ClusterDesign,
+  facts: ReadonlyMap<string, HostFacts>,
+  anchors: Record<SnapName, string>,
+  form: PlanPhase,
+): { phase: PlanPhase | null; notes: string[] } {
+  const via = form.stages
+    .flatMap((s) => s.lanes.flat())
+    .find((st) => st.action.kind === 'microcloud-preseed' && st.action.role === 'initiator' && !st.done);
+  if (via === undefined || via.action.kind !== 'microcloud-preseed' || via.action.preseed.mode !== 'add')
+    return { phase: null, notes: [] };
+  const boot = bootstrapPhase(design, facts, anchors);
+  const stages = boot.stages
+    .map((stage) => ({
+      lanes: stage.lanes.filter((lane) => lane.some((st) => !st.done && st.host === via.host)),
+    }))
+    .filter((stage) => stage.lanes.length > 0);
+  if (stages.length === 0) return { phase: null, notes: [] };
+  const missing = stages
+    .flatMap((s) => s.lanes.flat())
+    .map((st) => SERVICE_LABELS[(st.id.split(':')[2] ?? 'lxd') as SnapName])
+    .join(', ');
+  return {
+    phase: { ...boot, title: `Bootstrap on ${via.host} what MicroCloud did not`, stages },
+    notes: [
+      `${via.host}: MicroCloud is set up but not ${missing} (an earlier preseed stopped between them, and MicroCloud undoes neither); MicroCloud adds members only through a host whose services are all initialised, so mc bootstraps ${missing} on ${via.host} itself first, then MicroCloud adds the other hosts (add mode); nothing is removed or wiped.`,
+    ],
+  };
+}
+
 export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan {
   const { design, facts, state } = input;
   const anchors = anchorsOf(design, facts);
@@ -463,13 +512,14 @@ export function planDeploy(input: PlanInput, configure: ConfigureContext): Plan 
     form.phase.stages.some((s) => s.lanes.some((l) => l.some((st) => !st.done)))
   ) {
     // MicroCloud does what the direct phases would (§1.3); what it leaves undone is planned once it ran.
+    const missing = servicesMissingForAddMode(design, facts, anchors, form.phase);
     return {
       design,
       engine: 'microcloud',
-      notes: form.notes,
+      notes: [...form.notes, ...missing.notes],
       skipped,
       anchors,
-      phases: [install, form.phase],
+      phases: [install, ...(missing.phase === null ? [] : [missing.phase]), form.phase],
     };
   }
   return {

@@ -154,6 +154,107 @@ export function checkServiceStates(ctx: DesignContext): void {
 }
 
 /**
+ * Whether a cluster of a service, found on hosts outside MicroCloud, is mc's own: every member an inventory
+ * host, the initiator among them. mc's direct engine (MicroCloud off, or an mc before the MicroCloud engine)
+ * bootstraps every service on the initiator first, then joins the others, so a deploy of it that stopped
+ * half-way looks like that; MicroCloud never leaves a service set up on a host outside itself. Pure.
+ */
+export function formedByMc(
+  members: readonly string[],
+  inventoryHosts: ReadonlySet<string>,
+  initiator: string,
+): boolean {
+  return members.includes(initiator) && members.every((member) => inventoryHosts.has(member));
+}
+
+function listsAsPending(viewer: HostContext | undefined, name: string): boolean {
+  const cloud = viewer?.facts.services.microcloud;
+  return (
+    cloud?.state === 'bootstrapped' && cloud.members.some((m) => m.name === name && m.role === 'PENDING')
+  );
+}
+
+/** Hosts in different clusters of the service: checkExistingClusters says so, which says more. */
+function inDifferentClusters(ctx: DesignContext, snap: SnapName): boolean {
+  const clusters = new Set(
+    ctx.hosts.flatMap((host) => {
+      const members = clusterMembers(stateOf(host, snap));
+      return members === null ? [] : [[...members].sort().join('\0')];
+    }),
+  );
+  return clusters.size > 1;
+}
+
+/** What it takes to start a service over on a host (and what that loses), for a refusal's hint. */
+const START_OVER: Record<Exclude<SnapName, 'microcloud'>, string> = {
+  lxd: 'sudo snap remove --purge lxd (deletes its instances, images and storage on that host)',
+  microceph:
+    "sudo snap remove --purge microceph (deletes that MicroCeph cluster's OSDs and their data on that host)",
+  microovn: 'sudo snap remove --purge microovn (deletes its OVN databases on that host)',
+};
+
+/**
+ * MicroCloud's checkInitialized (cmd/microcloud/ask.go): a joiner's or a new initiator's `microcloud preseed`
+ * stops with "<service> is already initialized" when any of its services is set up. mc refuses that here,
+ * before anything is touched, except for what mc itself set up (formedByMc): the plan keeps such a cluster
+ * converged with the direct engine. A cluster with members outside the inventory is checkExistingClusters'.
+ */
+export function checkSetUpOutsideMicroCloud(ctx: DesignContext): void {
+  if (!ctx.spec.services.microcloud) return;
+  const inventoryHosts = new Set(ctx.spec.systems.map((system) => system.host));
+  for (const host of ctx.hosts) {
+    // A host in a MicroCloud runs no preseed as a joiner; another MicroCloud is checkExistingClusters'.
+    if (host.facts.services.microcloud.state === 'bootstrapped') continue;
+    for (const snap of enabledSnaps(ctx)) {
+      if (snap === 'microcloud' || inDifferentClusters(ctx, snap)) continue;
+      const members = clusterMembers(stateOf(host, snap));
+      if (members === null || members.some((member) => !inventoryHosts.has(member))) continue;
+      if (formedByMc(members, inventoryHosts, ctx.spec.initiator)) continue;
+      const label = SERVICE_LABELS[snap];
+      const position = ctx.writtenAt(`systems.${host.name}`);
+      ctx.issues.add(`${label} is already initialized`, {
+        ...(position === undefined ? {} : { position }),
+        host: host.name,
+        hint: `${host.name}'s ${label} is a cluster of ${listWords(members)}, which mc did not form (it forms every service on the initiator ${ctx.spec.initiator} first); MicroCloud sets ${label} up itself and refuses a host where it is set up already: to start it over, on ${host.name}: ${START_OVER[snap]}`,
+      });
+    }
+  }
+}
+
+/**
+ * A MicroCloud member stuck PENDING: its host's join made the record on the others (microcluster's
+ * clusterPost adds it PENDING before dqlite takes the host in) and then never finished, so the host's own
+ * MicroCloud is not set up while the others list it. MicroCloud will not add a system it lists already: an
+ * add-mode preseed stops with "System with name ... is already clustered" (cmd/microcloud/preseed.go). A
+ * member that is PENDING only while it settles is set up on its own host, and is not this. The record holds
+ * nothing; removing it is the user's call: the hint says how (microcluster removes a pending record only while
+ * two members are in dqlite, else only SQL does).
+ */
+export function checkStuckPendingMembers(ctx: DesignContext): void {
+  if (!ctx.spec.services.microcloud) return;
+  const reported = new Set<string>();
+  for (const viewer of ctx.hosts) {
+    const cloud = viewer.facts.services.microcloud;
+    if (cloud.state !== 'bootstrapped') continue;
+    const joined = cloud.members.filter((m) => m.role !== 'PENDING').map((m) => m.name);
+    for (const member of cloud.members) {
+      const host = ctx.host(member.name);
+      if (member.role !== 'PENDING' || host === undefined || reported.has(host.name)) continue;
+      if (host.facts.services.microcloud.state !== 'not bootstrapped') continue;
+      reported.add(host.name);
+      const remove =
+        joined.length >= 2
+          ? `sudo microcloud cluster remove ${host.name} --force`
+          : `sudo microcloud cluster sql "DELETE FROM core_cluster_members WHERE name = '${host.name}'"`;
+      ctx.issues.add(`System with name "${host.name}" is already clustered`, {
+        host: host.name,
+        hint: `${viewer.name}'s MicroCloud lists ${host.name} as PENDING, but ${host.name}'s own MicroCloud is not set up: its join never finished, and MicroCloud adds no system it lists already. Remove that record (it holds nothing; ${host.name} is in no MicroCloud service yet), on ${viewer.name}: ${remove}; then run mc deploy again`,
+      });
+    }
+  }
+}
+
+/**
  * Growing a MicroCloud (§2.2): `microcloud preseed` on a named initiator outside it stops. (A host whose
  * services were set up without MicroCloud is left to the planner: a half-done deployment looks the same.)
  */
@@ -180,16 +281,21 @@ function checkInitiatorInMicroCloud(ctx: DesignContext, members: string[]): void
 function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
   const label = SERVICE_LABELS[snap];
   const inventoryHosts = new Set(ctx.spec.systems.map((system) => system.host));
-  const groups = new Map<string, { members: string[]; hosts: string[] }>();
+  // A server is in one cluster at most: views that share a member are one cluster, read at different moments
+  // (while a member joins, the members it was read on list it and the others do not yet).
+  const groups: { members: string[]; hosts: string[] }[] = [];
   for (const host of ctx.hosts) {
     const members = clusterMembers(stateOf(host, snap));
     if (members === null) continue;
-    const key = [...members].sort().join('\0');
-    const group = groups.get(key) ?? { members: [...members].sort(), hosts: [] };
-    group.hosts.push(host.name);
-    groups.set(key, group);
+    const overlapping = groups.filter((g) => g.members.some((m) => members.includes(m)));
+    const merged = {
+      members: [...new Set([...members, ...overlapping.flatMap((g) => g.members)])].sort(),
+      hosts: [...overlapping.flatMap((g) => g.hosts), host.name],
+    };
+    for (const g of overlapping) groups.splice(groups.indexOf(g), 1);
+    groups.push(merged);
   }
-  for (const group of groups.values()) {
+  for (const group of groups) {
     const first = group.hosts[0] ?? '';
     const outside = group.members.filter((member) => !inventoryHosts.has(member));
     if (outside.length > 0 && snap === 'microcloud') {
@@ -207,10 +313,24 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
         },
       );
     }
+    // `lxc cluster remove --force` leaves the removed member's daemon believing it is still a member: its
+    // view of the cluster lacks itself, and joining again fails with "This server is already clustered".
+    for (const host of group.hosts.filter((h) => !group.members.includes(h))) {
+      ctx.issues.add(
+        `${label} on ${host} believes it is in the cluster of ${listWords(group.members)}, which no longer lists it (removed with --force)`,
+        {
+          host,
+          hint: `a member removed by force needs a full reset before it can join again, losing what is left on it: on ${host}: sudo snap remove --purge ${snap}; then run mc deploy again`,
+        },
+      );
+    }
     for (const member of group.members) {
       const memberHost = ctx.host(member);
       if (memberHost === undefined || group.hosts.includes(member)) continue;
       if (!isOutsideAnyCluster(stateOf(memberHost, snap))) continue;
+      // A MicroCloud member whose join never finished: checkStuckPendingMembers says more.
+      if (snap === 'microcloud' && ctx.spec.services.microcloud && listsAsPending(ctx.host(first), member))
+        continue;
       ctx.issues.add(
         `${label} on ${first} lists ${member} as a member, but ${member}'s ${label} is not clustered`,
         {
@@ -220,8 +340,8 @@ function checkExistingClusters(ctx: DesignContext, snap: SnapName): void {
       );
     }
   }
-  if (groups.size > 1) {
-    const described = [...groups.values()].map(
+  if (groups.length > 1) {
+    const described = groups.map(
       (group) => `${listWords(group.hosts)} in a cluster of ${group.members.join(', ')}`,
     );
     ctx.issues.add(`Some systems are already part of different ${label} clusters`, {

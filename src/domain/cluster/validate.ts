@@ -23,7 +23,13 @@ import {
   designUplinks,
 } from './network.js';
 import { checkPorts } from './ports.js';
-import { checkMicroCloudInitiator, checkServiceStates, checkSnaps } from './services.js';
+import {
+  checkMicroCloudInitiator,
+  checkServiceStates,
+  checkSetUpOutsideMicroCloud,
+  checkSnaps,
+  checkStuckPendingMembers,
+} from './services.js';
 import { listWords } from './issues.js';
 import {
   SERVICE_LABELS,
@@ -72,6 +78,8 @@ export function designCluster(
   checkHostNames(ctx);
   checkServiceStates(ctx);
   checkMicroCloudInitiator(ctx);
+  checkSetUpOutsideMicroCloud(ctx);
+  checkStuckPendingMembers(ctx);
   checkSnaps(ctx);
   checkPorts(ctx);
   checkClocks(ctx);

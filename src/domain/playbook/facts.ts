@@ -1,5 +1,10 @@
 // Facts under Ansible's names, from one short command per host: what playbooks commonly read
 // (ansible_hostname, ansible_distribution, ansible_default_ipv4, ...). The command prints key=value lines.
+// Beside them, mc's own facts under `mc_facts` (disks, NICs, snap services), read by the probe's commands and
+// parsers in the same round trip.
+import { IP_ADDR_COMMAND, LSBLK_COMMAND, parseIpAddr, parseLsblk } from '../facts/index.js';
+import { framedScript, splitFramed } from '../framed.js';
+import type { FramedOutput } from '../framed.js';
 
 /** POSIX sh; every probe is optional, so a minimal host still answers. */
 export const FACTS_COMMAND = [
@@ -118,4 +123,105 @@ export function parseFacts(stdout: string): Record<string, unknown> {
     ansible_pkg_mgr: FAMILIES[distribution] === 'Debian' ? 'apt' : 'unknown',
     ansible_service_mgr: get('systemd') === 'yes' ? 'systemd' : 'unknown',
   };
+}
+
+/** `snap services`: which MicroCloud daemons (and any other snap's) are enabled and running. */
+export const SNAP_SERVICES_COMMAND = 'snap services';
+
+/** The facts script: Ansible's common facts and mc's own, side by side in one round trip. */
+export function gatherFactsScript(nonce: string): string {
+  return framedScript(
+    [
+      { name: 'ansible', command: FACTS_COMMAND },
+      { name: 'disks', command: LSBLK_COMMAND },
+      { name: 'nics', command: IP_ADDR_COMMAND },
+      { name: 'services', command: SNAP_SERVICES_COMMAND },
+    ],
+    nonce,
+  );
+}
+
+/** Every fact from gatherFactsScript's output: Ansible's names, and mc's own under `mc_facts`. */
+export function parseGatheredFacts(stdout: string, nonce: string): Record<string, unknown> {
+  const sections = splitFramed(stdout, nonce);
+  const ansible = sections.get('ansible');
+  if (ansible === undefined) throw new Error('fact gathering did not run to its end');
+  return { ...parseFacts(ansible.stdout), mc_facts: mcFacts(sections) };
+}
+
+/**
+ * mc_facts: `disks` (every block device lsblk lists), `nics` (every link `ip addr` lists), `services` (snap
+ * services; none where snapd is absent). What could not be read is named under `errors`, so a playbook can
+ * tell "no disks" from "could not look".
+ */
+export function mcFacts(sections: Map<string, FramedOutput>): Record<string, unknown> {
+  const errors: Record<string, string> = {};
+  const read = <T>(name: string, parse: (text: string) => T[]): T[] => {
+    const section = sections.get(name);
+    if (section === undefined || section.exitCode !== 0) {
+      errors[name] =
+        section === undefined
+          ? 'did not run to its end'
+          : (section.stderr.trim().split('\n')[0] ?? '') || `exit status ${section.exitCode}`;
+      return [];
+    }
+    try {
+      return parse(section.stdout);
+    } catch (err) {
+      errors[name] = (err as Error).message.split('\n')[0] ?? 'unreadable';
+      return [];
+    }
+  };
+  const disks = read('disks', (text) =>
+    parseLsblk(text).devices.map((d) => ({
+      name: d.name,
+      path: d.path,
+      type: d.type,
+      size_bytes: d.sizeBytes,
+      model: d.model,
+      serial: d.serial,
+      wwn: d.wwn,
+      rotational: d.rotational,
+      removable: d.removable,
+      read_only: d.readOnly,
+      fstype: d.fsType,
+      mountpoints: d.mountpoints,
+      parents: d.parents,
+    })),
+  );
+  const nics = read('nics', (text) =>
+    parseIpAddr(text).map((n) => ({
+      name: n.name,
+      kind: n.kind,
+      mac: n.macAddress,
+      mtu: n.mtu,
+      state: n.operState,
+      up: n.adminUp,
+      master: n.master,
+      addresses: n.addresses.map((a) => ({ family: a.family, address: a.address, prefix: a.prefixLength })),
+    })),
+  );
+  // Where snapd is missing, `snap` is not found (exit 127): no snap services, not an error.
+  const servicesSection = sections.get('services');
+  const services =
+    servicesSection?.exitCode === 127 ? [] : read('services', (text) => parseSnapServices(text));
+  return { disks, nics, services, errors };
+}
+
+/** `snap services` columns: Service, Startup, Current, Notes. */
+export function parseSnapServices(text: string): Record<string, unknown>[] {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) return [];
+  if (!/^Service\s+Startup\s+Current/.test(lines[0] as string))
+    throw new Error('snap services: the output has no "Service Startup Current" header');
+  return lines.slice(1).map((line) => {
+    const [name = '', startup = '', current = '', ...notes] = line.trim().split(/\s+/);
+    return {
+      name,
+      snap: name.split('.')[0] ?? name,
+      enabled: startup === 'enabled',
+      active: current === 'active',
+      notes: notes.join(' ') === '-' ? '' : notes.join(' '),
+    };
+  });
 }

@@ -314,7 +314,12 @@ function checkVarNames(r: FileReader, node: Node | null, vars: Record<string, un
 }
 
 /** `key=value key2="a b"` as Ansible's parse_kv reads a module's one-line arguments. */
-export function parseKeyValues(text: string): { params: Record<string, string>; rest: string[] } {
+export function parseKeyValues(text: string): {
+  params: Record<string, string>;
+  rest: string[];
+  /** Every word in order, as written (quotes kept). */
+  words: string[];
+} {
   const params: Record<string, string> = {};
   const rest: string[] = [];
   const words: string[] = [];
@@ -358,7 +363,7 @@ export function parseKeyValues(text: string): { params: Record<string, string>; 
       params[word.slice(0, eq)] = unquote(word.slice(eq + 1));
     else rest.push(word);
   }
-  return { params, rest };
+  return { params, rest, words };
 }
 
 function parseModuleArgs(
@@ -375,16 +380,14 @@ function parseModuleArgs(
     const text = String(raw);
     if (spec?.freeForm === true) {
       // command/shell/raw: the words that are not one of the module's own key=value options are the command.
-      const { params } = parseKeyValues(text);
-      const own = Object.keys(params).filter(
-        (k) => spec.params.includes(k) && k !== '_raw_params' && module !== 'raw',
+      const { params, words } = parseKeyValues(text);
+      const own = new Set(
+        Object.keys(params).filter((k) => spec.params.includes(k) && k !== '_raw_params' && module !== 'raw'),
       );
-      let command = text;
-      for (const key of own) {
-        args[key] = params[key];
-        command = command.replace(new RegExp(`(^|\\s)${key}=("[^"]*"|'[^']*'|\\S+)`), ' ');
-      }
-      args._raw_params = command.trim();
+      for (const key of own) args[key] = params[key];
+      // The command is the other words, split as Ansible's split_args does (a `{{ ... }}` is one word).
+      const ownWord = (word: string): boolean => own.has(word.slice(0, Math.max(0, word.indexOf('='))));
+      args._raw_params = own.size === 0 ? text.trim() : words.filter((w) => !ownWord(w)).join(' ');
     } else {
       const { params, rest } = parseKeyValues(text);
       if (rest.length > 0)
@@ -781,6 +784,7 @@ function parseInclude(
     always: [],
   };
   if (nameText !== undefined) block.name = nameText;
+  if (include.key.endsWith('include_tasks')) block.include = include.key;
   return block;
 }
 

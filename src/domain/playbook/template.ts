@@ -307,6 +307,16 @@ function newEnvironment(): Environment {
   return env;
 }
 
+function trailingNewlines(text: string): number {
+  return text.length - text.replace(/\n+$/, '').length;
+}
+
+/** out with the trailing newlines the template had and Jinja2 dropped. */
+function withNewlinesOf(template: string, out: string): string {
+  const missing = trailingNewlines(template) - trailingNewlines(out);
+  return missing > 0 ? out + '\n'.repeat(missing) : out;
+}
+
 /** Renders templates against one set of variables. */
 export class Templar {
   constructor(private readonly lookup: VariableLookup) {}
@@ -323,11 +333,14 @@ export class Templar {
       const value = this.lookup(single[1] as string);
       if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
     }
-    const out = this.renderText(text);
+    // Jinja2 has dropped one trailing newline; the text is read back as a value before Ansible's do_template
+    // (preserve_trailing_newlines) puts back the newlines of a string result: "{{ true }}\n" is True.
+    const out = this.renderJinja(text);
     const body = compile(text).body as Node[];
     const only = body.length === 1 ? body[0] : undefined;
     // Ansible's C.STRING_TYPE_FILTERS: their text is what the user asked for, never read back.
-    if (only?.type === 'FilterExpression' && STRING_TYPE_FILTERS.has(nameOf(only.filter) ?? '')) return out;
+    if (only?.type === 'FilterExpression' && STRING_TYPE_FILTERS.has(nameOf(only.filter) ?? ''))
+      return withNewlinesOf(text, out);
     if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') {
       const literal = parsePythonLiteral(out);
       if (literal.ok) return literal.value;
@@ -335,14 +348,19 @@ export class Templar {
       try {
         return JSON.parse(out) as Value;
       } catch {
-        return out;
+        return withNewlinesOf(text, out);
       }
     }
-    return out;
+    return withNewlinesOf(text, out);
   }
 
   /** The text of a template file (the template module): always a string. */
   renderText(text: string): string {
+    return withNewlinesOf(text, this.renderJinja(text));
+  }
+
+  /** Jinja2's own output: without the template's last trailing newline. */
+  private renderJinja(text: string): string {
     const program = compile(text);
     const interpreter = new AnsibleInterpreter(newEnvironment(), this.lookup);
     try {

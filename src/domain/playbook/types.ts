@@ -53,6 +53,11 @@ export interface Block extends TaskOptions {
   kind: 'block';
   at: SourcePosition;
   name?: string;
+  /**
+   * Read from include_tasks: a task of its own ("included", counted per host), whose when and tags are its
+   * own and not inherited by the tasks it reads, as in Ansible. import_tasks is a plain block.
+   */
+  include?: string;
   block: TaskItem[];
   rescue: TaskItem[];
   always: TaskItem[];

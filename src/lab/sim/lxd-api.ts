@@ -161,14 +161,14 @@ export function serverApi(world: World, machine: Machine): GoStruct {
 // ---------------------------------------------------------------------------------------------------------
 // Cluster members.
 
-/** api.ClusterMember (db NodeInfo.ToAPI). */
+/** api.ClusterMember (db NodeInfo.ToAPI): an evacuated member says so, the others are online. */
 export function memberApi(view: LxdMemberView): GoStruct {
   return {
     server_name: view.record.name,
     url: `https://${view.record.address}`,
     database: view.database,
-    status: 'Online',
-    message: 'Fully operational',
+    status: view.evacuated ? 'Evacuated' : 'Online',
+    message: view.evacuated ? 'Unavailable due to maintenance' : 'Fully operational',
     architecture: architectureName(view.machine),
     roles: view.roles,
     failure_domain: 'default',

@@ -771,6 +771,7 @@ export interface LxdMemberView {
   machine: Machine;
   roles: string[];
   database: boolean;
+  evacuated: boolean;
 }
 
 /**
@@ -816,8 +817,33 @@ export function lxdMemberViews(world: World, cluster: ClusterState): LxdMemberVi
       machine: memberMachine(world, cluster, record),
       roles: names,
       database: names.length > 0,
+      evacuated: (data.evacuated ?? []).includes(record.name),
     };
   });
+}
+
+/**
+ * `lxc cluster evacuate|restore NAME` (POST /1.0/cluster/members/NAME/state, lxd/api_cluster.go
+ * evacuateClusterSetState): the member's state flips, or the request fails when it already is in it. No
+ * instances are modelled, so there is nothing to stop or migrate and the operation ends at once.
+ */
+export function setLxdMemberEvacuated(
+  world: World,
+  machine: Machine,
+  name: string,
+  evacuated: boolean,
+): void {
+  // ResolveTarget looks the name up in the database: a standalone server has no such member either.
+  const cluster = lxdCluster(world, machine);
+  if (!cluster || !joinedMembers(cluster).some((m) => m.name === name))
+    throw new LxdError('Cluster member not found');
+  const data = lxdData(cluster);
+  const current = data.evacuated ?? [];
+  if (current.includes(name) === evacuated)
+    throw new LxdError(
+      evacuated ? 'Cluster member is already evacuated' : 'Cluster member is already restored',
+    );
+  data.evacuated = evacuated ? [...current, name] : current.filter((m) => m !== name);
 }
 
 /**

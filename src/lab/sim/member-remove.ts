@@ -54,9 +54,13 @@ export function removeMicroclusterMember(
   const cluster = requireCluster(world, machine, service);
   const member = cluster.members.find((m) => m.name === name);
   if (!member) throw new DaemonError(`No remote exists with the given name "${name}"`);
-  if (cluster.members.length < 2) {
-    throw new DaemonError(`Cannot leave a cluster with ${cluster.members.length} members`);
+  // A PENDING record dqlite never took in goes from the table alone; the counts are the records that are
+  // not pending, then dqlite's own members (`info`), as clusterMemberDelete checks them.
+  const inDqlite = cluster.members.filter((m) => m.joinedAt !== null).length;
+  if (inDqlite < 1) {
+    throw new DaemonError('Cannot remove cluster members, there are no remaining non-pending members');
   }
+  if (inDqlite < 2) throw new DaemonError(`Cannot leave a cluster with ${inDqlite} members`);
   if (service === 'microceph') {
     const problem = cephPreRemoveProblem(cluster, name);
     if (problem !== null && !force) throw new DaemonError(problem);

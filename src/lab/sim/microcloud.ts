@@ -550,6 +550,7 @@ async function setupCluster(
   const bootstrapService = async (service: ServiceType): Promise<void> => {
     if (isServiceInitialized(world, initiator, service)) return;
     try {
+      injectedDaemonFault(world, initiator, 'bootstrap', service);
       if (service === 'LXD') {
         await bootstrapLxd(world, initiator, initiatorIp, cloudVersion, signal);
       } else if (service === 'MicroCeph') {
@@ -615,6 +616,7 @@ async function setupCluster(
           const cluster = clusterOf(world, initiator, 'microceph') as ClusterState;
           const token = await issueJoinToken(world, initiator, 'microceph', plan.name, TOKEN_LIFETIME_MS);
           try {
+            injectedDaemonFault(world, host, 'join', 'MicroCeph');
             await joinCluster(world, host, 'microceph', token, plan.address, signal);
             afterCephJoin(host, cluster);
             // CephService.Join adds the joiner's disks and ignores the per-disk reports (mc2 service/microceph.go).
@@ -630,6 +632,7 @@ async function setupCluster(
         (async () => {
           const token = await issueJoinToken(world, initiator, 'microovn', plan.name, TOKEN_LIFETIME_MS);
           try {
+            injectedDaemonFault(world, host, 'join', 'MicroOVN');
             const { cluster } = await joinCluster(world, host, 'microovn', token, plan.address, signal);
             afterOvnMemberAdded(host, cluster, plan.encapIp);
           } catch (error) {
@@ -641,6 +644,7 @@ async function setupCluster(
     const joined = await Promise.allSettled(joins);
     for (const r of joined) if (r.status === 'rejected') throw r.reason;
     try {
+      injectedDaemonFault(world, host, 'join', 'LXD');
       const token = await issueLxdJoinToken(world, initiator, plan.name);
       await joinLxd(
         world,
@@ -678,6 +682,23 @@ async function setupCluster(
   }
   out.println('Configuring cluster-wide devices ...');
   await configureLxd(world, initiator, p, plans, active, ceph, bootstrap);
+}
+
+/**
+ * A fault in what MicroCloud's daemon does for the preseed, not in a command: a `fail` rule whose pattern is
+ * `microcloud-setup <bootstrap|join> <service>` (e.g. `microcloud-setup bootstrap microceph` on the initiator,
+ * `microcloud-setup join lxd` on a joiner) makes that step on that host fail with the rule's stderr, as the
+ * service's error.
+ */
+function injectedDaemonFault(
+  world: World,
+  machine: Machine,
+  operation: 'bootstrap' | 'join',
+  service: ServiceType,
+): void {
+  const faults = world.faults.take(machine.name, ['microcloud-setup', operation, service.toLowerCase()]);
+  const failure = faults.find((f) => f.kind === 'fail');
+  if (failure?.kind === 'fail') throw new DaemonError(failure.stderr.trim() || 'injected failure');
 }
 
 function subnetPrefix(machine: Machine, ip: string): number {

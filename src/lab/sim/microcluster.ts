@@ -356,6 +356,7 @@ export async function joinCluster(
     cluster.members.push(member);
     claimDaemon(daemon, cluster.id, member);
     await spend(world, `${service}.join`, signal);
+    failDatabaseJoin(world, machine, service, daemon);
     member.joinedAt = world.clock.now();
     return { cluster, member };
   }
@@ -364,6 +365,26 @@ export async function joinCluster(
     `${payload.join_addresses.length} join attempts were unsuccessful. Last error: ${last}`,
     lastError === null ? 500 : lastStatus,
   );
+}
+
+/**
+ * A fault after the leader made the joiner's record (PENDING) and before dqlite took the joiner in: a `fail`
+ * rule on `microcluster-db-join <service>` for the joiner, as when it dies or its link goes mid-join. Its
+ * daemon is left uninitialised (microcluster's join fails with "Failed to join cluster: ..."), and the record
+ * stays PENDING on the others for good: the heartbeat skips a pending member dqlite does not know.
+ */
+function failDatabaseJoin(
+  world: World,
+  machine: Machine,
+  service: MicroclusterServiceName,
+  daemon: MicroclusterDaemon,
+): void {
+  const failure = world.faults
+    .take(machine.name, ['microcluster-db-join', service])
+    .find((f) => f.kind === 'fail');
+  if (failure?.kind !== 'fail') return;
+  claimDaemon(daemon, null, null);
+  throw new DaemonError(`Failed to join cluster: ${failure.stderr.trim() || 'injected failure'}`);
 }
 
 export interface JoinTokenListing {

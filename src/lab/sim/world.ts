@@ -147,6 +147,8 @@ export interface LxdClusterData {
   profiles: Record<string, LxdProfile>;
   volumes: LxdVolume[];
   nextNetworkId: number;
+  /** Members in the EVACUATED state (`lxc cluster evacuate`), until `lxc cluster restore`. */
+  evacuated?: string[];
 }
 
 /** What a fresh LXD database holds: the default project's default profile (lxd/db/cluster/open.go). */

@@ -10,7 +10,7 @@ import type { Inventory } from '../../domain/inventory/types.js';
 import { probe, type HostProbe } from '../probe.js';
 import type { Session } from '../session.js';
 import { Formation } from './formation.js';
-import { gatherClusterState } from './gather.js';
+import { gatherClusterState, type ClusterSnapshot } from './gather.js';
 import { acquireDeployLock, DeployLockError, type HeldLock } from './lock.js';
 import { hostNamedBy, reportFailure, runPhase } from './run-plan.js';
 import { verifyCluster, type VerifyResult } from './verify.js';
@@ -59,19 +59,26 @@ async function gatherFacts(
   return new Map([...probes].map(([host, p]) => [host, p.facts]));
 }
 
+interface ReadPlan {
+  plan: Plan;
+  /** The state the plan was made from: verify's too, when nothing changed after it was read. */
+  snapshot: ClusterSnapshot;
+}
+
 async function makePlan(
   session: Session,
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
-): Promise<Plan> {
+): Promise<ReadPlan> {
   const snapshot = await gatherClusterState(session, design, facts);
-  return planDeploy(
+  const plan = planDeploy(
     { design, facts, state: snapshot.state },
     {
       apiExtensions: snapshot.apiExtensions ?? LXD_521_EXTENSIONS,
       microcloudVersion: snapshot.microcloudVersion,
     },
   );
+  return { plan, snapshot };
 }
 
 /** makePlan, with a host lost while its state is read reported as the failed step it is (undefined then). */
@@ -79,7 +86,7 @@ async function readPlan(
   session: Session,
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
-): Promise<Plan | undefined> {
+): Promise<ReadPlan | undefined> {
   try {
     return await makePlan(session, design, facts);
   } catch (err) {
@@ -106,11 +113,16 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
 
   const first = await readPlan(session, design, facts);
   if (first === undefined) return { kind: 'unreachable' };
-  let plan = first;
+  let plan = first.plan;
   for (const note of plan.notes) bus.emit({ type: 'warning', message: note });
   if (options.dryRun) return { kind: 'planned', plan };
   if (pendingSteps(plan).length === 0) {
-    return { kind: 'no-changes', plan, design, verify: await verifyCluster(session, design, facts) };
+    return {
+      kind: 'no-changes',
+      plan,
+      design,
+      verify: await verifyCluster(session, design, facts, first.snapshot),
+    };
   }
 
   const wipes = pendingSteps(plan).flatMap((step) => {
@@ -133,8 +145,9 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   }
   let changed = 0;
   const run = { dmCryptReady: new Set<string>(), formation: new Formation(bus) };
-  /** The plan was read again after the last phase that changed anything. */
+  /** The plan was read again after the last phase that changed anything; from this state. */
   let replanned = false;
+  let lastState: ClusterSnapshot | undefined;
   try {
     // Phases by id: after MicroCloud formed the cluster, and before LXD is configured, the plan is read again
     // from fresh facts and state: what follows depends on what the earlier phases built.
@@ -145,7 +158,7 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         if (!session.ok) return { kind: 'failed', plan };
         const again = await readPlan(session, design, facts);
         if (again === undefined) return { kind: 'failed', plan };
-        plan = again;
+        plan = again.plan;
         const configure = plan.phases.find((p) => p.id === 'configure');
         if (configure === undefined) break;
         phase = configure;
@@ -166,7 +179,8 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         if (!session.ok) return { kind: 'failed', plan };
         const again = await readPlan(session, design, facts);
         if (again === undefined) return { kind: 'failed', plan };
-        plan = again;
+        plan = again.plan;
+        lastState = again.snapshot;
         replanned = true;
         index = plan.phases.findIndex((p) => p.id === 'form');
       }
@@ -174,7 +188,8 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   } finally {
     await lock.release();
   }
+  // Nothing changed since the plan was last read: its facts and state are the end state verify checks.
   const fresh = replanned ? facts : ((await gatherFacts(session, options.allowVeth)) ?? facts);
-  const verify = await verifyCluster(session, design, fresh);
+  const verify = await verifyCluster(session, design, fresh, replanned ? lastState : undefined);
   return { kind: 'deployed', plan, design, verify, changed };
 }

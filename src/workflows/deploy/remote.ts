@@ -24,6 +24,8 @@ export interface RemoteOptions {
   timeoutMs?: number;
   /** Stops the command (see Connection.exec). */
   signal?: AbortSignal;
+  /** How a failure names the command, when its line is a wrapper around it (a recorded pid). */
+  shownAs?: string;
 }
 
 export class Remote {
@@ -59,7 +61,9 @@ export class Remote {
       logCommand();
       const why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
       const said = errorLines(options.quiet === true ? result.stderr : `${result.stderr}\n${result.stdout}`);
-      throw new StepError(`\`${briefCommand(command)}\` failed (${why})${said === '' ? '' : `: ${said}`}`);
+      throw new StepError(
+        `\`${options.shownAs ?? briefCommand(command)}\` failed (${why})${said === '' ? '' : `: ${said}`}`,
+      );
     }
     return result;
   }

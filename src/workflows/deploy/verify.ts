@@ -7,7 +7,7 @@ import { allSteps, pendingSteps, planDeploy, type Plan } from '../../domain/clus
 import { snapsOf, type ClusterDesign } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Session } from '../session.js';
-import { gatherClusterState } from './gather.js';
+import { gatherClusterState, type ClusterSnapshot } from './gather.js';
 import { errorLines } from './remote.js';
 
 export interface VerifyResult {
@@ -69,18 +69,28 @@ export function membershipProblems(
   return { checks, problems };
 }
 
+/**
+ * `known`: the cluster's state as read after the last change (the deploy's own last read), so that it is not
+ * read twice. `microcloud status` is asked beside the state read when MicroCloud is to form the cluster; its
+ * answer counts only if the plan says MicroCloud did (not under the direct engine, which keeps a cluster
+ * MicroCloud cannot take in).
+ */
 export async function verifyCluster(
   session: Session,
   design: ClusterDesign,
   facts: ReadonlyMap<string, HostFacts>,
+  known?: ClusterSnapshot,
 ): Promise<VerifyResult> {
-  const snapshot = await gatherClusterState(session, design, facts);
+  const asked = design.engine.kind === 'microcloud' ? statusProblems(session, design) : undefined;
+  // Not left unhandled if the state read fails first: that failure is the one reported.
+  asked?.catch(() => undefined);
+  const snapshot = known ?? (await gatherClusterState(session, design, facts));
   const plan = planDeploy(
     { design, facts, state: snapshot.state },
     { apiExtensions: snapshot.apiExtensions ?? [], microcloudVersion: snapshot.microcloudVersion },
   );
   const membership = membershipProblems(design, facts, plan.engine);
-  const status = plan.engine === 'microcloud' ? await statusProblems(session, design) : [];
+  const status = plan.engine === 'microcloud' ? await (asked ?? statusProblems(session, design)) : [];
   const left = pendingSteps(plan);
   const problems = [
     ...membership.problems,

@@ -2,12 +2,13 @@
 // (serial), task by task on every host of the batch at once (forks), blocks with rescue and always,
 // handlers at the end of each section, loops, register, when, changed_when/failed_when, tags, check mode.
 // Every result goes to the event bus; the recap counts are Ansible's.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { selectHosts } from '../../domain/inventory/host-patterns.js';
 import type { HostSpec, Inventory } from '../../domain/inventory/types.js';
-import { FACTS_COMMAND, parseFacts } from '../../domain/playbook/facts.js';
+import { gatherFactsScript, parseGatheredFacts } from '../../domain/playbook/facts.js';
 import { pyStr } from '../../domain/playbook/python-repr.js';
 import { Templar, TemplateError, UNDEFINED } from '../../domain/playbook/template.js';
 import type { Block, Play, Playbook, Task, TaskItem } from '../../domain/playbook/types.js';
@@ -65,6 +66,8 @@ interface Scope {
   /** Failures here go to a rescue section: Ansible counts them as rescued, not failed. */
   rescuable: boolean;
   handler: boolean;
+  /** The serial batch being run (ansible_play_batch). */
+  batch?: string[];
 }
 
 type Outcome = { status: TaskStatus; result: ModuleResult; ignored: boolean };
@@ -85,6 +88,8 @@ export class PlaybookRun {
   private baseDir = '';
   /** Play-wide: when any_errors_fatal trips, or max_fail_percentage is passed. */
   private stopPlay = false;
+  /** Hosts of the current serial batch already failed or unreachable when it started. */
+  private batchFailedBefore = 0;
 
   constructor(
     private readonly session: Session,
@@ -155,6 +160,26 @@ export class PlaybookRun {
     return out;
   }
 
+  private downIn(hosts: readonly string[]): number {
+    return hosts.length - this.alive(hosts).length;
+  }
+
+  /**
+   * max_fail_percentage, checked after every task as Ansible's linear strategy does: past it, the batch's
+   * other hosts stop too (failed, though the recap counts no failure for them) and so does the playbook.
+   */
+  private checkMaxFail(play: Play, batch: string[]): void {
+    if (play.maxFailPercentage === undefined || this.stopPlay) return;
+    const failed = this.downIn(batch) - this.batchFailedBefore;
+    if ((failed * 100) / batch.length <= play.maxFailPercentage) return;
+    this.session.bus.emit({
+      type: 'warning',
+      message: `play '${play.name ?? play.hosts}': max_fail_percentage ${play.maxFailPercentage} exceeded; stopping`,
+    });
+    for (const h of this.alive(batch)) (this.hosts.get(h) as HostState).failed = true;
+    this.stopPlay = true;
+  }
+
   private alive(hosts: readonly string[]): string[] {
     return hosts.filter((h) => {
       const state = this.hosts.get(h);
@@ -183,22 +208,15 @@ export class PlaybookRun {
     };
     for (const batch of this.batches(all, play.serial)) {
       if (this.stopPlay) break;
-      const batchFailedBefore = batch.filter((h) => this.hosts.get(h)?.failed === true).length;
-      if (play.gatherFacts) await this.gatherFacts(this.alive(batch), play, all);
+      this.batchFailedBefore = this.downIn(batch);
+      if (play.gatherFacts) {
+        await this.gatherFacts(this.alive(batch), play, all);
+        this.checkMaxFail(play, batch);
+      }
       for (const section of [play.preTasks, play.tasks, play.postTasks]) {
         if (this.stopPlay) break;
-        await this.runItems(section, this.alive(batch), scope, all, batch);
-        await this.runHandlers(play, batch, scope, all);
-      }
-      const failed =
-        batch.filter((h) => this.hosts.get(h)?.failed === true || this.hosts.get(h)?.unreachable === true)
-          .length - batchFailedBefore;
-      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
-        this.session.bus.emit({
-          type: 'warning',
-          message: `play '${title}': max_fail_percentage ${play.maxFailPercentage} exceeded; stopping`,
-        });
-        this.stopPlay = true;
+        await this.runItems(section, this.alive(batch), { ...scope, batch }, all, batch);
+        await this.runHandlers(play, batch, { ...scope, batch }, all);
       }
       if (this.alive(batch).length === 0 && play.serial.length > 0) {
         this.stopPlay = true;
@@ -214,10 +232,13 @@ export class PlaybookRun {
       const connection = await this.connect(host, 'Gathering Facts', started);
       if (connection === undefined) return;
       try {
-        const result = await connection.exec(FACTS_COMMAND, {
+        const nonce = randomBytes(6).toString('hex');
+        const result = await connection.exec(gatherFactsScript(nonce), {
           timeoutMs: Math.min(this.options.timeoutMs, 30_000),
         });
-        Object.assign(state.facts, parseFacts(result.stdout));
+        if (result.code !== 0)
+          throw new Error(result.stderr.trim().split('\n')[0] || `fact gathering exited with ${result.code}`);
+        Object.assign(state.facts, parseGatheredFacts(result.stdout, nonce));
         state.facts.ansible_facts = this.factsView(state.facts);
         state.counts.ok++;
         this.result(host, 'Gathering Facts', 'ok', started);
@@ -362,9 +383,10 @@ export class PlaybookRun {
         case 'ansible_diff_mode':
           return this.options.diff;
         case 'ansible_play_hosts':
+          return this.alive(playHosts);
         case 'play_hosts':
         case 'ansible_play_batch':
-          return this.alive(playHosts);
+          return this.alive(scope.batch ?? playHosts);
         case 'ansible_play_hosts_all':
           return playHosts;
         case 'ansible_play_name':
@@ -423,6 +445,7 @@ export class PlaybookRun {
           ? await this.runBlock(item, active, scope, playHosts, batch)
           : await this.runTask(item, active, scope, playHosts);
       for (const h of failedHere) failed.add(h);
+      this.checkMaxFail(scope.play, batch);
     }
     return [...failed];
   }
@@ -450,6 +473,7 @@ export class PlaybookRun {
     playHosts: string[],
     batch: string[],
   ): Promise<string[]> {
+    if (block.include !== undefined) return this.runInclude(block, hosts, outer, playHosts, batch);
     const scope = this.inner(outer, block);
     const blockScope: Scope = { ...scope, rescuable: block.rescue.length > 0 || outer.rescuable };
     const failedInBlock = await this.runBlockSection(
@@ -479,6 +503,41 @@ export class PlaybookRun {
       stillFailed = [...new Set([...stillFailed, ...failedInAlways])];
     }
     return stillFailed;
+  }
+
+  /**
+   * include_tasks: a task that is "ok" where its when holds and "skipped" elsewhere; its tasks then run there
+   * with the include's vars but neither its when nor its tags (Ansible does not pass them on).
+   */
+  private async runInclude(
+    block: Block,
+    hosts: string[],
+    outer: Scope,
+    playHosts: string[],
+    batch: string[],
+  ): Promise<string[]> {
+    const scope = this.inner(outer, block);
+    if (!this.selectedByTags(scope.tags)) return [];
+    const title = block.name ?? block.include ?? 'include_tasks';
+    this.session.bus.emit({ type: 'task-start', task: title });
+    const included: string[] = [];
+    const failed: string[] = [];
+    for (const host of hosts) {
+      const state = this.hosts.get(host) as HostState;
+      const started = Date.now();
+      try {
+        const holds = this.conditionsHold(this.templarFor(host, scope, {}, playHosts), scope.when);
+        state.counts[holds ? 'ok' : 'skipped']++;
+        this.result(host, title, holds ? 'ok' : 'skipped', started);
+        if (holds) included.push(host);
+      } catch (err) {
+        this.hostError(host, title, err, started, scope, playHosts);
+        failed.push(host);
+      }
+    }
+    if (included.length === 0) return failed;
+    const inner: Scope = { ...scope, when: outer.when, tags: outer.tags };
+    return [...failed, ...(await this.runItems(block.block, included, inner, playHosts, batch))];
   }
 
   /** A block's main section: a failure there waits for rescue instead of failing the host for good. */
@@ -517,11 +576,13 @@ export class PlaybookRun {
     const first = hosts[0] as string;
     const title = this.taskTitle(task, this.safeTemplar(first, scope, {}, playHosts));
     this.session.bus.emit({ type: 'task-start', task: title, ...(scope.handler ? { handler: true } : {}) });
-    const targets = task.runOnce === true ? [first] : hosts;
+    // pause bypasses the host loop in Ansible (its action plugin runs once, for the first host).
+    const once = task.runOnce === true || task.module === 'pause';
+    const targets = once ? [first] : hosts;
     const failed: string[] = [];
     await forEachHost(targets, this.session.options.forks, async (host) => {
       const outcome = await this.runTaskOnHost(task, host, scope, playHosts, title);
-      if (task.runOnce === true) {
+      if (once) {
         // run_once: the one result counts for every host of the batch, as Ansible applies it.
         for (const other of hosts.slice(1)) {
           if (task.register !== undefined)
@@ -835,13 +896,8 @@ export class PlaybookRun {
         result.failed_when_result = failed;
       }
     }
-    if (scope.noLog === true)
-      result = {
-        changed: result.changed === true,
-        ...(result.failed === true ? { failed: true } : {}),
-        ...(result.skipped === true ? { skipped: true } : {}),
-        censored: HIDDEN,
-      };
+    // no_log hides what is shown (messageOf, the loop label, no live lines); the registered result keeps
+    // its values, as in Ansible.
     const status: TaskStatus =
       result.failed === true
         ? 'failed'

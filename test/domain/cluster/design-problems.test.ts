@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { HostFacts } from '../../../src/domain/facts/index.js';
 import { runShell, type World } from '../../../src/lab/sim/index.js';
 import {
+  deployWithPreseed,
   design,
   designIssues,
   freshWorld,
@@ -16,6 +17,7 @@ import {
   simFacts,
   type HostFactOptions,
 } from './support.js';
+import { fixture } from '../facts/helpers.js';
 
 const BY_ID = '/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_lxd_disk';
 const ELIGIBLE_LOCAL = `eligible for the local storage pool: ${BY_ID}1 (sda, 10.00GiB), ${BY_ID}2 (sdb, 20.00GiB), ${BY_ID}3 (sdc, 40.00GiB)`;
@@ -453,6 +455,23 @@ describe('design problems: snaps and services already there', () => {
     ]);
   });
 
+  it('47b. one cluster read while a member joins: not different clusters', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1', 'micro2', 'micro3']);
+    await sh(world, 'micro1', 'microovn cluster bootstrap');
+    for (const host of ['micro2', 'micro3']) {
+      const token = await sh(world, 'micro1', `microovn cluster add ${host}`);
+      await sh(world, host, `microovn cluster join ${token.trim()}`);
+    }
+    const facts = await simFacts(world);
+    // micro1 was read before micro3's join showed there; micro2 and micro3 after.
+    const ovn = facts.get('micro1')?.services.microovn;
+    assert.ok(ovn?.state === 'bootstrapped');
+    ovn.members = ovn.members.filter((m) => m.name !== 'micro3');
+    const designed = design(inventoryOf(inventoryText(3)), facts);
+    assert.deepEqual(designed.ok ? [] : designed.issues.map((i) => i.message), []);
+  });
+
   it('48. a service that cannot be asked, and one whose daemon is down', async () => {
     const world = freshWorld(2);
     await installStack(world, ['micro1', 'micro2']);
@@ -489,6 +508,19 @@ describe('design problems: snaps and services already there', () => {
     assert.deepEqual(await problems(world, []), [
       "micro2: MicroOVN on micro1 lists micro2 as a member, but micro2's MicroOVN is not clustered (remove the stale member, on micro1: sudo microovn cluster remove micro2)",
     ]);
+  });
+
+  it('51. an LXD member removed by force, which still believes it is clustered', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    await sh(world, 'micro1', 'lxc cluster remove micro3 --force --yes');
+    const found = await problems(world, []);
+    assert.ok(
+      found.includes(
+        'micro3: LXD on micro3 believes it is in the cluster of micro1 and micro2, which no longer lists it (removed with --force) (a member removed by force needs a full reset before it can join again, losing what is left on it: on micro3: sudo snap remove --purge lxd; then run mc deploy again)',
+      ),
+      found.join('\n'),
+    );
   });
 
   it('49. a host without facts', async () => {

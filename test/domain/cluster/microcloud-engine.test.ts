@@ -7,20 +7,25 @@ import { describe, it } from 'node:test';
 import {
   deployWithPreseed,
   designIssues,
+  designOf,
   freshWorld,
   installStack,
   inventoryOf,
   inventoryText,
+  simClusterSnapshot,
   simFacts,
   specIssues,
 } from './support.js';
+import { planDeploy } from '../../../src/domain/cluster/plan.js';
+import { LXD_521_EXTENSIONS } from '../../../src/workflows/deploy/index.js';
 import { runShell, type World } from '../../../src/lab/sim/index.js';
 
 const section = (...lines: string[]): string[] => specIssues(inventoryText(3, 'cluster:', ...lines));
 
-async function sh(world: World, host: string, line: string): Promise<void> {
+async function sh(world: World, host: string, line: string): Promise<string> {
   const result = await runShell(world, host, line);
   assert.equal(result.exitCode, 0, `${host}$ ${line}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** A unicast MicroCloud of `hosts` (names micro<N> at 10.1.123.1<N>), formed by the simulated MicroCloud. */
@@ -179,6 +184,60 @@ describe('MicroCloud engine: what the hosts say', () => {
     const text = inventoryText(3, 'cluster:', '  initiator: micro3');
     assert.deepEqual(designIssues(inventoryOf(text), await simFacts(world)), [
       "hosts.yaml:6:14: micro3: MicroCloud isn't yet initialized and cannot be the initiator (to grow the MicroCloud of micro1 and micro2, name one of them as cluster.initiator, or leave initiator out)",
+    ]);
+  });
+
+  it('19. MicroCeph bootstrapped by hand on a joiner: MicroCloud would refuse it (checkInitialized)', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1', 'micro2', 'micro3']);
+    await sh(world, 'micro2', 'microceph cluster bootstrap');
+    const text = inventoryText(3, 'cluster:', '  systems:', '    micro2: {address: 10.1.123.12}');
+    assert.deepEqual(designIssues(inventoryOf(text), await simFacts(world)), [
+      "hosts.yaml:7:5: micro2: MicroCeph is already initialized (micro2's MicroCeph is a cluster of micro2, which mc did not form (it forms every service on the initiator micro1 first); MicroCloud sets MicroCeph up itself and refuses a host where it is set up already: to start it over, on micro2: sudo snap remove --purge microceph (deletes that MicroCeph cluster's OSDs and their data on that host))",
+    ]);
+  });
+
+  it('20. MicroOVN of two joiners, formed by hand without the initiator', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1', 'micro2', 'micro3']);
+    await sh(world, 'micro2', 'microovn cluster bootstrap');
+    const token = await sh(world, 'micro2', 'microovn cluster add micro3');
+    await sh(world, 'micro3', `microovn cluster join ${token.trim()}`);
+    const found = designIssues(inventoryOf(inventoryText(3)), await simFacts(world));
+    assert.deepEqual(
+      found.map((issue) => issue.replace(/ \(.*/, '')),
+      ['micro2: MicroOVN is already initialized', 'micro3: MicroOVN is already initialized'],
+    );
+  });
+
+  it('21. an LXD cluster of a joiner alone', async () => {
+    const world = freshWorld(2);
+    await installStack(world, ['micro1', 'micro2']);
+    await sh(world, 'micro2', 'lxc config set cluster.https_address 10.1.123.12:8443');
+    await sh(world, 'micro2', 'lxc cluster enable micro2');
+    const found = designIssues(inventoryOf(inventoryText(2)), await simFacts(world));
+    assert.deepEqual(
+      found.map((issue) => issue.replace(/ \(.*/, '')),
+      ['micro2: LXD is already initialized'],
+    );
+  });
+
+  it('22. but mc resumes its own half-done direct deploy (MicroCeph formed on the initiator, then micro2)', async () => {
+    const world = freshWorld(3);
+    await installStack(world, ['micro1', 'micro2', 'micro3']);
+    await sh(world, 'micro1', 'microceph cluster bootstrap');
+    const token = await sh(world, 'micro1', 'microceph cluster add micro2');
+    await sh(world, 'micro2', `microceph cluster join ${token.trim()}`);
+    const facts = await simFacts(world);
+    const design = designOf(inventoryOf(inventoryText(3)), facts);
+    const snapshot = await simClusterSnapshot(world, design, facts);
+    const plan = planDeploy(
+      { design, facts, state: snapshot.state },
+      { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: snapshot.microcloudVersion },
+    );
+    assert.equal(plan.engine, 'direct');
+    assert.deepEqual(plan.notes, [
+      "micro1, micro2: in the MicroCeph cluster but not in MicroCloud (MicroCloud runs on no host): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
     ]);
   });
 

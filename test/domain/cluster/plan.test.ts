@@ -21,6 +21,7 @@ import type { ClusterDesign } from '../../../src/domain/cluster/types.js';
 import type { HostFacts } from '../../../src/domain/facts/index.js';
 import type { Inventory } from '../../../src/domain/inventory/types.js';
 import { runShell, type World } from '../../../src/lab/sim/index.js';
+import { lxdDatabase } from '../../../src/lab/sim/lxd.js';
 import { LXD_521_EXTENSIONS } from '../../../src/workflows/deploy/index.js';
 import { fixture } from '../facts/helpers.js';
 import {
@@ -607,6 +608,35 @@ describe('plan: clusters MicroCloud deployed itself (the reference end state)', 
     assert.deepEqual(pendingIds(again), []);
   });
 
+  it('remote-fs deleted by hand: created again on the CephFS filesystem that is still there', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    await sim(world, 'micro1', 'lxc storage delete remote-fs');
+    const { plan, snapshot } = await planOn(world, preseedInventory());
+    // The filesystem's OSD pools outlive the LXD pool; cephfs.create_missing would be refused now.
+    assert.ok(snapshot.state.ceph?.pools.some((p) => p.name === 'lxd_cephfs_meta'));
+    assert.deepEqual(pendingIds(plan), [
+      ...HOSTS.map((h) => `configure:pending:remote-fs:${h}`),
+      'configure:pool:remote-fs',
+    ]);
+    const create = stepOf(plan, 'configure:pool:remote-fs').action;
+    assert.deepEqual(create, {
+      kind: 'lxd-storage-create',
+      pool: 'remote-fs',
+      driver: 'cephfs',
+      description: 'Distributed file-system storage using CephFS',
+      config: { 'cephfs.path': 'lxd_cephfs' },
+    });
+    for (const step of pendingSteps(plan)) {
+      const action = step.action;
+      assert.ok(action.kind === 'lxd-storage-create');
+      const config = Object.entries(action.config).map(([k, v]) => `${k}=${v}`);
+      const target = action.target === undefined ? [] : [`--target ${action.target}`];
+      await sim(world, step.host, ['lxc storage create remote-fs cephfs', ...config, ...target].join(' '));
+    }
+    assert.deepEqual(pendingIds((await planOn(world, preseedInventory())).plan), []);
+  });
+
   it('4 hosts with micro4 the initiator: the northbound connection lists MicroOVN’s central members', async () => {
     const world = freshWorld(4);
     const hosts = [...HOSTS, 'micro4'];
@@ -708,6 +738,84 @@ describe('plan: clusters MicroCloud deployed itself (the reference end state)', 
       ],
     ]);
     assert.deepEqual(pendingIds(plan), []);
+  });
+});
+
+describe('plan: a network or pool a create left Errored midway (issue 14, point 4)', () => {
+  it('resumes the create without global config, which LXD takes, where the same create again is refused', async () => {
+    const world = freshWorld(3);
+    await installStack(world, HOSTS);
+    await microcloudPreseed(
+      world,
+      'micro1',
+      ['micro2', 'micro3'],
+      lines(
+        'initiator_address: 10.1.123.11',
+        'session_passphrase: foo',
+        'systems:',
+        ...[1, 2, 3].flatMap((n) => preseedSystem(n, { uplink: false, ceph: false })),
+      ),
+    );
+    const inventory = inventoryOf(
+      inventoryText(
+        3,
+        'cluster:',
+        '  systems:',
+        ...HOSTS.map((host) => `    ${host}: {storage: {local: ${disk(1)}, ceph: []}}`),
+      ),
+    );
+    // The cluster-wide create of lxdfan0 stored its global config, created it on micro1 and micro2, and failed
+    // on micro3: LXD leaves it Errored (networksPostCluster).
+    const fan = lxdDatabase(world, machine(world, 'micro1')).networks.find((n) => n.name === 'lxdfan0');
+    assert.ok(fan !== undefined);
+    fan.status = 'Errored';
+    fan.createdOn = ['micro1', 'micro2'];
+    // The same for the local pool (storagePoolsPostCluster).
+    const local = lxdDatabase(world, machine(world, 'micro1')).storagePools.find((p) => p.name === 'local');
+    assert.ok(local !== undefined);
+    local.status = 'Errored';
+    const { plan } = await planOn(world, inventory);
+    assert.deepEqual(pendingIds(plan), [
+      'configure:pool:local',
+      'configure:network:lxdfan0',
+      'configure:network:lxdfan0:description',
+    ]);
+    assert.deepEqual(stepOf(plan, 'configure:pool:local').action, {
+      kind: 'lxd-storage-create',
+      pool: 'local',
+      driver: 'zfs',
+      description: 'Local storage on ZFS',
+      config: {},
+      resume: true,
+    });
+    const resume = stepOf(plan, 'configure:network:lxdfan0').action;
+    assert.deepEqual(resume, {
+      kind: 'lxd-network-create',
+      network: 'lxdfan0',
+      type: 'bridge',
+      config: {},
+      resume: true,
+    });
+    assert.equal(
+      describeAction(resume),
+      'resume creating network lxdfan0 (bridge): an earlier create failed midway (Errored)',
+    );
+    // What LXD says to the create as first planned, and to the resumed one (configure-lxd.ts's command).
+    const again = await runShell(
+      world,
+      'micro1',
+      'lxc network create lxdfan0 --type=bridge bridge.mode=fan fan.underlay_subnet=10.1.123.0/24',
+    );
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stderr, /Network already partially created\. Please do not specify any global config/);
+    const resumed = await runShell(world, 'micro1', 'lxc network create lxdfan0 --type=bridge');
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    const pool = await runShell(world, 'micro1', 'lxc storage create local zfs');
+    assert.equal(pool.exitCode, 0, pool.stderr);
+    assert.equal(local.status, 'Created');
+    assert.equal(fan.status, 'Created');
+    assert.deepEqual([...fan.createdOn].sort(), HOSTS);
+    assert.deepEqual(pendingIds((await planOn(world, inventory)).plan), []);
   });
 });
 
@@ -1191,6 +1299,31 @@ describe('plan: the MicroCloud engine (§2)', () => {
     assert.deepEqual(plan.notes, []);
   });
 
+  it('a member still settling (PENDING by its own account) is in: no preseed would take it in again', async () => {
+    const world = freshWorld(3);
+    await deployWithPreseed(world, fixture('../sim/preseed-unicast.yaml'));
+    const planned = await planOn(world, preseedInventory(), {}, 'microcloud');
+    const cloud = planned.facts.get('micro3')?.services.microcloud;
+    assert.ok(cloud?.state === 'bootstrapped');
+    const settling = {
+      ...cloud,
+      members: cloud.members.map((m) => (m.name === 'micro3' ? { ...m, role: 'PENDING' } : m)),
+    };
+    const facts = new Map(planned.facts);
+    const micro3 = facts.get('micro3');
+    assert.ok(micro3 !== undefined);
+    facts.set('micro3', { ...micro3, services: { ...micro3.services, microcloud: settling } });
+    const plan = planDeploy(
+      { design: planned.design, facts, state: planned.snapshot.state },
+      { apiExtensions: LXD_521_EXTENSIONS, microcloudVersion: planned.snapshot.microcloudVersion },
+    );
+    assert.deepEqual(formSteps(plan), [
+      ['form:micro1', 'initiator', 'bootstrap ✓'],
+      ['form:micro2', 'joiner', 'bootstrap ✓'],
+      ['form:micro3', 'joiner', 'bootstrap ✓'],
+    ]);
+  });
+
   it('grown: the new hosts only, in add mode through the member MicroCloud runs on (§2.2, §3.7)', async () => {
     const world = freshWorld(3);
     await installStack(world, ['micro1']);
@@ -1255,7 +1388,7 @@ describe('plan: the MicroCloud engine (§2)', () => {
     assert.equal(plan.engine, 'direct');
     assert.equal(
       plan.notes.join('\n'),
-      "micro2, micro3: in the LXD cluster but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
+      "micro2, micro3: in the LXD, MicroCeph and MicroOVN clusters but not in MicroCloud (MicroCloud runs on micro1): this cluster was formed by mc's direct engine, and MicroCloud cannot take in members that are already clustered. mc changes nothing about that and keeps the cluster converged with the direct engine; nothing is removed or wiped.",
     );
     assert.equal(
       plan.phases.find((p) => p.id === 'form'),

@@ -37,6 +37,41 @@ const names = async (world: World, host: string, program: string): Promise<strin
   );
 
 describe('microcluster member removal', () => {
+  it('a joiner whose database join died stays PENDING; its record goes only while two members are in dqlite', async () => {
+    const world = createSimLab({ hosts: ['micro1', 'micro2', 'micro3'], clock: new VirtualClock() });
+    for (const host of ['micro1', 'micro2', 'micro3']) await installStack(world, host, { microcloud: false });
+    await ok(world, 'micro1', 'microovn cluster bootstrap');
+    world.faults.failOnce('micro2', 'microcluster-db-join microovn', { stderr: 'context deadline exceeded' });
+    const token = (await ok(world, 'micro1', 'microovn cluster add micro2')).trim();
+    const died = await sh(world, 'micro2', `microovn cluster join ${token}`);
+    assert.equal(died.exitCode, 1);
+    assert.match(died.stderr, /Failed to join cluster: context deadline exceeded/);
+    const listed = JSON.parse(await ok(world, 'micro1', 'microovn cluster list -f json')) as {
+      name: string;
+      role: string;
+      status: string;
+    }[];
+    assert.deepEqual(
+      listed.map((m) => [m.name, m.role, m.status]),
+      [
+        ['micro1', 'voter', 'ONLINE'],
+        ['micro2', 'PENDING', 'UNREACHABLE'],
+      ],
+    );
+    assert.equal(getMachine(world, 'micro2').daemons.microovn?.clusterId, null);
+    // micro1 alone in dqlite: microcluster refuses, as clusterMemberDelete counts dqlite's members.
+    const refused = await sh(world, 'micro1', 'microovn cluster remove micro2 --force');
+    assert.equal(refused.stderr, 'Error: Cannot leave a cluster with 1 members\n');
+    // With micro3 in dqlite too, the pending record can go, and micro2 joins afresh.
+    const third = (await ok(world, 'micro1', 'microovn cluster add micro3')).trim();
+    await ok(world, 'micro3', `microovn cluster join ${third}`);
+    await ok(world, 'micro1', 'microovn cluster remove micro2 --force');
+    assert.deepEqual(await names(world, 'micro1', 'microovn'), ['micro1', 'micro3']);
+    const again = (await ok(world, 'micro1', 'microovn cluster add micro2')).trim();
+    await ok(world, 'micro2', `microovn cluster join ${again}`);
+    assert.deepEqual((await names(world, 'micro1', 'microovn')).sort(), ['micro1', 'micro2', 'micro3']);
+  });
+
   it('refuses a member with OSDs or whose monitors are needed, and --force removes it', async () => {
     const world = await cluster(['micro1', 'micro2', 'micro3'], ['micro1', 'micro2', 'micro3']);
     const refused = await sh(world, 'micro1', 'microceph cluster remove micro3');

@@ -1,5 +1,5 @@
-// `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable,
-// config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
+// `lxc` from the lxd 5.21 snap (canonical/lxd lxc/*.go at lxd-5.21.3): cluster list/show/add/remove/enable/evacuate/restore,
+// info (the server), config get/set/unset/show (server keys), storage create/list/show/get/delete and volume create, network
 // create/list/show/get/delete, profile show/edit/get/set/unset and device add/get/set/remove/show/list,
 // query (GET) and version, against the simulated daemon of this host. Output formats are LXD's
 // (shared/cmd/table.go RenderTable, yaml.v2, query's tab-indented JSON); errors print `Error: <msg>`.
@@ -21,6 +21,7 @@ import {
   removeLxdMember,
   resolveTarget,
   serverConfigOf,
+  setLxdMemberEvacuated,
   updateServerConfig,
   bootstrapLxdCluster,
 } from '../lxd.js';
@@ -196,6 +197,37 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
   const quiet = (call: CliCall): boolean => flagBool(call, 'quiet');
 
   // --- cluster -------------------------------------------------------------------------------------------
+  /** lxc/cluster.go cmdClusterEvacuateAction: one member, a confirmation unless --force, then the state POST. */
+  function evacuateCommand(name: 'evacuate' | 'restore', short: string, aliases: string[] = []): CliCommand {
+    return {
+      name,
+      aliases,
+      use: '[<remote>:]<member>',
+      short,
+      flags: [
+        { name: 'force', type: 'bool' },
+        ...(name === 'evacuate' ? [{ name: 'action', type: 'string' } as const] : []),
+      ],
+      run: (call) => {
+        checkArgs(call, app, 1, 1);
+        const member = parseRemote(call.args[0] as string);
+        if (member === '') throw new CliError('Missing cluster member name');
+        if (!flagBool(call, 'force'))
+          throw new NotModelledError(`lxc cluster ${name} without --force (its yes/no question)`);
+        const mode = name === 'evacuate' ? flagString(call, 'action') : '';
+        // Modes choose what happens to instances, which are not modelled; an unknown one is refused there too.
+        if (mode !== '') throw new NotModelledError(`lxc cluster evacuate --action ${mode}`);
+        try {
+          setLxdMemberEvacuated(world, machine, member, name === 'evacuate');
+        } catch (error) {
+          if (error instanceof LxdError && error.message === 'Cluster member not found')
+            throw new CliError(`Failed to update cluster member state: ${error.message}`);
+          throw error;
+        }
+      },
+    };
+  }
+
   const cluster: CliCommand = {
     name: 'cluster',
     short: 'Manage cluster members',
@@ -223,8 +255,8 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
                 member['architecture'] as string,
                 'default',
                 '',
-                'ONLINE',
-                'Fully operational',
+                (member['status'] as string).toUpperCase(),
+                member['message'] as string,
               ];
             }),
           );
@@ -322,8 +354,8 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       unmodelled('list-tokens', 'List all active cluster member join tokens'),
       unmodelled('revoke-token', 'Revoke cluster member join token'),
       unmodelled('update-certificate', 'Update cluster certificate', ['update-cert']),
-      unmodelled('evacuate', 'Evacuate cluster member', ['evac']),
-      unmodelled('restore', 'Restore cluster member'),
+      evacuateCommand('evacuate', 'Evacuate cluster member', ['evac']),
+      evacuateCommand('restore', 'Restore cluster member'),
       unmodelled('group', 'Manage cluster groups'),
       unmodelled('role', 'Manage cluster roles'),
     ],
@@ -1036,6 +1068,28 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
     },
   };
 
+  // lxc/info.go remoteInfo: with no instance, the server's GET /1.0 (config, extensions, environment with
+  // its certificate) as yaml.v2 prints api.Server; instances and --resources' report are not modelled.
+  const infoCommand: CliCommand = {
+    name: 'info',
+    use: '[<remote>:][<instance>]',
+    short: 'Show instance or server information',
+    flags: [{ name: 'show-log', type: 'bool' }, { name: 'resources', type: 'bool' }, TARGET_FLAG],
+    run: (call) => {
+      checkArgs(call, app, 0, 1);
+      const remote = call.args[0];
+      if (remote !== undefined && parseRemote(remote) !== '')
+        throw new NotModelledError('instances (lxc info on an instance)');
+      if (flagBool(call, 'resources')) throw new NotModelledError('lxc info --resources');
+      if (flagBool(call, 'show-log')) throw new NotModelledError('lxc info --show-log on a server');
+      const target = flagString(call, 'target');
+      if (target !== '' && !isClustered(machine))
+        throw new NotModelledError('lxc info --target on a standalone server');
+      const host = target === '' ? machine : resolveTarget(world, machine, target);
+      call.out.print(goYaml(serverApi(world, host)));
+    },
+  };
+
   const root: CliCommand = {
     name: 'lxc',
     short: 'Command line client for LXD',
@@ -1073,7 +1127,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       unmodelled('file', 'Manage files in instances'),
       unmodelled('image', 'Manage images'),
       unmodelled('import', 'Import instance backups'),
-      unmodelled('info', 'Show instance or server information'),
+      infoCommand,
       unmodelled('init', 'Create instances from images'),
       unmodelled('launch', 'Create and start instances from images'),
       unmodelled('list', 'List instances', ['ls']),

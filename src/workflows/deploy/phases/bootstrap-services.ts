@@ -5,7 +5,9 @@ import type { Action } from '../../../domain/cluster/actions.js';
 import { shellJoin } from '../../../transport/quote.js';
 import { control } from '../control-api.js';
 import { MEMBER_WAIT_MS, waitForMember } from '../members.js';
+import { endLeftover, recordedCommandLine } from '../recorded-process.js';
 import { waitFor } from '../remote.js';
+import { LXD_INIT_COMMAND } from './join-lxd.js';
 import { definePhase } from './phase.js';
 
 type BootstrapAction = Extract<
@@ -45,7 +47,9 @@ export const bootstrapServices = definePhase({
         );
         return;
       case 'lxd-bootstrap':
-        await remote.run('lxd init --preseed', {
+        await endLeftover(remote, LXD_INIT_COMMAND);
+        await remote.run(recordedCommandLine(LXD_INIT_COMMAND), {
+          shownAs: LXD_INIT_COMMAND.argv.join(' '),
           stdin: toYaml({ config: action.config, cluster: { server_name: remote.host, enabled: true } }),
         });
         return;

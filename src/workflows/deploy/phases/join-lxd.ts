@@ -5,10 +5,20 @@ import type { Action } from '../../../domain/cluster/actions.js';
 import { LXD_HTTPS_ANY } from '../../../domain/cluster/types.js';
 import { shellJoin } from '../../../transport/quote.js';
 import { waitForMember } from '../members.js';
+import { endLeftover, recordedCommandLine, type RecordedCommand } from '../recorded-process.js';
 import { StepError, type Remote } from '../remote.js';
 import { definePhase } from './phase.js';
 
 type LxdJoinAction = Extract<Action, { kind: 'lxd-join' }>;
+
+/**
+ * `lxd init --preseed` (a join, or the first member's bootstrap): its pid is recorded, so that a run after a
+ * cut link ends the one an earlier run left behind before it starts another.
+ */
+export const LXD_INIT_COMMAND: RecordedCommand = {
+  pidFile: 'mc-lxd-init.pid',
+  argv: ['lxd', 'init', '--preseed'],
+};
 
 async function issueLxdToken(anchor: Remote, name: string): Promise<string> {
   const result = await anchor.run(shellJoin(['lxc', 'cluster', 'add', name]), { quiet: true });
@@ -24,8 +34,10 @@ export const joinLxd = definePhase({
   async run(action, context) {
     const { remote } = context;
     const anchor = await context.on(action.anchor);
+    await endLeftover(remote, LXD_INIT_COMMAND);
     const token = await issueLxdToken(anchor, remote.host);
-    await remote.run('lxd init --preseed', {
+    await remote.run(recordedCommandLine(LXD_INIT_COMMAND), {
+      shownAs: LXD_INIT_COMMAND.argv.join(' '),
       quiet: true,
       stdin: toYaml({
         cluster: {

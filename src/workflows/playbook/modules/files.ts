@@ -183,6 +183,22 @@ export const template: Module = async (ctx, args) => {
   return putContent(ctx, { ...args, src: undefined }, Buffer.from(rendered, 'utf8'), src);
 };
 
+/** Creates path and its missing parents, one by one; returns those it created, outermost first. */
+async function makeDirectories(ctx: ModuleContext, path: string): Promise<string[]> {
+  const chain: string[] = [];
+  for (let dir = path.replace(/\/+$/, ''); dir !== '' && dir !== '/' && dir !== '.'; dir = dirname(dir))
+    chain.unshift(dir);
+  const result = await ctx.run(
+    `i=0; for d in ${chain.map(quoteArg).join(' ')}; do ` +
+      `if [ ! -e "$d" ]; then mkdir -- "$d" || exit 1; echo "$i"; fi; i=$((i+1)); done`,
+  );
+  if (result.code !== 0) throw new ModuleError(result.stderr.trim() || `cannot create ${path}`);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((index) => chain[Number(index)] as string);
+}
+
 export const file: Module = async (ctx, args) => {
   const path = text(args.path);
   const st = await statOf(ctx, path);
@@ -207,7 +223,13 @@ export const file: Module = async (ctx, args) => {
     case 'directory': {
       if (st.exists && st.kind !== 'directory')
         throw new ModuleError(`${path} already exists as a ${st.kind ?? 'file'}`);
-      if (!st.exists) await act(`mkdir -p -- ${p}`);
+      if (!st.exists && !ctx.check) {
+        // As Ansible's file module: every directory it has to create gets the task's mode and owner, not
+        // only the last one.
+        const created = await makeDirectories(ctx, path);
+        for (const dir of created.filter((d) => d !== path.replace(/\/+$/, '')))
+          await applyAttributes(ctx, dir, await statOf(ctx, dir), args);
+      }
       const now = st.exists || ctx.check ? st : await statOf(ctx, path);
       const attrs = now.exists ? await applyAttributes(ctx, path, now, args) : false;
       return { changed: !st.exists || attrs, path, state: 'directory' };

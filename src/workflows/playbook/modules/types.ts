@@ -38,7 +38,8 @@ export type Module = (ctx: ModuleContext, args: Record<string, unknown>) => Prom
 export function text(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False'; // Python's str(True)
+  if (typeof value === 'number') return String(value);
   return JSON.stringify(value);
 }
 

@@ -1,0 +1,207 @@
+// The fault matrix on real LXD (Debian's 5.0.2 in the namespace lab, root): in a deploy phase that runs
+// `lxd`, one of three faults hits a host: (a) the command fails (a real cause: another process holds LXD's
+// port 8443 on the host's address, so LXD cannot listen there), (b) the host's sshd is killed while the
+// command runs, (c) the host's link is cut while it runs (veth down; up again once mc gave up). The deploy
+// stops naming the host, the step and what to do next; the fault clears; one deploy converges to every
+// member ONLINE within 3 minutes; no `lxd init`/`lxc` that mc started is left on any host, and no deploy lock.
+// Unlike deploy-netns-faults.ts (simulated snaps, faults struck from inside the simulated command), the
+// command here is the real `lxd init`: the fault strikes when the process shows up in the host's namespace.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { NamespaceHost, NamespaceLab } from '../../src/lab/netns.js';
+import { startSimNamespaceLab } from '../../src/lab/sim-netns.js';
+import type { RealFault } from './deploy-netns-faults.js';
+import { FLOOR_50, LXD_ONLY, labProcesses, linesOf, mcOnLab, writeInventory } from './netns-lxd.js';
+import { tempDir, uniqueSuffix } from './system.js';
+
+export type LxdFault = 'command-fails' | RealFault;
+export type LxdPhase = 'bootstrap' | 'join';
+
+const PHASES: Record<LxdPhase, { title: string; step: RegExp; host: number }> = {
+  // The first member bootstraps the LXD cluster; the last one joins it last.
+  bootstrap: { title: 'Bootstrap the first member', step: /bootstrap the LXD cluster/, host: 0 },
+  join: { title: 'Join the other members, one at a time', step: /join LXD as/, host: 2 },
+};
+
+/** Keepalives every second, three unanswered end the connection; short handshakes (as deploy-netns-faults). */
+const KEEPALIVE = ['ServerAliveInterval: 1', 'ServerAliveCountMax: 3'];
+const FLAGS = ['--yes', '--connect-timeout', '3', '--connect-retries', '1', '--timeout', '60'];
+const CONVERGE_WITHIN_MS = 180_000;
+
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Processes inside the host's network namespace whose command line starts with `prefix`. */
+export function running(host: NamespaceHost, prefix: string): number[] {
+  // Read /proc directly, not through `ip netns pids`: a bootstrap's lxd init lasts a fraction of a second.
+  const netns = `net:[${statSync(`/run/netns/${host.netns}`).ino}]`;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`) === netns;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .filter((pid) => cmdline(pid).startsWith(prefix));
+}
+
+/**
+ * Strikes once, as soon as `lxd init --preseed` runs on the host: polls the host's processes (a real
+ * command cannot call back). Resolves with whether it struck.
+ */
+function strikeDuring(
+  lab: NamespaceLab,
+  host: NamespaceHost,
+  fault: RealFault,
+): { stop(): Promise<boolean> } {
+  let stopped = false;
+  const watching = (async (): Promise<boolean> => {
+    while (!stopped) {
+      if (running(host, 'lxd init --preseed').length > 0) {
+        if (fault === 'network-cut') await lab.setLink(host.name, 'down');
+        else await lab.killSshd(host.name);
+        return true;
+      }
+      await sleep(10);
+    }
+    return false;
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      return watching;
+    },
+  };
+}
+
+/** Another process listening on the host's address, port 8443 (LXD's), until killed. */
+function holdLxdPort(host: NamespaceHost) {
+  const listener = execa(
+    'ip',
+    [
+      'netns',
+      'exec',
+      host.netns,
+      '/usr/bin/python3',
+      '-c',
+      `import socket, time\ns = socket.socket()\ns.bind(('${host.address}', 8443))\ns.listen()\nprint('listening', flush=True)\ntime.sleep(600)`,
+    ],
+    { reject: false },
+  );
+  return listener;
+}
+
+type PortHolder = ReturnType<typeof holdLxdPort>;
+
+async function listening(listener: PortHolder): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    listener.stdout?.on('data', () => resolve());
+    void listener.then((r) => reject(new Error(`the port holder ended: ${String(r.stderr)}`)));
+  });
+}
+
+export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
+  const { title, step, host: index } = PHASES[phase];
+  describe(`real LXD: ${fault} during ${phase}`, { concurrency: false }, () => {
+    let scratch: ReturnType<typeof tempDir>;
+    before(() => {
+      scratch = tempDir(`mc-lxd-fault-${phase}`);
+    });
+    after(() => scratch.remove());
+
+    it(`stops naming the host and the step; cleared, one deploy converges to every member ONLINE`, async (t) => {
+      const suffix = uniqueSuffix().slice(-4);
+      const names = [1, 2, 3].map((i) => `lf${suffix}n${i}`);
+      const { lab } = await startSimNamespaceLab({ names, baseDir: scratch.path, realLxd: true });
+      const target = lab.hosts[index] as NamespaceHost;
+      let holder: PortHolder | undefined;
+      try {
+        writeInventory(lab, [...LXD_ONLY, FLOOR_50], KEEPALIVE);
+        let strike: { stop(): Promise<boolean> } | undefined;
+        if (fault === 'command-fails') {
+          holder = holdLxdPort(target);
+          await listening(holder);
+        } else {
+          strike = strikeDuring(lab, target, fault);
+        }
+        const failed = await mcOnLab(lab, ['deploy', ...FLAGS]);
+        const struck = (await strike?.stop()) ?? true;
+        const output = `${failed.stdout}\n${failed.stderr}`;
+        try {
+          assert.ok(struck, `the fault never struck: no lxd init ran on ${target.name}\n${output}`);
+          assert.equal(failed.code, 1, output);
+          const lines = failed.stdout.split('\n');
+          const at = lines.findIndex((l) => l.startsWith(`[${target.name}] FAILED: `) && step.test(l));
+          assert.ok(at >= 0, `no FAILED line for ${target.name} matching ${String(step)}\n${output}`);
+          const line = lines[at] ?? '';
+          assert.equal(
+            lines.slice(0, at).findLast((l) => l.startsWith('== ')),
+            `== ${title}`,
+            output,
+          );
+          assert.match(line, /run mc deploy again/, output);
+          assert.match(failed.stderr, /deploy stopped; .*run mc deploy again/, output);
+          if (fault === 'network-cut') assert.match(line, /no answer to keepalives/, output);
+          if (fault === 'sshd-killed') assert.match(line, /connection closed by the remote host/, output);
+          // LXD's own error, not the script mc ran.
+          if (fault === 'command-fails') {
+            assert.match(
+              line,
+              /`lxd init --preseed` failed \(exit 1\): Error: .*address already in use/,
+              output,
+            );
+          }
+          assert.doesNotMatch(output, /MC_LOCK_DIR|echo \$\$/, output);
+        } finally {
+          // The fault clears.
+          if (fault === 'network-cut') await lab.setLink(target.name, 'up');
+          if (fault === 'sshd-killed') await lab.restartSshd(target.name);
+          holder?.kill();
+          await holder;
+          holder = undefined;
+        }
+
+        const converged = await mcOnLab(lab, ['deploy', ...FLAGS], CONVERGE_WITHIN_MS);
+        const again = `${converged.stdout}\n${converged.stderr}`;
+        assert.equal(converged.code, 0, again);
+        assert.ok(converged.ms < CONVERGE_WITHIN_MS, `converged in ${converged.ms} ms\n${again}`);
+        assert.match(converged.stdout, /^Verified: \d+ checks passed\./m, again);
+        // Every member ONLINE, as LXD itself lists them.
+        const last = names.at(-1) ?? '';
+        const list = await mcOnLab(lab, ['run', '-l', last, '--', 'lxc cluster list -f csv']);
+        assert.equal(list.code, 0, list.stdout + list.stderr);
+        const members = linesOf(last, list.stdout)
+          .filter((l) => l.startsWith(`lf${suffix}`))
+          .map((l) => l.split(','));
+        assert.deepEqual(
+          members.map((m) => [m[0], m.includes('ONLINE')]).sort(),
+          names.map((n) => [n, true]),
+          list.stdout,
+        );
+        // Nothing mc started is left running, and no host keeps a deploy lock.
+        const left = (await labProcesses(lab))
+          .map((p) => ({ ...p, cmdline: cmdline(p.pid) }))
+          .filter((p) => /^(lxd init|lxc )/.test(p.cmdline));
+        assert.deepEqual(left, []);
+        for (const h of lab.hosts)
+          assert.equal(existsSync(join(h.dir, 'lock', 'mc-deploy.lock')), false, h.name);
+        t.diagnostic(`failed deploy ${failed.ms} ms, converging deploy ${converged.ms} ms`);
+      } finally {
+        holder?.kill();
+        await lab.stop();
+      }
+    });
+  });
+}
