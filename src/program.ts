@@ -17,6 +17,7 @@ import { probeCommand } from './commands/probe.js';
 import { playbookCommand } from './commands/playbook.js';
 import { removeCommand } from './commands/remove.js';
 import { resetCommand } from './commands/reset.js';
+import { upgradeCommand } from './commands/upgrade.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import type { Io } from './workflows/runtime.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.addCommand(statusCommand(io, setExit));
   program.addCommand(removeCommand(io, setExit));
   program.addCommand(resetCommand(io, setExit));
+  program.addCommand(upgradeCommand(io, setExit));
   program.addCommand(collectCommand(io, setExit));
   program.addCommand(labCommand(io, setExit, main));
   // Every (sub)command reports usage errors through us, never by calling process.exit itself.

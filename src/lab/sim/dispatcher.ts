@@ -16,6 +16,7 @@ import { microovnProgram } from './programs/microovn.js';
 import { snapProgram } from './programs/snap.js';
 import { ssProgram } from './programs/ss.js';
 import { wipefsProgram } from './programs/wipefs.js';
+import { cephProgram } from './programs/ceph.js';
 import { NotModelledError, type ProgramResult } from './program.js';
 import { isSnapInstalled } from './snapd.js';
 import type { FaultAction } from './faults.js';
@@ -55,6 +56,7 @@ const BUILTIN_PROGRAMS: Record<string, ProgramEntry> = {
   find: { run: findProgram, snap: null, paths: ['/usr/bin/find', '/bin/find'] },
   curl: { run: curlProgram, snap: null, paths: ['/usr/bin/curl', '/bin/curl'] },
   ss: { run: ssProgram, snap: null, paths: ['/usr/bin/ss', '/bin/ss'] },
+  'microceph.ceph': { run: cephProgram, snap: 'microceph', paths: ['/snap/bin/microceph.ceph'] },
   wipefs: { run: wipefsProgram, snap: null, paths: ['/usr/sbin/wipefs', '/sbin/wipefs'] },
 };
 

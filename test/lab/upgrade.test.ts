@@ -1,0 +1,128 @@
+// mc upgrade on the embedded lab (issue 16): 3 members deployed with the MicroCloud 2 LTS set go to MicroCeph
+// squid/candidate, LXD 5.21/edge and MicroCloud 2/candidate. A host lost during its refresh stops the run; Ceph unhealthy after
+// a refresh stops the next at its gate; each time the next run skips what is done and carries on.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getMachine } from '../../src/lab/sim/index.js';
+import { FULL, startLab, type Lab } from '../support/deploy-lab.js';
+
+const HOSTS = ['micro1', 'micro2', 'micro3'];
+// The newer channels the simulator models (it runs LXD 5.21.x and MicroCloud 2.x only).
+const TO = ['--to', 'microceph=squid/candidate', '--to', 'lxd=5.21/edge', '--to', 'microcloud=2/candidate'];
+
+/** host: snap tracking rev (held) for the four snaps. */
+function versions(lab: Lab): string[] {
+  return HOSTS.flatMap((h) =>
+    getMachine(lab.world, h)
+      .snaps.filter((s) => ['lxd', 'microceph', 'microovn', 'microcloud'].includes(s.name))
+      .map((s) => `${h} ${s.name} ${s.tracking} ${s.revision}${s.held ? ' held' : ''}`)
+      .sort(),
+  );
+}
+
+/** The refreshes the hosts ran, in order. */
+const refreshes = (lab: Lab, from: number): string[] =>
+  lab.world.records
+    .slice(from)
+    .filter((r) => r.argv[0] === 'snap' && r.argv[1] === 'refresh' && !r.argv.includes('--hold'))
+    .map((r) => `${r.host} ${r.argv[2] ?? ''}`);
+
+describe('mc upgrade on the embedded lab', { concurrency: false }, () => {
+  it('upgrades 3 members from the LTS set, stops at a lost host and at an unhealthy Ceph, and resumes', async () => {
+    const lab = await startLab(HOSTS);
+    try {
+      lab.inventory(FULL(HOSTS));
+      const deployed = await lab.mc('deploy', '--yes');
+      assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
+
+      // Refused before anything changes: LXD 5.21 → 5.0 goes back, and MicroCloud 2 does not take LXD 5.0.
+      const back = await lab.mc('upgrade', '--to', 'lxd=5.0/stable', '--dry-run');
+      assert.equal(back.exitCode, 2, back.stdout + back.stderr);
+      assert.equal(
+        back.stderr,
+        [
+          'mc: lxd: lxd 5.21 cannot go back to 5.0: snaps refresh forward only (its data was upgraded); keep 5.21: --to lxd=5.21/stable',
+          'mc: lxd: MicroCloud 2 needs LXD 5.21 or later; the upgrade would leave 5.0; add --to lxd=5.21/stable',
+          'mc: 2 reason(s) to refuse the upgrade; nothing was changed on any host',
+        ].join('\n'),
+      );
+
+      const preview = await lab.mc('upgrade', ...TO, '--dry-run', '-o', 'json');
+      assert.equal(preview.exitCode, 0, preview.stdout + preview.stderr);
+      const plan = JSON.parse(preview.stdout.trimEnd().split('\n').at(-1) ?? '') as {
+        phases: { id: string; steps: { host: string; change: string }[] }[];
+        done: unknown[];
+      };
+      assert.deepEqual(
+        plan.phases.map((p) => [p.id, p.steps.map((s) => s.host)]),
+        [
+          ['upgrade-microceph', HOSTS],
+          ['upgrade-lxd', HOSTS],
+          ['upgrade-microcloud', HOSTS],
+        ],
+      );
+      assert.equal(
+        plan.phases[0]?.steps[0]?.change,
+        'refresh microceph squid/stable rev 1393 → squid/candidate rev 1518, keep the hold, then check the cluster',
+      );
+
+      // A host lost during its refresh: the run stops there, naming it.
+      lab.world.faults.dropConnection('micro2', 'snap refresh microceph');
+      let mark = lab.world.records.length;
+      const lost = await lab.mc('upgrade', ...TO, '--yes');
+      assert.equal(lost.exitCode, 1, lost.stdout + lost.stderr);
+      assert.match(
+        lost.stdout,
+        /\[micro2\] FAILED: refresh microceph squid\/stable rev 1393 → squid\/candidate rev 1518/,
+      );
+      assert.equal(
+        lost.stderr,
+        'mc: upgrade stopped at the step above; fix what it says and run mc upgrade again: it resumes there',
+      );
+      assert.deepEqual(refreshes(lab, mark), ['micro1 microceph', 'micro2 microceph']);
+
+      // Ceph unhealthy after micro3's refresh: the gate stops the run before LXD.
+      const sick = lab.world.faults.failAlways('micro3', 'microceph.ceph health', {
+        exitCode: 0,
+        stdout: 'HEALTH_WARN 1 osds down\n',
+        stderr: '',
+      });
+      mark = lab.world.records.length;
+      const unhealthy = await lab.mc('upgrade', ...TO, '--yes', '--timeout', '20');
+      assert.equal(unhealthy.exitCode, 1, unhealthy.stdout + unhealthy.stderr);
+      assert.ok(
+        unhealthy.stdout.includes(
+          '[micro3] FAILED: refresh microceph squid/stable rev 1393 → squid/candidate rev 1518, keep the hold, then check the cluster: health gate after microceph on micro3: Ceph: HEALTH_WARN 1 osds down (before the upgrade: HEALTH_OK)',
+        ),
+        unhealthy.stdout,
+      );
+      assert.match(unhealthy.stdout, /Already there:\n {4}micro1 {2}microceph squid\/candidate rev 1518/);
+      // micro1 skipped (at the target); micro2 and micro3 refreshed; LXD not started.
+      assert.deepEqual(refreshes(lab, mark), ['micro2 microceph', 'micro3 microceph']);
+
+      lab.world.faults.remove(sick);
+      mark = lab.world.records.length;
+      const resumed = await lab.mc('upgrade', ...TO, '--yes');
+      assert.equal(resumed.exitCode, 0, resumed.stdout + resumed.stderr);
+      const order = refreshes(lab, mark);
+      // LXD on every member at once, then MicroCloud one at a time; MicroCeph done already.
+      assert.deepEqual(order.slice(0, 3).sort(), ['micro1 lxd', 'micro2 lxd', 'micro3 lxd']);
+      assert.deepEqual(order.slice(3), ['micro1 microcloud', 'micro2 microcloud', 'micro3 microcloud']);
+      assert.match(resumed.stdout, /Upgraded: 6 refresh\(es\), every gate passed\./);
+      assert.deepEqual(
+        versions(lab),
+        HOSTS.flatMap((h) => [
+          `${h} lxd 5.21/edge 35102 held`,
+          `${h} microceph squid/candidate 1518 held`,
+          `${h} microcloud 2/candidate 1781 held`,
+          `${h} microovn 24.03/stable 667 held`,
+        ]),
+      );
+      const again = await lab.mc('upgrade', ...TO, '--yes');
+      assert.equal(again.exitCode, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /No changes: every member runs the target revisions\./);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
