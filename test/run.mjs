@@ -15,7 +15,13 @@ function collect(dir) {
 const filters = process.argv.slice(2);
 const files = collect(join(root, 'test'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+  .sort()
+  // The slow files (labs, the playbook compatibility pairs) first, so that the two workers end together
+  // instead of one running a long lab test alone at the end.
+  .sort((a, b) => Number(isSlow(b)) - Number(isSlow(a)));
+function isSlow(file) {
+  return file.startsWith('test/lab/') || file.startsWith('test/playbook/compat-');
+}
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
