@@ -25,6 +25,7 @@ describe('program runner for host labs', () => {
       'snap',
       'ss',
       'uname',
+      'wipefs',
     ]);
     const call = { uid: 0, signal: new AbortController().signal };
     const denied = await runner.run('micro1', ['snap', 'install', 'lxd'], '', { ...call, uid: 1000 });
