@@ -11,8 +11,7 @@ import { probe, type HostProbe } from '../probe.js';
 import type { Session } from '../session.js';
 import { Formation } from './formation.js';
 import { gatherClusterState, type ClusterSnapshot } from './gather.js';
-import { acquireDeployLock, DeployLockError, type HeldLock } from './lock.js';
-import { hostNamedBy, reportFailure, runPhase } from './run-plan.js';
+import { hostNamedBy, reportFailure, runPhase, takeDeployLock } from './run-plan.js';
 import { verifyCluster, type VerifyResult } from './verify.js';
 
 /** LXD 5.21's answers to the extension checks of §3.1, assumed until LXD is installed and can be asked. */
@@ -135,14 +134,8 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   });
   if (wipes.length > 0 && !(await options.confirmWipe(wipes))) return { kind: 'declined', plan };
 
-  let lock: HeldLock;
-  try {
-    lock = await acquireDeployLock(session, all, options.forceUnlock);
-  } catch (err) {
-    if (!(err instanceof DeployLockError)) throw err;
-    for (const { host, error } of err.problems) reportFailure(session, host, 'take the deploy lock', error);
-    return { kind: 'failed', plan };
-  }
+  const lock = await takeDeployLock(session, all, options.forceUnlock);
+  if (lock === undefined) return { kind: 'failed', plan };
   let changed = 0;
   const run = { dmCryptReady: new Set<string>(), formation: new Formation(bus) };
   /** The plan was read again after the last phase that changed anything; from this state. */

@@ -7,6 +7,7 @@ import type { PlanPhase, PlanStep } from '../../domain/cluster/plan.js';
 import { TransportError } from '../../transport/errors.js';
 import type { Session } from '../session.js';
 import { withoutHostPrefix } from '../session.js';
+import { acquireDeployLock, DeployLockError, type HeldLock } from './lock.js';
 import { phaseOf, type RunState, type StepContext } from './phases/index.js';
 import { Remote, StepError } from './remote.js';
 
@@ -138,4 +139,24 @@ export function reportFailure(
 export function hostNamedBy(session: Session, err: unknown): string | undefined {
   const message = err instanceof Error ? err.message : '';
   return session.hosts.find((h) => message.startsWith(`${h}: `));
+}
+
+/**
+ * The deploy lock on hosts, for every command that changes a cluster; a host whose lock another run holds is
+ * reported as a failed step with what to do next, and the command stops (undefined).
+ */
+export async function takeDeployLock(
+  session: Session,
+  hosts: readonly string[],
+  forceUnlock: boolean,
+  next = NEXT_STEP,
+): Promise<HeldLock | undefined> {
+  try {
+    return await acquireDeployLock(session, [...hosts], forceUnlock);
+  } catch (err) {
+    if (!(err instanceof DeployLockError)) throw err;
+    for (const { host, error } of err.problems)
+      reportFailure(session, host, 'take the deploy lock', error, 0, next);
+    return undefined;
+  }
 }

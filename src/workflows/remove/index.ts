@@ -21,8 +21,7 @@ import type { HostFacts } from '../../domain/facts/index.js';
 import { probe } from '../probe.js';
 import { readFramed } from '../read-framed.js';
 import type { Session } from '../session.js';
-import { acquireDeployLock, DeployLockError, type HeldLock } from '../deploy/lock.js';
-import { hostNamedBy, reportFailure } from '../deploy/run-plan.js';
+import { hostNamedBy, reportFailure, takeDeployLock } from '../deploy/run-plan.js';
 import { StepError } from '../deploy/remote.js';
 import { NEXT_STEP, runRemovalPhase } from './execute.js';
 
@@ -160,19 +159,13 @@ export async function removeMembers(session: Session, options: RemoveOptions): P
   if (options.dryRun) return { kind: 'planned', removals, notMembers };
   if (!(await options.confirm(removals))) return { kind: 'declined', removals };
 
-  let lock: HeldLock;
-  try {
-    lock = await acquireDeployLock(
-      session,
-      session.hosts.filter((h) => facts.has(h)),
-      options.forceUnlock,
-    );
-  } catch (err) {
-    if (!(err instanceof DeployLockError)) throw err;
-    for (const { host, error } of err.problems)
-      reportFailure(session, host, 'take the deploy lock', error, 0, NEXT_STEP);
-    return { kind: 'failed', removals };
-  }
+  const lock = await takeDeployLock(
+    session,
+    session.hosts.filter((h) => facts.has(h)),
+    options.forceUnlock,
+    NEXT_STEP,
+  );
+  if (lock === undefined) return { kind: 'failed', removals };
   let changed = 0;
   try {
     for (const removal of removals) {

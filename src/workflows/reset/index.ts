@@ -14,10 +14,9 @@ import {
 } from '../../domain/day2/reset.js';
 import { membersFromFacts, planRemoval, type MemberRemoval, type Refusal } from '../../domain/day2/remove.js';
 import { shellJoin } from '../../transport/quote.js';
-import { acquireDeployLock, DeployLockError, type HeldLock } from '../deploy/lock.js';
 import { FORGET_RECORD_COMMAND, READ_RECORD_COMMAND } from '../deploy/install-record.js';
 import { StepError } from '../deploy/remote.js';
-import { hostNamedBy, reportFailure, runSteps } from '../deploy/run-plan.js';
+import { hostNamedBy, reportFailure, runSteps, takeDeployLock } from '../deploy/run-plan.js';
 import { readFramed } from '../read-framed.js';
 import { gatherFacts, readRemovalState } from '../remove/index.js';
 import { runRemovalPhase } from '../remove/execute.js';
@@ -149,15 +148,8 @@ export async function resetHosts(session: Session, options: ResetOptions): Promi
   if (options.dryRun) return { kind: 'planned', plan, removals };
   if (!(await options.confirm(plan, removals))) return { kind: 'declined', plan };
 
-  let lock: HeldLock;
-  try {
-    lock = await acquireDeployLock(session, [...session.hosts], options.forceUnlock);
-  } catch (err) {
-    if (!(err instanceof DeployLockError)) throw err;
-    for (const { host, error } of err.problems)
-      reportFailure(session, host, 'take the deploy lock', error, 0, NEXT_STEP);
-    return { kind: 'failed', plan };
-  }
+  const lock = await takeDeployLock(session, session.hosts, options.forceUnlock, NEXT_STEP);
+  if (lock === undefined) return { kind: 'failed', plan };
   let changed = 0;
   try {
     for (const removal of removals) {

@@ -12,9 +12,8 @@ import type { StoreRevisions, UpgradePlan, UpgradeRefusal, UpgradeStep } from '.
 import type { SnapName } from '../../domain/cluster/types.js';
 import { parseSnapList, SNAP_LIST_COMMAND } from '../../domain/facts/index.js';
 import { shellJoin } from '../../transport/quote.js';
-import { acquireDeployLock, DeployLockError, type HeldLock } from '../deploy/lock.js';
 import { StepError, waitFor, type Remote } from '../deploy/remote.js';
-import { hostNamedBy, reportFailure, runSteps } from '../deploy/run-plan.js';
+import { hostNamedBy, reportFailure, runSteps, takeDeployLock } from '../deploy/run-plan.js';
 import { readFramed } from '../read-framed.js';
 import { gatherFacts } from '../remove/index.js';
 import type { Session } from '../session.js';
@@ -187,15 +186,8 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
   if (options.dryRun) return { kind: 'planned', plan };
   if (!(await options.confirm(plan))) return { kind: 'declined', plan };
 
-  let lock: HeldLock;
-  try {
-    lock = await acquireDeployLock(session, [...session.hosts], options.forceUnlock);
-  } catch (err) {
-    if (!(err instanceof DeployLockError)) throw err;
-    for (const { host, error } of err.problems)
-      reportFailure(session, host, 'take the deploy lock', error, 0, NEXT_STEP);
-    return { kind: 'failed', plan };
-  }
+  const lock = await takeDeployLock(session, session.hosts, options.forceUnlock, NEXT_STEP);
+  if (lock === undefined) return { kind: 'failed', plan };
   let changed = 0;
   try {
     for (const phase of plan.phases) {
