@@ -53,9 +53,17 @@ function buildPackage() {
   );
   // ssh2 stays outside the bundle (scripts/bundle.mjs): it is found through node_modules.
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')], {
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')], {
+      stdio: 'inherit',
+    });
+  } catch {
+    rmSync(pkg, { recursive: true, force: true });
+    console.error(
+      'bundling the sources for the tests failed (above); MC_TEST_BUNDLE=0 runs them through tsx',
+    );
+    process.exit(1);
+  }
   return pkg;
 }
 const pkg = process.env.MC_TEST_BUNDLE === '0' ? undefined : buildPackage();
@@ -65,7 +73,7 @@ const removePackage = () => {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     removePackage();
-    process.exit(130);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
 const env = pkg === undefined ? process.env : { ...process.env, MC_TEST_BIN: join(pkg, 'bin', 'mc.js') };
