@@ -36,7 +36,7 @@ interface Outcome {
   dir: string;
 }
 
-async function run(tasks: string, files: Record<string, string> = {}): Promise<Outcome> {
+async function run(tasks: string, files: Record<string, string> = {}, check = false): Promise<Outcome> {
   const dir = join(scratch.path, `run${++runs}`);
   mkdirSync(join(dir, 'tasks'), { recursive: true });
   writeFileSync(join(dir, 'hosts.ini'), '[lab]\nh1\nh2\n');
@@ -51,7 +51,7 @@ async function run(tasks: string, files: Record<string, string> = {}): Promise<O
   bus.on((e) => events.push(e));
   const session = new Session(bus, noHosts, ['h1', 'h2'], { forks: 5, commandTimeoutMs: 30_000 });
   await new PlaybookRun(session, inventory.inventory, [playbook.playbook], {
-    check: false,
+    check,
     diff: false,
     tags: [],
     skipTags: [],
@@ -212,6 +212,39 @@ describe('playbook executor: until, retries and delay', () => {
     assert.deepEqual(out.debug('h1'), ['1 True False', '[1, 1] True', 'True no stdout']);
     // ansible-playbook: ok=6 changed=2 ignored=2; the first task shows as changed though `failed` is true.
     assert.deepEqual(out.counts.h1, recap(6, 2, 0, 0, 2));
+  });
+});
+
+describe('playbook executor: until in check mode', () => {
+  it('reads until on the skipped result of check mode: it may hold, or run out and fail', async () => {
+    const out = await run(
+      `
+    - command: touch {{ base }}/touched
+      delegate_to: localhost
+      register: r
+      until: r is skipped
+      delay: 0
+    - name: show r
+      debug: {msg: "{{ r.attempts }} {{ r.skipped }} {{ r.failed }}"}
+    - command: echo x
+      delegate_to: localhost
+      register: never
+      until: never.stdout | default('') == 'x'
+      retries: 1
+      delay: 0
+      changed_when: true
+      ignore_errors: true
+    - name: show never
+      debug: {msg: "{{ never.attempts }} {{ never.skipped }} {{ never.failed }} {{ never.changed }}"}
+`,
+      {},
+      true,
+    );
+    // ansible-playbook --check: the first is skipped after one attempt; the second is retried, then
+    // failed (and ignored) with skipped still true, and changed_when is not applied to a skipped result.
+    assert.deepEqual(out.debug('h1'), ['1 True False', '1 True True False']);
+    assert.deepEqual(out.counts.h1, recap(3, 0, 0, 1, 1));
+    assert.throws(() => readFileSync(join(out.dir, 'touched')), /ENOENT/);
   });
 });
 
