@@ -300,3 +300,33 @@ describe('playbook executor: include_tasks with a loop', () => {
     );
   });
 });
+
+describe('playbook executor: the timeout keyword', () => {
+  it('fails a task past its timeout with Ansible message, stops it, and is inherited from a block', async () => {
+    const started = Date.now();
+    const out = await run(`
+    - command: sleep 20
+      delegate_to: localhost
+      register: slow
+      timeout: 1
+      ignore_errors: true
+    - name: show slow
+      debug: {msg: "{{ slow.failed }} {{ slow.changed }} {{ slow.msg }}"}
+    - block:
+        - command: sleep 20
+          delegate_to: localhost
+          register: slow2
+          until: slow2.rc == 0
+          delay: 0
+          ignore_errors: true
+      timeout: 1
+    - name: show slow2
+      debug: {msg: "{{ slow2.attempts | default('none') }} {{ slow2.msg }}"}
+`);
+    const message = 'The command action failed to execute in the expected time frame (1) and was terminated';
+    // A timed-out attempt is returned as it is: until does not retry it (ansible-core 2.14).
+    assert.deepEqual(out.debug('h1'), [`True False ${message}`, `none ${message}`]);
+    assert.deepEqual(out.counts.h2, recap(4, 0, 0, 0, 2));
+    assert.ok(Date.now() - started < 15_000, 'the sleeps were stopped at the timeout');
+  });
+});

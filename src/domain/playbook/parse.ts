@@ -46,6 +46,7 @@ const COMMON_TASK_KEYS = [
   'no_log',
   'check_mode',
   'run_once',
+  'timeout',
   'delegate_to',
   'environment',
   'vars',
@@ -98,7 +99,6 @@ const UNSUPPORTED = new Set([
   'fact_path',
   'gather_subset',
   'gather_timeout',
-  'timeout',
   'with_dict',
   'with_list',
   'with_together',
@@ -547,6 +547,17 @@ function commonOptions(r: FileReader, entries: MapEntry[]): TaskOptions {
       case 'run_once': {
         const b = asBool(r, entry);
         if (b !== undefined) options.runOnce = b;
+        break;
+      }
+      case 'timeout': {
+        const v = r.plain(entry.value);
+        const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number.parseInt(v, 10) : v;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+          r.issues.add(
+            valuePosition(r.source, entry),
+            `'timeout' must be a whole number of seconds (0 for none), got ${describeValue(v)}`,
+          );
+        else options.timeout = n;
         break;
       }
       case 'delegate_to': {

@@ -14,6 +14,8 @@ export interface TaskOptions {
   noLog?: boolean;
   checkMode?: boolean;
   runOnce?: boolean;
+  /** `timeout` (seconds): the task fails when its module runs longer, as Ansible's task timeout. */
+  timeout?: number;
   delegateTo?: string;
   environment?: Record<string, unknown>;
   /** Raw `vars:` of a task or block. */

@@ -15,7 +15,7 @@ import type { Block, Play, Playbook, Task, TaskItem } from '../../domain/playboo
 import type { PlaybookCounts, TaskStatus } from '../../output/events.js';
 import type { Connection, ExecResult } from '../../transport/connection.js';
 import { quoteArg } from '../../transport/quote.js';
-import { TransportError } from '../../transport/errors.js';
+import { CommandTimeoutError, TransportError } from '../../transport/errors.js';
 import { forEachHost } from '../../transport/pool.js';
 import type { Session } from '../session.js';
 import { withoutHostPrefix } from '../session.js';
@@ -64,6 +64,8 @@ interface Scope {
   ignoreErrors?: boolean;
   noLog?: boolean;
   checkMode?: boolean;
+  /** Seconds a task's module may run (`timeout`, inherited from blocks); 0 or unset: no limit. */
+  timeout?: number;
   environment: Record<string, unknown>[];
   /** Failures here go to a rescue section: Ansible counts them as rescued, not failed. */
   rescuable: boolean;
@@ -72,7 +74,13 @@ interface Scope {
   batch?: string[];
 }
 
-type Outcome = { status: TaskStatus; result: ModuleResult; ignored: boolean };
+type Outcome = {
+  status: TaskStatus;
+  result: ModuleResult;
+  ignored: boolean;
+  /** The task timed out: Ansible returns that result as it is (no changed_when, failed_when or until). */
+  timedOut?: boolean;
+};
 
 function emptyCounts(): PlaybookCounts {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
@@ -465,6 +473,7 @@ export class PlaybookRun {
       ...(item.ignoreErrors === undefined ? {} : { ignoreErrors: item.ignoreErrors }),
       ...(item.noLog === undefined ? {} : { noLog: item.noLog }),
       ...(item.checkMode === undefined ? {} : { checkMode: item.checkMode }),
+      ...(item.timeout === undefined ? {} : { timeout: item.timeout }),
     };
   }
 
@@ -895,7 +904,7 @@ export class PlaybookRun {
     let outcome: Outcome | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       outcome = await this.runAttempt(task, host, scope, templar, loopVars, playHosts, attempt);
-      if (outcome.status === 'unreachable' || attempts === 1) return outcome;
+      if (outcome.status === 'unreachable' || outcome.timedOut === true || attempts === 1) return outcome;
       const withResult = this.templarFor(
         host,
         scope,
@@ -974,6 +983,30 @@ export class PlaybookRun {
     }
     const env = this.environmentOf(templar, scope);
     const become = scope.become ?? (this.options.become || state.spec.become);
+    // `timeout`: every command of the module gets what is left of it, and the module itself is raced
+    // against it (wait_for and pause also sleep between commands).
+    const deadline =
+      scope.timeout === undefined || scope.timeout <= 0 ? undefined : Date.now() + scope.timeout * 1000;
+    let expired = false;
+    const timedOut = (): ModuleResult => {
+      expired = true;
+      return {
+        changed: false,
+        failed: true,
+        msg: `The ${task.moduleAs} action failed to execute in the expected time frame (${scope.timeout}) and was terminated`,
+      };
+    };
+    /** Whether the last command was given what was left of the task's timeout rather than its own. */
+    let cutByDeadline = false;
+    const commandTimeout = (asked: number | undefined): number => {
+      const limit = asked ?? this.options.timeoutMs;
+      cutByDeadline = false;
+      if (deadline === undefined) return limit;
+      const left = deadline - Date.now();
+      cutByDeadline = left <= limit;
+      if (left <= 0) throw new CommandTimeoutError('the task ran out of time', 'raise its timeout');
+      return Math.min(limit, left);
+    };
     const ctx: ModuleContext = {
       host,
       check,
@@ -988,9 +1021,10 @@ export class PlaybookRun {
       },
       run: (command, options = {}) => {
         const wire = env === '' ? command : `${env} ${command}`;
-        if (connection === undefined) return this.runLocal(wire, options.stdin);
+        const timeoutMs = commandTimeout(options.timeoutMs);
+        if (connection === undefined) return this.runLocal(wire, options.stdin, timeoutMs);
         return connection.exec(wire, {
-          timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
+          timeoutMs,
           become: become === true,
           ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
           ...(options.stream === true && scope.noLog !== true
@@ -1003,17 +1037,36 @@ export class PlaybookRun {
       },
     };
     let result: ModuleResult;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await implementation(ctx, args);
+      const running = implementation(ctx, args);
+      if (deadline === undefined) result = await running;
+      else {
+        // Past the deadline the module's own end no longer matters (its command is stopped meanwhile).
+        running.catch(() => undefined);
+        result = await Promise.race([
+          running,
+          new Promise<ModuleResult>((done) => {
+            timer = setTimeout(() => done(timedOut()), Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+      }
     } catch (err) {
-      if (err instanceof TransportError && connection !== undefined && !connection.isAlive) {
+      if (err instanceof CommandTimeoutError && cutByDeadline) result = timedOut();
+      else if (err instanceof TransportError && connection !== undefined && !connection.isAlive) {
         this.markUnreachable(host, task.name ?? task.module, err, Date.now());
         return { status: 'unreachable', result: { unreachable: true, msg: err.message }, ignored: false };
-      }
-      if (err instanceof ModuleError || err instanceof TemplateError || err instanceof TransportError) {
+      } else if (
+        err instanceof ModuleError ||
+        err instanceof TemplateError ||
+        err instanceof TransportError
+      ) {
         result = { failed: true, msg: err.message, changed: false };
       } else throw err;
+    } finally {
+      clearTimeout(timer);
     }
+    if (expired) return { status: 'failed', result, ignored: scope.ignoreErrors === true, timedOut: true };
     if (task.module === 'debug') result.debug = true;
     // Every result that ran has `failed` and `changed`, as Ansible's TaskExecutor fills them in.
     if (!('failed' in result)) result.failed = false;
@@ -1066,12 +1119,16 @@ export class PlaybookRun {
     throw new ModuleError(`Could not find or access '${path}' beside the playbook, in files/ or templates/`);
   }
 
-  private async runLocal(command: string, stdin: string | Buffer | undefined): Promise<ExecResult> {
+  private async runLocal(
+    command: string,
+    stdin: string | Buffer | undefined,
+    timeoutMs: number,
+  ): Promise<ExecResult> {
     const { execa } = await import('execa');
     const started = Date.now();
     const result = await execa('sh', ['-c', command], {
       reject: false,
-      timeout: this.options.timeoutMs,
+      timeout: timeoutMs,
       ...(stdin === undefined ? {} : { input: stdin }),
     });
     return {
