@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { loadInventory } from '../../src/workflows/load-inventory.js';
 import { loadPlaybook } from '../../src/domain/playbook/parse.js';
 import { EventBus } from '../../src/output/events.js';
+import { plainLines } from '../../src/output/format.js';
 import type { McEvent, PlaybookCounts } from '../../src/output/events.js';
 import { Redactor } from '../../src/output/redact.js';
 import type { ConnectionPool } from '../../src/transport/pool.js';
@@ -140,6 +141,10 @@ describe('playbook executor: until, retries and delay', () => {
       [3, 2],
     );
     assert.deepEqual(out.counts.h1, recap(2, 1, 0, 0));
+    // The plain renderer prints it as Ansible's default callback does.
+    assert.deepEqual(plainLines({ ...(retries[0] as McEvent), time: 0 }), [
+      'FAILED - RETRYING: [h1]: shell (3 retries left).',
+    ]);
   });
 
   it('fails when every attempt is spent; attempts is one less, as 2.14 counts it', async () => {
