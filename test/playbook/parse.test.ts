@@ -52,6 +52,11 @@ const BAD: [string, Record<string, string>, string][] = [
     'main.yml:7:16: \'retries\' must be a whole number, got "many"',
   ],
   [
+    'a timeout on a play',
+    { 'main.yml': play('    - command: "true"\n', '  timeout: 5\n') },
+    "main.yml:3:3: 'timeout' is an Ansible keyword mc does not support (in a play)",
+  ],
+  [
     'a negative timeout',
     { 'main.yml': play('    - command: "true"\n      timeout: -1\n') },
     "main.yml:5:16: 'timeout' must be a whole number of seconds (0 for none), got -1",
