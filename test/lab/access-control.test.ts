@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { oidcLogin, runShell } from '../../src/lab/sim/index.js';
 import { FULL, startLab, type Lab } from '../support/deploy-lab.js';
 
@@ -147,6 +148,56 @@ describe('playbooks/access-control.yml on a deployed MicroCloud', { concurrency:
     const again = await lab.mc('playbook', PLAYBOOK, '-e', `@${second}`, '-e', 'prune=true');
     assert.equal(again.exitCode, 0, again.stdout + again.stderr);
     assert.deepEqual(recapChanged(again.stdout), ['0', '0', '0'], again.stdout);
+  });
+
+  it('ansible-playbook reads it the same: the first variables again add back what prune removed, nothing else', async () => {
+    const inventory = join(lab.dir, 'hosts.ini');
+    writeFileSync(
+      inventory,
+      [
+        '[all]',
+        ...lab.lab.hosts
+          .filter((h) => HOSTS.includes(h.name))
+          .map(
+            (h) =>
+              `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=ubuntu ansible_ssh_private_key_file=${lab.lab.clientKeyPath}`,
+          ),
+        '[all:vars]',
+        `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.lab.knownHostsPath}'`,
+        'ansible_python_interpreter=/usr/bin/python3',
+        '',
+      ].join('\n'),
+    );
+    // One ansible-playbook run (about 30 s here): mc's runs above set the state it starts from.
+    const ansible = async (...extra: string[]): Promise<string> => {
+      const r = await execa('ansible-playbook', ['-i', inventory, '-f', '5', PLAYBOOK, ...extra], {
+        reject: false,
+        all: true,
+        env: {
+          ANSIBLE_PIPELINING: 'True',
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_RETRY_FILES_ENABLED: 'False',
+          ANSIBLE_LOCAL_TEMP: join(lab.dir, 'ansible-tmp'),
+          ANSIBLE_SSH_CONTROL_PATH_DIR: join(lab.dir, 'cp'),
+        },
+      });
+      assert.equal(r.exitCode, 0, r.all);
+      return r.all ?? '';
+    };
+    const out = await ansible('-e', `@${first}`);
+    assert.deepEqual(recapChanged(out), ['5', '0', '0'], out);
+    assert.deepEqual(await state(), {
+      projects: [
+        'default "Default LXD project" limits.instances=-',
+        'tenant-a "Tenant A" limits.instances=5',
+        'tenant-b "" limits.instances=-',
+      ],
+      groups: [
+        'tenant-a-ops: operator@/1.0/projects/tenant-a can_view_metrics@/1.0/projects/tenant-a viewer@/1.0',
+        'auditors: viewer@/1.0',
+      ],
+      identities: ['alice: tenant-a-ops auditors'],
+    });
   });
 
   it('refuses on every member, before any change, when one member runs LXD 5.0', async () => {
