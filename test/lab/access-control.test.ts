@@ -201,8 +201,10 @@ describe('playbooks/access-control.yml on a deployed MicroCloud', { concurrency:
   });
 
   it('refuses on every member, before any change, when one member runs LXD 5.0', async () => {
-    await sh('old1', 'snap install lxd --channel=5.0/stable');
     lab.inventory(FULL(HOSTS), [...HOSTS, 'old1']);
+    // Over SSH, as an operator would: the host's commands are then the 5.0 snap's (the simulated lxc 5.0).
+    const installed = await lab.mc('run', '-l', 'old1', 'sudo snap install lxd --channel=5.0/stable');
+    assert.equal(installed.exitCode, 0, installed.stdout + installed.stderr);
     const before = await state();
     const r = await lab.mc('playbook', PLAYBOOK, '-e', `@${first}`);
     assert.equal(r.exitCode, 2, r.stdout + r.stderr);
@@ -211,5 +213,11 @@ describe('playbooks/access-control.yml on a deployed MicroCloud', { concurrency:
       /LXD on old1 has no fine-grained authorization \(Error: unknown command "auth" for "lxc"\); .* refresh the lxd snap to 5\.21\/stable/,
     );
     assert.deepEqual(await state(), before);
+    assert.ok(
+      lab.world.records.some(
+        (rec) => rec.host === 'old1' && rec.argv.join(' ') === 'lxc auth group list -f json',
+      ),
+      'the simulated lxc of the 5.0 snap answered',
+    );
   });
 });
