@@ -1,11 +1,9 @@
 // One SSH connection per host for a whole run, reused for every command.
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
-import type ssh2 from 'ssh2';
 import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
-import type { AuthAttempt, Credentials } from './credentials.js';
+import type { Credentials } from './credentials.js';
 import {
   AuthenticationError,
   BecomeError,
@@ -21,9 +19,9 @@ import { LineSplitter } from './lines.js';
 import { keyTypeFromBlob, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { ProcessGroupCommand } from './process-group.js';
 import { quoteArg } from './quote.js';
-import { sshClient } from './ssh2-client.js';
+import { Client } from './ssh2-client.js';
 
-type SshClient = InstanceType<typeof ssh2.Client>;
+type SshClient = InstanceType<typeof Client>;
 
 /** Everything needed to reach one SSH endpoint, already merged from inventory, ssh_config and defaults. */
 export interface Endpoint {
@@ -497,20 +495,8 @@ async function handshake(
   credentials: Credentials,
   sock: Duplex | undefined,
 ): Promise<SshClient> {
-  // The first hop's TCP connection is opened before anything else, and the other hosts' with it (their
-  // handshakes start in the same turn of the event loop): the kernel and sshd (fork, exec, banner) do
-  // their part while mc goes on with loading ssh2's client and setting up each handshake.
-  const stream = sock === undefined ? openEarly(endpoint) : { socket: sock, handOver: () => undefined };
-  let auth: AuthAttempt[];
-  try {
-    await new Promise((resolve) => setImmediate(resolve));
-    auth = await credentials.authMethods(endpoint);
-  } catch (err) {
-    if (sock === undefined) stream.socket.destroy();
-    throw err;
-  }
-  const Client = sshClient();
   const client = new Client();
+  const auth = await credentials.authMethods(endpoint);
   const tried: string[] = [];
   let hostKeyError: Error | undefined;
   let nextAuth = 0;
@@ -523,7 +509,7 @@ async function handshake(
     readyTimeout: target.readyTimeoutMs,
     keepaliveInterval: target.keepaliveIntervalMs,
     keepaliveCountMax: target.keepaliveCountMax,
-    sock: stream.socket,
+    ...(sock === undefined ? {} : { sock }),
     ...(preferred.length > 0
       ? {
           algorithms: {
@@ -590,45 +576,11 @@ async function handshake(
         );
       }
     });
-    // An error before ssh2 listened (refused, unreachable) is reported as ssh2 would have.
-    const earlyError = stream.handOver();
-    if (earlyError !== undefined) {
-      fail(
-        classifySocketError(
-          earlyError,
-          `${endpoint.label}: cannot connect to ${endpoint.address}:${endpoint.port}`,
-        ),
-      );
-      return;
-    }
     client.connect(config);
     // ssh2 leaves Nagle's algorithm on: the handshake's small packets then wait ~40 ms for delayed ACKs.
     // A no-op through a jump host (the socket is a channel; the first hop's TCP socket has it set).
     client.setNoDelay(true);
   });
-}
-
-/**
- * A TCP connection to the endpoint, opened as ssh2 opens one. Until ssh2 takes it (handOver), an error
- * is kept rather than thrown; handOver returns that error, if any, and leaves errors to ssh2 after.
- */
-function openEarly(endpoint: Endpoint): { socket: Duplex; handOver(): Error | undefined } {
-  const socket = tcpConnect({ host: endpoint.address, port: endpoint.port });
-  socket.setNoDelay(true);
-  let error: Error | undefined;
-  const keep = (err: Error): void => {
-    // As ssh2 marks an error of its socket.
-    error ??= Object.assign(err, { level: 'client-socket' });
-  };
-  socket.on('error', keep);
-  return {
-    socket,
-    handOver: () => {
-      socket.off('error', keep);
-      if (error !== undefined) socket.destroy();
-      return error;
-    },
-  };
 }
 
 /** The socket ssh2 (1.x) reads and writes: its `_sock` field. */

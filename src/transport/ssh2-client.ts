@@ -9,16 +9,8 @@ import type ssh2 from 'ssh2';
 
 const requireCommonJs = createRequire(import.meta.url);
 
+export const Client = requireCommonJs('ssh2/lib/client.js') as typeof ssh2.Client;
+
 export const { parseKey } = requireCommonJs('ssh2/lib/protocol/keyParser.js') as {
   parseKey: typeof ssh2.utils.parseKey;
 };
-
-let client: typeof ssh2.Client | undefined;
-
-/**
- * The client class, loaded on first use (~20 ms of CPU): the first handshakes have their TCP
- * connections opened first, so the hosts answer while it loads.
- */
-export function sshClient(): typeof ssh2.Client {
-  return (client ??= requireCommonJs('ssh2/lib/client.js') as typeof ssh2.Client);
-}
