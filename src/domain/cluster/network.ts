@@ -260,6 +260,25 @@ export function designFan(ctx: DesignContext, uplink: UplinkDesign | null): Clus
 }
 
 /**
+ * LXD sets up the FAN bridge on every member with `ip link add ... type vxlan ... fan-map` and checks nothing
+ * first (driver_bridge.go): where `ip` lacks the option, the create fails midway and leaves the network
+ * Errored. Refused here instead, before anything is touched. An unknown answer (an old `ip`) is let through.
+ */
+export function checkFanMap(ctx: DesignContext, fan: ClusterDesign['fan']): void {
+  if (fan === null) return;
+  for (const host of ctx.hosts) {
+    if (host.facts.fanMap !== false) continue;
+    ctx.issues.add(
+      `\`ip\` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on ${fan.underlaySubnet}`,
+      {
+        host: host.name,
+        hint: 'configure OVN networking with cluster.ovn, or install an iproute2 with fan-map on this host',
+      },
+    );
+  }
+}
+
+/**
  * Ceph's public and internal networks: as written, else the subnet of the initiator's cluster address (§2.1).
  * Every member runs Ceph daemons and needs an address in each (MicroCloud's message).
  */

@@ -246,6 +246,21 @@ describe('design: good clusters', () => {
     assert.deepEqual(result.warnings, []);
   });
 
+  it('refuses a FAN network where `ip` lacks fan-map, naming each such host, before anything is touched', async () => {
+    // micro2 has Debian's iproute2: LXD's `ip link add ... fan-map` would fail there midway through the create.
+    const world = freshWorld(2);
+    machine(world, 'micro2').fanMap = false;
+    const facts = await simFacts(world);
+    assert.equal(facts.get('micro1')?.fanMap, true);
+    assert.equal(facts.get('micro2')?.fanMap, false);
+    const inventory = inventoryOf(
+      inventoryText(2, 'cluster:', '  services: {microceph: false, microovn: false, microcloud: false}'),
+    );
+    assert.deepEqual(designIssues(inventory, facts), [
+      "micro2: `ip` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on 10.1.123.0/24 (configure OVN networking with cluster.ovn, or install an iproute2 with fan-map on this host)",
+    ]);
+  });
+
   it('filters over LXD’s own view once LXD is installed', async () => {
     const world = freshWorld(3);
     await installStack(world, ['micro1', 'micro2', 'micro3']);
