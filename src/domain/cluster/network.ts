@@ -210,6 +210,8 @@ function defaultRouteInterface(facts: HostFacts): string | null {
  */
 export function designFan(ctx: DesignContext, uplink: UplinkDesign | null): ClusterDesign['fan'] {
   if (uplink !== null) return null;
+  // A network of the inventory's own (cluster.lxd.networks) takes the place of the fallback.
+  if (ctx.spec.lxd.networks.length > 0) return null;
   const initiator = ctx.host(ctx.spec.initiator);
   if (initiator === undefined) return null;
   const device = defaultRouteInterface(initiator.facts);
@@ -272,7 +274,7 @@ export function checkFanMap(ctx: DesignContext, fan: ClusterDesign['fan']): void
       `\`ip\` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on ${fan.underlaySubnet}`,
       {
         host: host.name,
-        hint: 'configure OVN networking with cluster.ovn, or install an iproute2 with fan-map on this host',
+        hint: 'list a standard bridge under cluster.lxd.networks (type: bridge), or configure OVN networking with cluster.ovn; or install an iproute2 with fan-map on this host',
       },
     );
   }

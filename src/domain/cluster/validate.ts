@@ -121,6 +121,7 @@ export function designCluster(
       lxdMinVersion: spec.lxdMinVersion,
       uplink,
       fan,
+      lxd: spec.lxd,
       ceph,
       warnings: ctx.warnings,
     },

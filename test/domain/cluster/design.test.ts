@@ -115,6 +115,7 @@ describe('design: good clusters', () => {
         dnsServers: ['10.1.124.1', '8.8.8.8'],
       },
       fan: null,
+      lxd: { storagePools: [], networks: [] },
       ceph: { cephfs: true, publicNetwork: '10.1.123.0/24', internalNetwork: '10.1.123.0/24' },
       warnings: [],
     });
@@ -257,7 +258,7 @@ describe('design: good clusters', () => {
       inventoryText(2, 'cluster:', '  services: {microceph: false, microovn: false, microcloud: false}'),
     );
     assert.deepEqual(designIssues(inventory, facts), [
-      "micro2: `ip` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on 10.1.123.0/24 (configure OVN networking with cluster.ovn, or install an iproute2 with fan-map on this host)",
+      "micro2: `ip` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on 10.1.123.0/24 (list a standard bridge under cluster.lxd.networks (type: bridge), or configure OVN networking with cluster.ovn; or install an iproute2 with fan-map on this host)",
     ]);
   });
 
