@@ -17,6 +17,7 @@ import {
   parseIpAddr,
   type NetworkFacts,
 } from './network.js';
+import type { UnfinishedLxdJoin } from './lxd-unfinished-join.js';
 import { FactsParseError } from './parse-error.js';
 import { readLxdState, readMicroclusterState, type ServiceOutcomes, type ServiceStates } from './services.js';
 import { parseSnapList, SNAP_LIST_COMMAND, type InstalledSnap } from './snaps.js';
@@ -143,6 +144,11 @@ export interface HostFacts {
   /** Whether `ip` can set up the FAN tunnel LXD makes for `bridge.mode=fan`; null when its usage was not read. */
   fanMap: boolean | null;
   services: ServiceStates;
+  /**
+   * Set only by deploy's second look at a host whose LXD cannot be asked: its join never finished
+   * (lxd-unfinished-join.ts). Never part of a probe.
+   */
+  unfinishedLxdJoin?: UnfinishedLxdJoin;
 }
 
 export type HostFactsResult = { ok: true; facts: HostFacts } | { ok: false; errors: FactsParseError[] };
