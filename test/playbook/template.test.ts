@@ -137,6 +137,12 @@ const CASES: Case[] = [
     template: "{{ [1, 2] in [[1, 2], [3]] }} {{ {'a': 1} in [{'a': 1}] }} {{ 1 in [true] }} {{ '1' in [1] }}",
   },
   { template: "users[0] == {'uid': 1, 'admin': true, 'name': 'ann'}", condition: true },
+  // Ansible's undefined is strict: comparing it or looking into it is an error, not False.
+  { template: '{{ nope == 1 }}' },
+  { template: '{{ 1 != nope }}' },
+  { template: '{{ 1 in nope }}' },
+  { template: "{{ nope in ['a'] }}" },
+  { template: 'nope == 1', condition: true },
 ];
 
 function oraclePython(): string {

@@ -243,8 +243,9 @@ class AnsibleInterpreter extends BaseInterpreter {
         if (!['==', '!=', 'in', 'not in'].includes(operator)) return super.evaluate(statement, environment);
         const left = this.evaluate(node.left, environment);
         const right = this.evaluate(node.right, environment);
-        if (left.type === 'UndefinedValue' || right.type === 'UndefinedValue')
-          return super.evaluate(statement, environment);
+        // Ansible's undefined is strict: comparing it, or looking into it, is an error.
+        if (left.type === 'UndefinedValue') throw new TemplateError(undefinedMessage(left));
+        if (right.type === 'UndefinedValue') throw new TemplateError(undefinedMessage(right));
         if (operator === '==' || operator === '!=') {
           const equal = pyEqual(toPlain(left), toPlain(right));
           return toRuntime(operator === '==' ? equal : !equal);
