@@ -384,6 +384,14 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       [[395, 396, '22.03.3+snap8d2f1b7a63', '2024-04-02', '22.03']],
       38_000_000,
     ),
+    // A plausible next 24.03 point release, for member-by-member refreshes after the LTS set.
+    ...releases(
+      'microovn',
+      '24.03',
+      'candidate',
+      [[702, 703, '24.03.3+snap5e2a91c7d4', '2025-11-18', '24.03']],
+      40_000_000,
+    ),
     ...sameReleasesAs('latest', microovn2403),
     ...releases(
       'microcloud',
