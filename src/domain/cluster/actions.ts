@@ -37,6 +37,12 @@ export type Action =
       config: Record<string, string>;
     }
   | { kind: 'lxd-join'; anchor: string; address: string; memberConfig: MemberConfigEntry[] }
+  /**
+   * Clears a join that never finished (facts/lxd-unfinished-join.ts) before the host joins again: on the
+   * step's host, mc's leftover `lxd init` ends and LXD restarts without the half-made cluster state in
+   * `lxdDir`; on `viewer`, the pending member `memberId` and the raft node at `address` go.
+   */
+  | { kind: 'lxd-join-clear'; viewer: string; memberId: number; address: string; lxdDir: string }
   | { kind: 'ceph-disk-add'; disk: DiskChoice }
   /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
   | { kind: 'ceph-replication'; osds: number }
@@ -96,6 +102,8 @@ export function describeAction(action: Action): string {
       return `join ${action.service} as ${action.address} (token from ${action.anchor})`;
     case 'lxd-join':
       return `join LXD as ${action.address} (token from ${action.anchor})${action.memberConfig.map((e) => ` ${e.name}.${e.key}=${e.value}`).join('')}`;
+    case 'lxd-join-clear':
+      return `clear the LXD join that never finished: restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove pending member ${action.memberId} and raft node ${action.address} on ${action.viewer}`;
     case 'ceph-disk-add':
       return `add OSD ${action.disk.path}${action.disk.wipe ? ' (wipe)' : ''}${action.disk.encrypt ? ' (encrypt)' : ''}`;
     case 'ceph-replication':

@@ -48,6 +48,7 @@ function kindOf(action: Action): DriftKind {
       return 'service not set up';
     case 'microcluster-join':
     case 'lxd-join':
+    case 'lxd-join-clear':
     case 'microcloud-preseed':
       return 'member missing';
     case 'ceph-disk-add':

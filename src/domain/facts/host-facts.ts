@@ -15,6 +15,7 @@ import {
   parseIpAddr,
   type NetworkFacts,
 } from './network.js';
+import type { UnfinishedLxdJoin } from './lxd-unfinished-join.js';
 import { FactsParseError } from './parse-error.js';
 import { readLxdState, readMicroclusterState, type ServiceOutcomes, type ServiceStates } from './services.js';
 import { parseSnapList, SNAP_LIST_COMMAND, type InstalledSnap } from './snaps.js';
@@ -136,6 +137,11 @@ export interface HostFacts {
   /** The listening TCP sockets (`ss -Hltn`); null when `ss` could not be run. */
   listeningPorts: ListeningSocket[] | null;
   services: ServiceStates;
+  /**
+   * Set only by deploy's second look at a host whose LXD cannot be asked: its join never finished
+   * (lxd-unfinished-join.ts). Never part of a probe.
+   */
+  unfinishedLxdJoin?: UnfinishedLxdJoin;
 }
 
 export type HostFactsResult = { ok: true; facts: HostFacts } | { ok: false; errors: FactsParseError[] };

@@ -156,3 +156,14 @@ export {
   type UplinkOptions,
   type UplinkRejectionCode,
 } from './nic-rules.js';
+export {
+  LXD_DIR_CONTENTS_COMMAND,
+  LXD_PENDING_MEMBERS_COMMAND,
+  findUnfinishedLxdJoins,
+  parseLxdDirContents,
+  parseLxdSqlTable,
+  parsePendingLxdMembers,
+  type LxdDirContents,
+  type PendingLxdMember,
+  type UnfinishedLxdJoin,
+} from './lxd-unfinished-join.js';
