@@ -221,6 +221,19 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
       });
       continue;
     }
+    // Within a track, a lower revision is an older build (19.2.1 → 19.2.0): the same way back, refused.
+    const older = installed.filter(
+      (i) => trackOf(snap, i.snap.tracking ?? '') === to && Number(i.snap.revision) > Number(revision),
+    );
+    const newest = older.map((i) => i.snap).sort((a, b) => Number(b.revision) - Number(a.revision))[0];
+    if (newest !== undefined) {
+      refusals.push({
+        snap,
+        reason: `${older.map((i) => i.host).join(', ')}: ${snap} ${newest.tracking ?? '-'} rev ${newest.revision} would go back to ${target} rev ${revision}, an older build: snaps refresh forward only (its data was upgraded)`,
+        next: `keep the newer build: --to ${snap}=${newest.tracking ?? `${to}/stable`}`,
+      });
+      continue;
+    }
     const steps: UpgradeStep[] = [];
     for (const { host, snap: current } of installed) {
       if (current.tracking === target && current.revision === revision) {

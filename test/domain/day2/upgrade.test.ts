@@ -259,4 +259,18 @@ describe('planUpgrade --evacuate and a non-snap LXD', () => {
       ),
     );
   });
+
+  it('refuses a channel of the same track that serves an older build than a member runs', () => {
+    const newer = LTS.map((x) => (x.name === 'microceph' ? snap('microceph', 'squid/candidate', '1518') : x));
+    const plan = planUpgrade(
+      input({ snaps: new Map(HOSTS.map((h) => [h, newer])), targets: { microceph: 'squid/stable' } }),
+    );
+    assert.ok(!plan.ok);
+    assert.deepEqual(
+      plan.refusals.map((r) => `${r.reason}; ${r.next}`),
+      [
+        'm1, m2, m3: microceph squid/candidate rev 1518 would go back to squid/stable rev 1393, an older build: snaps refresh forward only (its data was upgraded); keep the newer build: --to microceph=squid/candidate',
+      ],
+    );
+  });
 });
