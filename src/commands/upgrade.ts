@@ -9,6 +9,7 @@ import { connectionOptions, type ConnectionFlags } from './options.js';
 
 interface UpgradeFlags extends ConnectionFlags {
   to?: string[];
+  evacuate?: boolean;
   yes?: boolean;
   dryRun?: boolean;
   forceUnlock?: boolean;
@@ -49,6 +50,7 @@ async function runUpgrade(io: Io, setExit: (code: number) => void, flags: Upgrad
   const outcome = await run.settle(
     upgradeCluster(run.session, {
       targets,
+      evacuate: flags.evacuate === true,
       dryRun: flags.dryRun === true,
       forceUnlock: flags.forceUnlock === true,
       allowVeth: flags.allowVeth === true,
@@ -67,7 +69,9 @@ async function runUpgrade(io: Io, setExit: (code: number) => void, flags: Upgrad
         return askYesNo(
           io.stdin,
           io.stderr,
-          `Refresh ${plan.steps} snap(s) one member at a time (instances keep running)? [y/N] `,
+          plan.phases.some((p) => p.stages.some((st) => st.lanes.flat().some((x) => x.kind === 'evacuate')))
+            ? `Refresh ${plan.steps} snap(s), evacuating each member's instances around its MicroCeph/MicroOVN refresh? [y/N] `
+            : `Refresh ${plan.steps} snap(s) one member at a time (instances keep running)? [y/N] `,
         );
       },
     }),
@@ -135,6 +139,10 @@ export function upgradeCommand(io: Io, setExit: (code: number) => void): Command
     .option(
       '--to <snap=channel...>',
       "target channels (default: the inventory's channels), e.g. --to lxd=6/stable",
+    )
+    .option(
+      '--evacuate',
+      'lxc cluster evacuate each member before its MicroCeph and MicroOVN refresh, lxc cluster restore after',
     )
     .option('-y, --yes', 'do not ask for a confirmation')
     .option('--dry-run', 'print the refreshes; change nothing')

@@ -1,13 +1,15 @@
 // mc upgrade on the embedded lab (issue 16): 3 members deployed with the MicroCloud 2 LTS set go to MicroCeph
 // squid/candidate, LXD 5.21/edge and MicroCloud 2/candidate. A host lost during its refresh stops the run; Ceph unhealthy after
-// a refresh stops the next at its gate; each time the next run skips what is done and carries on.
+// a refresh stops the next at its gate; each time the next run skips what is done and carries on. Then, with
+// daemons that restart on refresh, on to LXD 6 and MicroCloud 3 with --evacuate: a cut between a member's
+// evacuation and its restore, and the next run restores it first.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getMachine } from '../../src/lab/sim/index.js';
+import { getMachine, runShell } from '../../src/lab/sim/index.js';
 import { FULL, startLab, type Lab } from '../support/deploy-lab.js';
 
 const HOSTS = ['micro1', 'micro2', 'micro3'];
-// The newer channels the simulator models (it runs LXD 5.21.x and MicroCloud 2.x only).
+// Newer channels of the LTS tracks first.
 const TO = ['--to', 'microceph=squid/candidate', '--to', 'lxd=5.21/edge', '--to', 'microcloud=2/candidate'];
 
 /** host: snap tracking rev (held) for the four snaps. */
@@ -121,6 +123,96 @@ describe('mc upgrade on the embedded lab', { concurrency: false }, () => {
       const again = await lab.mc('upgrade', ...TO, '--yes');
       assert.equal(again.exitCode, 0, again.stdout + again.stderr);
       assert.match(again.stdout, /No changes: every member runs the target revisions\./);
+
+      // On to LXD 6 and MicroCloud 3 (with a MicroOVN point release), evacuating each member around its
+      // MicroOVN refresh. Refused first: MicroCeph back to reef, which MicroCloud 3 does not accept either.
+      const SIX = [
+        '--to',
+        'microceph=squid/candidate',
+        '--to',
+        'microovn=24.03/candidate',
+        '--to',
+        'lxd=6/stable',
+        '--to',
+        'microcloud=3/stable',
+      ];
+      const reef = await lab.mc('upgrade', ...SIX.slice(2), '--to', 'microceph=reef/stable', '--dry-run');
+      assert.equal(reef.exitCode, 2, reef.stdout + reef.stderr);
+      assert.equal(
+        reef.stderr,
+        [
+          'mc: microceph: microceph squid cannot go back to reef: snaps refresh forward only (its data was upgraded); keep squid: --to microceph=squid/stable',
+          'mc: microceph: MicroCloud 3 accepts MicroCeph squid (Ceph 19.2) only; the upgrade would leave reef; add --to microceph=squid/stable',
+          'mc: 2 reason(s) to refuse the upgrade; nothing was changed on any host',
+        ].join('\n'),
+      );
+      // Refreshed daemons now restart: down 1.5 s on their host, offline to their peers 1 s longer.
+      lab.world.latency['daemon.restart'] = 1_500;
+      lab.world.latency['cluster.heartbeat'] = 1_000;
+      lab.world.faults.dropConnection('micro2', 'snap refresh microovn');
+      mark = lab.world.records.length;
+      const cut = await lab.mc('upgrade', ...SIX, '--evacuate', '--yes');
+      assert.equal(cut.exitCode, 1, cut.stdout + cut.stderr);
+      assert.match(
+        cut.stdout,
+        /micro1 {2}evacuate micro1 before its microovn refresh \(lxc cluster evacuate: its instances move to other members\)\n.*micro1 {2}refresh microovn 24\.03\/stable rev 667 → 24\.03\/candidate rev 702, keep the hold, then check the cluster\n.*micro1 {2}restore micro1 \(lxc cluster restore: its instances come back\)/s,
+      );
+      assert.match(
+        cut.stdout,
+        /Note: --evacuate: each member is evacuated around its MicroCeph and MicroOVN refreshes only/,
+      );
+      assert.match(
+        cut.stdout,
+        /\[micro2\] FAILED: refresh microovn 24\.03\/stable rev 667 → 24\.03\/candidate rev 702/,
+      );
+      const lxdStates = async (): Promise<string> =>
+        (
+          JSON.parse((await runShell(lab.world, 'micro1', 'lxc cluster list -f json')).stdout) as {
+            server_name: string;
+            status: string;
+          }[]
+        )
+          .map((m) => `${m.server_name} ${m.status}`)
+          .join(', ');
+      assert.equal(await lxdStates(), 'micro1 Online, micro2 Evacuated, micro3 Online');
+      // The gate waited: after micro1's refresh its own MicroOVN was down, then UNREACHABLE to its peers.
+      const gateReads = lab.world.records
+        .slice(mark)
+        .filter((r) => r.host === 'micro1' && r.argv.join(' ').endsWith('microovn cluster list -f json'));
+      assert.ok(gateReads.length >= 2, `the gate read micro1's MicroOVN members ${gateReads.length} time(s)`);
+
+      // The next run restores micro2 first, then goes on; --evacuate again around each MicroOVN refresh.
+      mark = lab.world.records.length;
+      const six = await lab.mc('upgrade', ...SIX, '--evacuate', '--yes');
+      assert.equal(six.exitCode, 0, six.stdout + six.stderr);
+      assert.match(
+        six.stdout,
+        /Restore the members a stopped run left evacuated:\n {4}micro2 {2}restore micro2/,
+      );
+      const evacuations = lab.world.records
+        .slice(mark)
+        .filter(
+          (r) => r.argv.includes('cluster') && (r.argv.includes('evacuate') || r.argv.includes('restore')),
+        )
+        .map((r) => `${r.host} ${r.argv.slice(-3, -1).join(' ')}`);
+      assert.deepEqual(evacuations, [
+        'micro2 restore micro2',
+        'micro2 evacuate micro2',
+        'micro2 restore micro2',
+        'micro3 evacuate micro3',
+        'micro3 restore micro3',
+      ]);
+      assert.match(six.stdout, /Upgraded: 8 refresh\(es\), every gate passed\./);
+      assert.equal(await lxdStates(), 'micro1 Online, micro2 Online, micro3 Online');
+      assert.deepEqual(
+        versions(lab),
+        HOSTS.flatMap((h) => [
+          `${h} lxd 6/stable 37431 held`,
+          `${h} microceph squid/candidate 1518 held`,
+          `${h} microcloud 3/stable 2290 held`,
+          `${h} microovn 24.03/candidate 702 held`,
+        ]),
+      );
     } finally {
       await lab.stop();
     }

@@ -55,7 +55,10 @@ export interface HostReset {
   /** Snaps reset leaves, and why. */
   kept: { snap: string; why: string }[];
   wipes: { path: string; device: string; holds: string }[];
-  /** Disks of the inventory left alone, and why (shown so that nothing is silent). */
+  /**
+   * Disks of the inventory left alone, and an LXD that is not the snap's, and why (shown so that nothing is
+   * silent).
+   */
   untouched: { path: string; why: string }[];
   /** mc's record on the host is removed last. */
   record: boolean;
@@ -130,6 +133,23 @@ function diskHolds(
   return { other: `it carries ${what ?? 'partitions'}, which the cluster did not put there` };
 }
 
+/**
+ * The LXD answering on the host when it is not the lxd snap's (a distribution package, e.g. Debian's 5.0.2):
+ * removing the snap leaves that daemon and its cluster state, and mc does not remove a package it did not
+ * install. The snap's version starts with the release its daemon reports (`5.21.3-c5ae129` runs `5.21.3`).
+ */
+function foreignLxd(facts: HostFacts): { path: string; why: string } | null {
+  const lxd = facts.services.lxd;
+  if (!('server' in lxd)) return null;
+  const running = lxd.server.version;
+  const snapVersion = facts.snaps.find((s) => s.name === 'lxd')?.version.split('-')[0];
+  if (snapVersion === running) return null;
+  return {
+    path: `LXD ${running}`,
+    why: `the LXD answering here is not the lxd snap's${snapVersion === undefined ? '' : ` (${snapVersion})`}: mc neither stops nor removes it, and it keeps its cluster state; remove it with its package manager`,
+  };
+}
+
 function resetOfHost(input: ResetInput): HostReset {
   const { host, facts, record, system } = input;
   const installed = new Set(facts.snaps.map((s) => s.name));
@@ -151,6 +171,8 @@ function resetOfHost(input: ResetInput): HostReset {
           : 'it was installed before mc deployed this host',
     });
   }
+  const foreign = foreignLxd(facts);
+  if (foreign !== null) reset.untouched.push(foreign);
   const disks = [
     ...(system?.localDisk ? [{ spec: system.localDisk, role: 'local' as const }] : []),
     ...(system?.cephDisks ?? []).map((spec) => ({ spec, role: 'ceph' as const })),

@@ -33,8 +33,15 @@ export interface UpgradeRefusal {
   next: string;
 }
 
+/**
+ * `refresh`: the snap on the host. `evacuate` / `restore`: `lxc cluster evacuate|restore` of the host around
+ * its MicroCeph or MicroOVN refresh (--evacuate), with the refresh's snap and target for the preview.
+ */
+export type UpgradeStepKind = 'refresh' | 'evacuate' | 'restore';
+
 export interface UpgradeStep {
   id: string;
+  kind: UpgradeStepKind;
   host: string;
   snap: SnapName;
   from: { channel: string | null; revision: string; version: string };
@@ -55,7 +62,10 @@ export type UpgradePlan =
       phases: UpgradePhase[];
       /** Host and snap already at the target (a resumed run), for the preview. */
       done: { host: string; snap: SnapName; channel: string; revision: string }[];
+      /** Refreshes only (evacuations and restores are counted apart). */
       steps: number;
+      /** What the preview says besides the steps (what --evacuate covers, members left as they are). */
+      notes: string[];
     }
   | { ok: false; refusals: UpgradeRefusal[] };
 
@@ -66,7 +76,39 @@ export interface UpgradeInput {
   /** The channel each snap goes to (the inventory's channels, overridden by --to). */
   targets: Partial<Record<SnapName, string>>;
   revisions: StoreRevisions;
+  /** --evacuate: `lxc cluster evacuate` each LXD member before its MicroCeph/MicroOVN refresh, restore after. */
+  evacuate?: boolean;
+  /** LXD members mc evacuated and has not restored yet (its record on the host, and LXD says Evacuated). */
+  evacuatedByMc?: readonly string[];
+  /** LXD members evacuated by someone else: mc neither evacuates nor restores them. */
+  evacuatedByOthers?: readonly string[];
+  /** The version the LXD daemon answering on each host reports (`lxc query /1.0` server_version). */
+  lxdRunning?: ReadonlyMap<string, string>;
 }
+
+/**
+ * An LXD refresh on hosts whose answering LXD is not the snap's (a distribution package, e.g. Debian's 5.0.2):
+ * `snap refresh lxd` would not touch the daemon that runs the cluster. The snap's version starts with the
+ * release its daemon reports (`5.21.3-c5ae129` runs `5.21.3`, `6.9-0dc5080` runs `6.9`).
+ */
+function notTheSnapsLxd(
+  steps: readonly UpgradeStep[],
+  running: ReadonlyMap<string, string>,
+): UpgradeRefusal[] {
+  return steps
+    .filter((step) => {
+      const version = running.get(step.host);
+      return version !== undefined && step.from.version.split('-')[0] !== version;
+    })
+    .map((step) => ({
+      snap: 'lxd' as const,
+      reason: `${step.host}: the LXD answering there is ${running.get(step.host) ?? '?'}, not the lxd snap's ${step.from.version.split('-')[0] ?? ''}: it is another LXD (a distribution package), which snap refresh does not upgrade`,
+      next: `upgrade that LXD with its own package manager, or leave LXD as it is: --to lxd=${step.from.channel ?? '5.21/stable'}`,
+    }));
+}
+
+/** The snaps whose refresh briefly affects instances on the member (mc2 doc/how-to/update_upgrade.md). */
+export const EVACUATE_AROUND: readonly SnapName[] = ['microceph', 'microovn'];
 
 /** `--to lxd=6/stable` values, checked: a known snap, a channel, each snap once. */
 export function parseTargets(
@@ -120,6 +162,10 @@ function setProblems(tracks: Partial<Record<SnapName, string>>): UpgradeRefusal[
 }
 
 export function planUpgrade(input: UpgradeInput): UpgradePlan {
+  const lxdMembers = new Set(
+    input.hosts.filter((h) => input.snaps.get(h)?.some((s) => s.name === 'lxd') === true),
+  );
+  const restoring = (input.evacuatedByMc ?? []).filter((h) => lxdMembers.has(h));
   const refusals: UpgradeRefusal[] = [];
   const leaves: Partial<Record<SnapName, string>> = {};
   const phases: UpgradePhase[] = [];
@@ -175,6 +221,19 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
       });
       continue;
     }
+    // Within a track, a lower revision is an older build (19.2.1 → 19.2.0): the same way back, refused.
+    const older = installed.filter(
+      (i) => trackOf(snap, i.snap.tracking ?? '') === to && Number(i.snap.revision) > Number(revision),
+    );
+    const newest = older.map((i) => i.snap).sort((a, b) => Number(b.revision) - Number(a.revision))[0];
+    if (newest !== undefined) {
+      refusals.push({
+        snap,
+        reason: `${older.map((i) => i.host).join(', ')}: ${snap} ${newest.tracking ?? '-'} rev ${newest.revision} would go back to ${target} rev ${revision}, an older build: snaps refresh forward only (its data was upgraded)`,
+        next: `keep the newer build: --to ${snap}=${newest.tracking ?? `${to}/stable`}`,
+      });
+      continue;
+    }
     const steps: UpgradeStep[] = [];
     for (const { host, snap: current } of installed) {
       if (current.tracking === target && current.revision === revision) {
@@ -183,6 +242,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
       }
       steps.push({
         id: `upgrade:${host}:${snap}`,
+        kind: 'refresh',
         host,
         snap,
         from: { channel: current.tracking, revision: current.revision, version: current.version },
@@ -191,22 +251,92 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
       });
     }
     if (steps.length === 0) continue;
+    if (snap === 'lxd' && input.lxdRunning !== undefined) {
+      const foreign = notTheSnapsLxd(steps, input.lxdRunning);
+      if (foreign.length > 0) {
+        refusals.push(...foreign);
+        continue;
+      }
+    }
     phases.push({
       id: `upgrade-${snap}`,
       title:
         snap === 'lxd'
           ? `Refresh LXD to ${target} on every member at once`
           : `Refresh ${snap} to ${target}, one member at a time`,
-      stages: snap === 'lxd' ? [{ lanes: steps.map((s) => [s]) }] : steps.map((s) => ({ lanes: [[s]] })),
+      stages:
+        snap === 'lxd'
+          ? [{ lanes: steps.map((s) => [s]) }]
+          : steps.map((s) => ({ lanes: [withEvacuation(s, input, lxdMembers)] })),
     });
   }
   refusals.push(...setProblems(leaves));
   if (refusals.length > 0) return { ok: false, refusals };
-  const steps = phases.reduce((n, p) => n + p.stages.reduce((m, s) => m + s.lanes.flat().length, 0), 0);
-  return { ok: true, phases, done, steps };
+  // Members a stopped run left evacuated come back before anything else (mc cleans up what it started,
+  // with or without --evacuate this time), so that at most one member is ever evacuated.
+  if (restoring.length > 0) {
+    phases.unshift({
+      id: 'restore-evacuated',
+      title: 'Restore the members a stopped run left evacuated',
+      stages: restoring.map((host) => ({ lanes: [[aroundStep('restore', host, null)]] })),
+    });
+  }
+  const steps = phases.reduce(
+    (n, p) => n + p.stages.reduce((m, s) => m + s.lanes.flat().filter((x) => x.kind === 'refresh').length, 0),
+    0,
+  );
+  return { ok: true, phases, done, steps, notes: evacuationNotes(input, lxdMembers) };
+}
+
+/** An evacuate or restore step of `host`, around `refresh` (null: a restore left from a stopped run). */
+function aroundStep(kind: 'evacuate' | 'restore', host: string, refresh: UpgradeStep | null): UpgradeStep {
+  return {
+    id: `${kind}:${host}${refresh === null ? '' : `:${refresh.snap}`}`,
+    kind,
+    host,
+    snap: refresh?.snap ?? 'lxd',
+    from: refresh?.from ?? { channel: null, revision: '', version: '' },
+    channel: refresh?.channel ?? '',
+    revision: refresh?.revision ?? '',
+  };
+}
+
+/**
+ * A member-by-member refresh, with --evacuate between `lxc cluster evacuate` and `lxc cluster restore`. A
+ * member someone else evacuated is left so.
+ */
+function withEvacuation(
+  refresh: UpgradeStep,
+  input: UpgradeInput,
+  lxdMembers: ReadonlySet<string>,
+): UpgradeStep[] {
+  const host = refresh.host;
+  if (input.evacuate !== true || !EVACUATE_AROUND.includes(refresh.snap) || !lxdMembers.has(host))
+    return [refresh];
+  if (input.evacuatedByOthers?.includes(host) === true) return [refresh];
+  return [aroundStep('evacuate', host, refresh), refresh, aroundStep('restore', host, refresh)];
+}
+
+function evacuationNotes(input: UpgradeInput, lxdMembers: ReadonlySet<string>): string[] {
+  const notes: string[] = [];
+  if (input.evacuate === true) {
+    notes.push(
+      lxdMembers.size === 0
+        ? '--evacuate: no LXD member to evacuate'
+        : "--evacuate: each member is evacuated around its MicroCeph and MicroOVN refreshes only; LXD is refreshed on every member at once and MicroCloud does not touch instances, so those need none (MicroCloud's upgrade guide)",
+    );
+  }
+  for (const host of input.evacuatedByOthers ?? [])
+    notes.push(
+      `${host} was evacuated outside mc: mc neither evacuates nor restores it (lxc cluster restore ${host} when you are done)`,
+    );
+  return notes;
 }
 
 export function describeUpgrade(step: UpgradeStep): string {
+  if (step.kind === 'evacuate')
+    return `evacuate ${step.host} before its ${step.snap} refresh (lxc cluster evacuate: its instances move to other members)`;
+  if (step.kind === 'restore') return `restore ${step.host} (lxc cluster restore: its instances come back)`;
   const from =
     step.from.channel === step.channel
       ? `rev ${step.from.revision}`

@@ -275,7 +275,10 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
     'lxd',
     '6',
     'stable',
-    [[35230, 35231, '6.5-0d8f3c9', '2025-09-02', '6.5']],
+    // LXD 6.9 (canonical/lxd tag lxd-6.9, 2026-06-22; 6.8 is the first whose API extensions change what
+    // MicroCloud sets). Release dates in this store stay before the virtual clock's start (2026-01-05) so
+    // every test world is served them.
+    [[37431, 37432, '6.9-0dc5080', '2025-12-01', '6.9']],
     120_000_000,
   );
   const microcephSquid = releases(
@@ -304,7 +307,11 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
     'microcloud',
     '3',
     'stable',
-    [[2102, 2103, '3.1-5d1c0b7', '2025-09-10', '3.1']],
+    [
+      [2102, 2103, '3.1-e245f4a', '2025-09-10', '3.1'],
+      // canonical/microcloud tag 3.2: RawVersion "3.2", not LTS (dated before the virtual clock's start).
+      [2290, 2291, '3.2-2b6b3d1', '2025-12-02', '3.2'],
+    ],
     32_000_000,
   );
   const channels: StoreChannel[] = [
@@ -376,6 +383,14 @@ export function defaultSnapStore(cohortEpoch: number): SnapStore {
       'stable',
       [[395, 396, '22.03.3+snap8d2f1b7a63', '2024-04-02', '22.03']],
       38_000_000,
+    ),
+    // A plausible next 24.03 point release, for member-by-member refreshes after the LTS set.
+    ...releases(
+      'microovn',
+      '24.03',
+      'candidate',
+      [[702, 703, '24.03.3+snap5e2a91c7d4', '2025-11-18', '24.03']],
+      40_000_000,
     ),
     ...sameReleasesAs('latest', microovn2403),
     ...releases(

@@ -1,6 +1,8 @@
 // The dispatcher: runs argv on a simulated host as a login shell would find it (PATH, /snap/bin, absolute
 // paths), applying injected faults and modelled latency, and recording every command for order checks.
 
+import type { Machine } from './machine.js';
+import { daemonDownError, isDaemonSnap, restartingUntil } from './restart.js';
 import { catProgram, findProgram, hostnameProgram, nprocProgram, unameProgram } from './programs/system.js';
 import { parse as parseShell } from 'shell-quote';
 
@@ -114,6 +116,47 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<never> {
   });
 }
 
+/** `--timeout=60`, `--timeout 60` or `-t 60` of a waitready, in seconds; null when not given. */
+function waitreadyTimeout(argv: string[]): number | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const inline = /^--timeout=(\d+)$/.exec(arg);
+    if (inline) return Number(inline[1]);
+    if ((arg === '--timeout' || arg === '-t') && /^\d+$/.test(argv[i + 1] ?? '')) return Number(argv[i + 1]);
+  }
+  return null;
+}
+
+/**
+ * A daemon restarting after a refresh (restart.ts): its client commands fail as they do when the socket is
+ * gone, and `waitready` waits for it (up to its --timeout). Null when the command runs as usual.
+ */
+async function whileRestarting(
+  world: World,
+  machine: Machine,
+  entry: ProgramEntry,
+  argv: string[],
+  signal: AbortSignal | undefined,
+): Promise<ProgramResult | null> {
+  const snap = entry.snap;
+  // microceph.ceph talks to the Ceph monitors, not to microcephd.
+  if (snap === null || !isDaemonSnap(snap) || basename(argv[0] ?? '') === 'microceph.ceph') return null;
+  const until = restartingUntil(world, machine, snap);
+  if (until === null) return null;
+  const words = argv.slice(1);
+  if (words.length > 0 && words.every((w) => w === '--version' || w === '--help' || w === '-h')) return null;
+  if (words[0] !== 'waitready') return { stdout: '', stderr: `${daemonDownError(snap)}\n`, exitCode: 1 };
+  const timeout = waitreadyTimeout(words);
+  const wait = until - world.clock.now();
+  if (timeout === null || wait <= timeout * 1000) {
+    await world.clock.sleep(wait, signal);
+    return null;
+  }
+  await world.clock.sleep(timeout * 1000, signal);
+  const who = snap === 'lxd' ? 'LXD' : 'Daemon';
+  return { stdout: '', stderr: `Error: ${who} still not running after ${timeout}s timeout\n`, exitCode: 1 };
+}
+
 /**
  * Runs one command on a simulated host. Order: faults (slow, hang, fail, drop-before), base `command`
  * latency, program lookup, the program, drop-after. Every call is recorded in `world.records`.
@@ -183,6 +226,8 @@ export async function runProgram(
       { notModelled: true },
     );
   }
+  const down = await whileRestarting(world, machine, resolution.entry, command, options.signal);
+  if (down) return finish(down);
   let result: ProgramResult;
   try {
     result = await resolution.entry.run({

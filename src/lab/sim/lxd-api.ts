@@ -83,7 +83,7 @@ export function serverApi(world: World, machine: Machine): GoStruct {
   const daemon = lxdDaemonOf(machine);
   const version = daemonVersionOf(world, machine, 'lxd') ?? '';
   const extensions = lxdApiExtensions(version);
-  if (!extensions) throw new NotModelledError(`LXD ${version} (only 5.21.2-5.21.4 are modelled)`);
+  if (!extensions) throw new NotModelledError(`LXD ${version} (5.21.2-5.21.4 and 6.9 are modelled)`);
   // Endpoints.NetworkPublicKey: the network certificate exists whether or not LXD listens on the network.
   const certificate = servedCertificate(world, machine);
   const database = lxdDatabase(world, machine);
@@ -161,14 +161,29 @@ export function serverApi(world: World, machine: Machine): GoStruct {
 // ---------------------------------------------------------------------------------------------------------
 // Cluster members.
 
-/** api.ClusterMember (db NodeInfo.ToAPI): an evacuated member says so, the others are online. */
-export function memberApi(view: LxdMemberView): GoStruct {
+/** Go's time.Duration String for a positive duration under an hour: `4.2s`, `1m3.5s`. */
+function goDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Number(((ms % 60_000) / 1000).toFixed(3)).toString();
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+
+/**
+ * api.ClusterMember (db NodeInfo.ToAPI): an evacuated member says so; one whose heartbeat is older than the
+ * offline threshold is Offline ("No heartbeat for …"); the others are online.
+ */
+export function memberApi(view: LxdMemberView, now: number): GoStruct {
+  const offline = !view.evacuated && view.lastHeartbeat !== null;
   return {
     server_name: view.record.name,
     url: `https://${view.record.address}`,
     database: view.database,
-    status: view.evacuated ? 'Evacuated' : 'Online',
-    message: view.evacuated ? 'Unavailable due to maintenance' : 'Fully operational',
+    status: view.evacuated ? 'Evacuated' : offline ? 'Offline' : 'Online',
+    message: view.evacuated
+      ? 'Unavailable due to maintenance'
+      : view.lastHeartbeat !== null
+        ? `No heartbeat for ${goDuration(now - view.lastHeartbeat)} (${new Date(view.lastHeartbeat).toISOString()})`
+        : 'Fully operational',
     architecture: architectureName(view.machine),
     roles: view.roles,
     failure_domain: 'default',
@@ -182,7 +197,7 @@ export function memberApi(view: LxdMemberView): GoStruct {
 export function clusterMembersApi(world: World, machine: Machine): GoStruct[] {
   const cluster = lxdCluster(world, machine);
   if (!cluster) throw new LxdError('Server is not clustered');
-  return lxdMemberViews(world, cluster).map(memberApi);
+  return lxdMemberViews(world, cluster).map((view) => memberApi(view, world.clock.now()));
 }
 
 // ---------------------------------------------------------------------------------------------------------

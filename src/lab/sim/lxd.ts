@@ -4,6 +4,8 @@
 // MicroCloud (§1.3, §3) both drive LXD through these functions. Error messages are LXD's API errors as
 // `lxc` prints them after `Error: ` (canonical/lxd tag lxd-5.21.3; each is cited where it is produced).
 
+import { lxdApiExtensions } from './lxd-extensions.js';
+import { seenOffline } from './restart.js';
 import { resolveBlockPath, stableUuid, type LxdDaemon, type Machine } from './machine.js';
 import { hasAddress, machineWithAddress } from './machine.js';
 import { familyOf, parseIPv4, parseIPv6 } from './net.js';
@@ -45,6 +47,19 @@ export function daemonVersionOf(world: World, machine: Machine, snapName: string
     if (revision) return revision.daemonVersion;
   }
   return null;
+}
+
+/**
+ * Whether the simulator models this LXD release: the 5.21 LTS point releases and the 6.9 feature release
+ * (lxd-extensions.ts has their API extensions).
+ */
+export function lxdReleaseModelled(version: string): boolean {
+  return lxdApiExtensions(version) !== null;
+}
+
+/** How LXD prints its version: `5.21.3 LTS`, `6.9` (shared/version/flex.go: " LTS" only when IsLTSVersion). */
+export function lxdVersionText(version: string): string {
+  return lxdIsLts521(version) ? `${version} LTS` : version;
 }
 
 /** LXD 5.21 lacks `ovn_dynamic_northbound_connection` and `storage_remote_drop_source` (§3.1 table). */
@@ -826,6 +841,8 @@ export interface LxdMemberView {
   roles: string[];
   database: boolean;
   evacuated: boolean;
+  /** The member's last heartbeat while its peers see it Offline (a restart after a refresh), else null. */
+  lastHeartbeat: number | null;
 }
 
 /**
@@ -835,6 +852,13 @@ export interface LxdMemberView {
  * first max_voters members votes and the next max_standby stand-by (go-dqlite RolesChanges.Adjust keeps a
  * single voter below three members). The bootstrap member is the leader.
  */
+/** A restarting member's last heartbeat went out when its daemon stopped (restart.ts). */
+function lastHeartbeatWhileOffline(world: World, machine: Machine): number | null {
+  const daemon = machine.daemons.lxd;
+  if (!daemon?.backAt || !seenOffline(world, machine, 'lxd')) return null;
+  return daemon.backAt - world.latency['daemon.restart'];
+}
+
 export function lxdMemberViews(world: World, cluster: ClusterState): LxdMemberView[] {
   const data = lxdData(cluster);
   const maxVoters = Number(data.config['cluster.max_voters'] ?? '3');
@@ -861,6 +885,7 @@ export function lxdMemberViews(world: World, cluster: ClusterState): LxdMemberVi
     roles.push(index > 1 && voters < maxVoters ? 'voter' : standbys < maxStandby ? 'stand-by' : 'spare');
   });
   return joined.map((record, index) => {
+    const machine = memberMachine(world, cluster, record);
     const role = roles[index] ?? 'spare';
     const names: string[] = [];
     if (index === 0) names.push('database-leader');
@@ -868,10 +893,11 @@ export function lxdMemberViews(world: World, cluster: ClusterState): LxdMemberVi
     if (role === 'stand-by') names.push('database-standby');
     return {
       record,
-      machine: memberMachine(world, cluster, record),
+      machine,
       roles: names,
       database: names.length > 0,
       evacuated: (data.evacuated ?? []).includes(record.name),
+      lastHeartbeat: lastHeartbeatWhileOffline(world, machine),
     };
   });
 }

@@ -139,6 +139,8 @@ export interface MicroclusterDaemon {
   address: string | null;
   serverCertificate: { pem: string; fingerprint: string };
   startedAt: number;
+  /** Set by a refresh: the restarted daemon answers from this time on (restart.ts). */
+  backAt?: number;
 }
 
 /** The LXD daemon (lxd snap): member-local state; cluster-wide state lives in the world's LXD cluster. */
@@ -155,6 +157,8 @@ export interface LxdDaemon {
   /** Users (uids) whose lxc client configuration exists, so lxc's first-run notice is not printed again. */
   clientConfigured: number[];
   startedAt: number;
+  /** Set by a refresh: the restarted daemon answers from this time on (restart.ts). */
+  backAt?: number;
 }
 
 export type MicroclusterServiceName = 'microceph' | 'microovn' | 'microcloud';

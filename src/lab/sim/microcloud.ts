@@ -100,8 +100,43 @@ function majorMinor(version: string): [number, number] | null {
   return match ? [Number(match[1]), Number(match[2])] : null;
 }
 
-/** service/version.go validateVersion (§7). Returns the error, or null; prints the non-LTS warning. */
-function validateVersion(service: ServiceType, version: string, out: Output): string | null {
+/**
+ * MicroCloud 3's service/version.go (canonical/microcloud main, 3.2): LXD, MicroOVN and MicroCeph each at
+ * least their minimum (5.21, 24.03, 19.2 by major.minor, leading zeros dropped); a higher one is accepted
+ * with the non-LTS warning.
+ */
+function validateVersion3(service: ServiceType, version: string, out: Output): string | null {
+  let present = version;
+  if (service === 'MicroCeph') {
+    const match = /\d+\.\d+\.\d+/.exec(version);
+    if (!match) return `MicroCeph version format not supported (${version})`;
+    present = match[0];
+  }
+  const minimum: Partial<Record<ServiceType, [number, number]>> = {
+    LXD: [5, 21],
+    MicroOVN: [24, 3],
+    MicroCeph: [19, 2],
+  };
+  const floor = minimum[service];
+  if (!floor) return null;
+  const have = majorMinor(present);
+  const compare = !have ? -1 : have[0] !== floor[0] ? have[0] - floor[0] : have[1] - floor[1];
+  if (compare < 0) return `${service} version "${present}" is not supported`;
+  if (compare > 0) printWarning(out, `Discovered non-LTS version "${present}" of ${service}`);
+  return null;
+}
+
+/**
+ * service/version.go validateVersion (§7) of the running MicroCloud: 2.x below, 3.x relaxes MicroOVN and
+ * MicroCeph to minimums. Returns the error, or null; prints the non-LTS warning.
+ */
+function validateVersion(
+  service: ServiceType,
+  version: string,
+  cloudVersion: string,
+  out: Output,
+): string | null {
+  if ((majorMinor(cloudVersion)?.[0] ?? 2) >= 3) return validateVersion3(service, version, out);
   if (service === 'LXD') {
     const present = majorMinor(version);
     if (!present || present[0] < 5 || (present[0] === 5 && present[1] < 21))
@@ -131,7 +166,12 @@ function serviceVersions(
   const versions: Record<string, string> = {};
   for (const service of services) {
     const version = daemonVersionOf(world, machine, SNAP_OF[service]) ?? '';
-    const problem = validateVersion(service, version, out);
+    const problem = validateVersion(
+      service,
+      version,
+      daemonVersionOf(world, machine, 'microcloud') ?? '',
+      out,
+    );
     if (problem) throw new CloudError(problem);
     versions[service] = version;
   }

@@ -5,6 +5,7 @@
 import type { MicroclusterDaemon, Machine, MicroclusterServiceName } from './machine.js';
 import { hasAddress, machineWithAddress } from './machine.js';
 import { joinHostPort, splitHostPort } from './net.js';
+import { seenOffline } from './restart.js';
 import {
   allMachines,
   fakeCertificate,
@@ -482,7 +483,7 @@ export function memberViews(world: World, cluster: ClusterState): MemberView[] {
         : machine?.daemons[cluster.service]?.clusterId;
     const status: MemberStatus = !machine
       ? 'NOT FOUND'
-      : daemonClusterId === cluster.id
+      : daemonClusterId === cluster.id && !seenOffline(world, machine, cluster.service)
         ? 'ONLINE'
         : 'UNREACHABLE';
     return { record, role, status };

@@ -276,6 +276,8 @@ export type LatencyKey =
   | 'snap.refresh'
   | 'snap.connect'
   | 'snap.restart'
+  | 'daemon.restart'
+  | 'cluster.heartbeat'
   | 'microceph.bootstrap'
   | 'microceph.join'
   | 'microceph.disk-add'
@@ -296,6 +298,8 @@ export const ZERO_LATENCY: LatencyTable = {
   'snap.refresh': 0,
   'snap.connect': 0,
   'snap.restart': 0,
+  'daemon.restart': 0,
+  'cluster.heartbeat': 0,
   'microceph.bootstrap': 0,
   'microceph.join': 0,
   'microceph.disk-add': 0,
@@ -316,6 +320,10 @@ export const REALISTIC_LATENCY: LatencyTable = {
   'snap.refresh': 15_000,
   'snap.connect': 1_000,
   'snap.restart': 3_000,
+  // A refreshed LXD or microcluster daemon starts again in a few seconds; its peers hear from it at the next
+  // heartbeat (LXD's interval is 10 s).
+  'daemon.restart': 5_000,
+  'cluster.heartbeat': 10_000,
   'microceph.bootstrap': 30_000,
   'microceph.join': 15_000,
   'microceph.disk-add': 10_000,

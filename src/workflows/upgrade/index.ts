@@ -11,7 +11,7 @@ import {
 import type { StoreRevisions, UpgradePlan, UpgradeRefusal, UpgradeStep } from '../../domain/day2/upgrade.js';
 import type { SnapName } from '../../domain/cluster/types.js';
 import { parseSnapList, SNAP_LIST_COMMAND } from '../../domain/facts/index.js';
-import { shellJoin } from '../../transport/quote.js';
+import { quoteArg, shellJoin } from '../../transport/quote.js';
 import { StepError, waitFor, type Remote } from '../deploy/remote.js';
 import { hostNamedBy, reportFailure, runSteps, takeDeployLock } from '../deploy/run-plan.js';
 import { readFramed } from '../read-framed.js';
@@ -28,6 +28,8 @@ const GATE_WAIT_MS = 120_000;
 
 export interface UpgradeOptions {
   targets: Partial<Record<SnapName, string>>;
+  /** `lxc cluster evacuate` each member around its MicroCeph/MicroOVN refresh, `restore` after. */
+  evacuate: boolean;
   dryRun: boolean;
   forceUnlock: boolean;
   allowVeth: boolean;
@@ -51,6 +53,8 @@ export interface ClusterHealth {
   offline: string[];
   ceph: string | null;
   ovn: string[];
+  /** LXD members in maintenance (`lxc cluster evacuate`): not a failure, but never left behind by mc. */
+  evacuated: string[];
 }
 
 const LIST_COMMANDS: Record<SnapName, string> = {
@@ -67,13 +71,13 @@ export async function readHealth(
   snaps: readonly string[],
 ): Promise<ClusterHealth> {
   const services = UPGRADE_ORDER.filter((s) => snaps.includes(s));
-  if (services.length === 0) return { offline: [], ceph: null, ovn: [] };
+  if (services.length === 0) return { offline: [], ceph: null, ovn: [], evacuated: [] };
   const outputs = await readFramed(session, host, [
     ...services.map((s) => ({ name: s, command: LIST_COMMANDS[s] })),
     ...(services.includes('microceph') ? [{ name: 'ceph', command: 'microceph.ceph health' }] : []),
     ...(services.includes('microovn') ? [{ name: 'ovn', command: 'microovn status' }] : []),
   ]);
-  const health: ClusterHealth = { offline: [], ceph: null, ovn: [] };
+  const health: ClusterHealth = { offline: [], ceph: null, ovn: [], evacuated: [] };
   for (const service of services) {
     const out = outputs.get(service);
     if (out === undefined || out.exitCode !== 0) {
@@ -90,7 +94,12 @@ export async function readHealth(
       continue;
     }
     for (const m of members) {
-      if ((m.status ?? '').toUpperCase() !== 'ONLINE') {
+      const status = (m.status ?? '').toUpperCase();
+      if (service === 'lxd' && status === 'EVACUATED') {
+        health.evacuated.push(m.server_name ?? m.name ?? '?');
+        continue;
+      }
+      if (status !== 'ONLINE') {
         health.offline.push(`${service}: ${m.server_name ?? m.name ?? '?'} is ${m.status ?? 'unknown'}`);
       }
     }
@@ -117,6 +126,39 @@ export function healthProblems(now: ClusterHealth, before: ClusterHealth | null)
     problems.push(`Ceph: ${now.ceph} (before the upgrade: ${cephBefore})`);
   }
   return problems;
+}
+
+// mc's record on a host that it evacuated the host's LXD member, so that the next run restores it (and never
+// one someone else evacuated). Written before the evacuation, removed after the restore.
+const EVACUATED_FILE = '"${MC_STATE_DIR:-/var/lib/mc}/evacuated"';
+const shLines = (lines: string[]): string => `sh -c ${quoteArg(lines.join('; '))}`;
+const RECORD_EVACUATION = shLines([`f=${EVACUATED_FILE}`, 'mkdir -p "$(dirname "$f")"', 'echo lxd > "$f"']);
+const FORGET_EVACUATION = shLines([
+  `f=${EVACUATED_FILE}`,
+  'rm -f "$f"',
+  'rmdir "$(dirname "$f")" 2>/dev/null || true',
+]);
+const READ_EVACUATION = shLines([`f=${EVACUATED_FILE}`, 'if [ -f "$f" ]; then echo mc; else echo none; fi']);
+
+/** The LXD members now evacuated, split by who did it: mc (its record on the host) or someone else. */
+async function evacuationState(
+  session: Session,
+  evacuated: readonly string[],
+): Promise<{ byMc: string[]; byOthers: string[] }> {
+  const byMc: string[] = [];
+  const byOthers: string[] = [];
+  for (const host of evacuated) {
+    if (!session.hosts.includes(host)) continue;
+    const out = (await readFramed(session, host, [{ name: 'record', command: READ_EVACUATION }])).get(
+      'record',
+    );
+    if (out === undefined || out.exitCode !== 0)
+      throw new StepError(
+        `${host}: cannot read mc's evacuation record: ${out?.stderr.trim().slice(0, 120) ?? 'did not run'}`,
+      );
+    (out.stdout.trim() === 'mc' ? byMc : byOthers).push(host);
+  }
+  return { byMc, byOthers };
 }
 
 async function waitReady(remote: Remote, snap: SnapName): Promise<void> {
@@ -172,14 +214,29 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
   try {
     const wanted = UPGRADE_ORDER.filter((s) => options.targets[s] !== undefined && anchorSnaps.includes(s));
     const revisions = await storeRevisions(session, anchor, wanted);
-    plan = planUpgrade({ hosts: session.hosts, snaps, targets: options.targets, revisions });
     before = await readHealth(session, anchor, anchorSnaps);
+    const evacuation = await evacuationState(session, before.evacuated);
+    plan = planUpgrade({
+      hosts: session.hosts,
+      snaps,
+      targets: options.targets,
+      revisions,
+      evacuate: options.evacuate,
+      evacuatedByMc: evacuation.byMc,
+      evacuatedByOthers: evacuation.byOthers,
+      lxdRunning: new Map(
+        session.hosts.flatMap((h) => {
+          const lxd = facts.get(h)?.services.lxd;
+          return lxd !== undefined && 'server' in lxd ? [[h, lxd.server.version] as const] : [];
+        }),
+      ),
+    });
   } catch (err) {
     reportFailure(session, hostNamedBy(session, err) ?? anchor, 'read the cluster', err, 0, NEXT_STEP);
     return { kind: 'unreachable', hint: 'the store revisions or the cluster health could not be read' };
   }
   if (!plan.ok) return { kind: 'refused', refusals: plan.refusals };
-  if (plan.steps === 0) return { kind: 'no-changes', plan };
+  if (plan.phases.length === 0) return { kind: 'no-changes', plan };
   // The gate compares with this: an upgrade starts only from a cluster whose members are all ONLINE.
   const unhealthy = [...before.offline, ...before.ovn];
   if (unhealthy.length > 0) return { kind: 'unhealthy', problems: unhealthy };
@@ -188,12 +245,24 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
 
   const lock = await takeDeployLock(session, session.hosts, options.forceUnlock, NEXT_STEP);
   if (lock === undefined) return { kind: 'failed', plan };
-  let changed = 0;
+  // What the summary counts: refreshes (an evacuation and its restore are steps, not upgrades).
+  let refreshed = 0;
   try {
     for (const phase of plan.phases) {
       const result = await runSteps<UpgradeStep>(session, phase, {
         describe: describeUpgrade,
         async carryOut(step, remote) {
+          if (step.kind === 'evacuate') {
+            // Recorded first: a cut right after the evacuation still leaves the next run to restore it.
+            await remote.run(RECORD_EVACUATION);
+            await remote.run(shellJoin(['lxc', 'cluster', 'evacuate', step.host, '--force']));
+            return;
+          }
+          if (step.kind === 'restore') {
+            await remote.run(shellJoin(['lxc', 'cluster', 'restore', step.host, '--force']));
+            await remote.run(FORGET_EVACUATION);
+            return;
+          }
           await remote.run(
             shellJoin(['snap', 'refresh', step.snap, `--channel=${step.channel}`, '--cohort=+']),
           );
@@ -224,14 +293,14 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
               `the upgrade stopped here; ${step.host} runs ${step.snap} ${step.channel} rev ${step.revision}: bring the cluster back (${problems.some((p) => p.startsWith('Ceph')) ? 'sudo microceph.ceph health detail' : 'lxc cluster list, microceph cluster list, microovn status'} on ${step.host}), ${NEXT_STEP}`,
             );
           }
+          refreshed += 1;
         },
         next: NEXT_STEP,
       });
-      changed += result.changed;
       if (!result.ok) return { kind: 'failed', plan };
     }
   } finally {
     await lock.release();
   }
-  return { kind: 'upgraded', plan, changed };
+  return { kind: 'upgraded', plan, changed: refreshed };
 }

@@ -55,11 +55,18 @@ const DEVICES: BlockDevice[] = [
   device('sdd', { fsType: 'ext4' }),
 ];
 
-function facts(snaps: string[], devices = DEVICES): HostFacts {
+/** `lxdServer`: the version the answering LXD reports; the lxd snap's version is `5.21.3-c5ae129`. */
+function facts(snaps: string[], devices = DEVICES, lxdServer?: string): HostFacts {
   return {
+    services: {
+      lxd:
+        lxdServer === undefined
+          ? { state: 'not installed' }
+          : { state: 'not initialised', server: { version: lxdServer } },
+    },
     snaps: snaps.map((name) => ({
       name,
-      version: '1',
+      version: name === 'lxd' ? '5.21.3-c5ae129' : '1',
       revision: '1',
       tracking: 'latest/stable',
       publisher: 'canonical',
@@ -224,6 +231,29 @@ describe('planReset', () => {
       },
     ]);
     assert.equal(done.steps, 0);
+  });
+
+  it("removes the lxd snap mc installed but says it leaves an LXD that is not the snap's (Debian's 5.0.2)", () => {
+    const plan = planReset([
+      { host: 'm1', facts: facts(['snapd', 'lxd'], DEVICES, '5.0.2'), record: ['lxd'], system: undefined },
+      { host: 'm2', facts: facts(['snapd', 'lxd'], DEVICES, '5.21.3'), record: ['lxd'], system: undefined },
+    ]);
+    assert.deepEqual(
+      plan.hosts.map((h) => [h.host, h.snaps, h.untouched]),
+      [
+        [
+          'm1',
+          ['lxd'],
+          [
+            {
+              path: 'LXD 5.0.2',
+              why: "the LXD answering here is not the lxd snap's (5.21.3): mc neither stops nor removes it, and it keeps its cluster state; remove it with its package manager",
+            },
+          ],
+        ],
+        ['m2', ['lxd'], []],
+      ],
+    );
   });
 
   it('reads the record strictly', () => {

@@ -168,3 +168,109 @@ describe('planUpgrade', () => {
     });
   });
 });
+
+describe('planUpgrade --evacuate and a non-snap LXD', () => {
+  const lanes = (plan: ReturnType<typeof planUpgrade>): string[][] =>
+    plan.ok
+      ? plan.phases.map((p) =>
+          p.stages.flatMap((s) => s.lanes.map((l) => l.map((x) => `${x.kind} ${x.host}`).join(', '))),
+        )
+      : [];
+
+  it('evacuates each member around its MicroCeph and MicroOVN refreshes only, and says why not around LXD', () => {
+    const plan = planUpgrade(
+      input({ targets: { microceph: 'squid/candidate', lxd: '6/stable' }, evacuate: true }),
+    );
+    assert.ok(plan.ok);
+    assert.deepEqual(lanes(plan), [
+      [
+        'evacuate m1, refresh m1, restore m1',
+        'evacuate m2, refresh m2, restore m2',
+        'evacuate m3, refresh m3, restore m3',
+      ],
+      ['refresh m1', 'refresh m2', 'refresh m3'],
+    ]);
+    // Only refreshes count as the upgrade's steps.
+    assert.equal(plan.steps, 6);
+    assert.match(
+      plan.notes[0] ?? '',
+      /^--evacuate: each member is evacuated around its MicroCeph and MicroOVN refreshes only/,
+    );
+    assert.equal(
+      describeUpgrade(plan.phases[0]?.stages[0]?.lanes[0]?.[0] as never),
+      'evacuate m1 before its microceph refresh (lxc cluster evacuate: its instances move to other members)',
+    );
+  });
+
+  it('restores first what a stopped run left evacuated, even without --evacuate; leaves one evacuated by others', () => {
+    const plan = planUpgrade(
+      input({
+        targets: { microceph: 'squid/candidate' },
+        evacuate: true,
+        evacuatedByMc: ['m2'],
+        evacuatedByOthers: ['m3'],
+      }),
+    );
+    assert.deepEqual(lanes(plan), [
+      ['restore m2'],
+      ['evacuate m1, refresh m1, restore m1', 'evacuate m2, refresh m2, restore m2', 'refresh m3'],
+    ]);
+    assert.ok(plan.ok);
+    assert.ok(
+      plan.notes.some((n) =>
+        n.startsWith('m3 was evacuated outside mc: mc neither evacuates nor restores it'),
+      ),
+    );
+    // Nothing to refresh any more: the restore alone is planned.
+    const atTarget = [
+      snap('microceph', 'squid/candidate', '1518'),
+      ...LTS.filter((s) => s.name !== 'microceph'),
+    ];
+    const only = planUpgrade(
+      input({
+        snaps: new Map(HOSTS.map((h) => [h, atTarget])),
+        targets: { microceph: 'squid/candidate' },
+        evacuatedByMc: ['m1'],
+      }),
+    );
+    assert.deepEqual(lanes(only), [['restore m1']]);
+    assert.equal(only.ok && only.steps, 0);
+  });
+
+  it("refuses an LXD refresh where the answering LXD is not the snap's (Debian's 5.0.2)", () => {
+    const lts = LTS.map((s) => (s.name === 'lxd' ? { ...s, version: '5.21.3-c5ae129' } : s));
+    const plan = planUpgrade(
+      input({
+        snaps: new Map(HOSTS.map((h) => [h, lts])),
+        targets: { lxd: '6/stable' },
+        lxdRunning: new Map([
+          ['m1', '5.0.2'],
+          ['m2', '5.21.3'],
+          ['m3', '5.0.2'],
+        ]),
+      }),
+    );
+    assert.ok(!plan.ok);
+    assert.deepEqual(
+      plan.refusals.map((r) => `${r.reason}; ${r.next}`),
+      ['m1', 'm3'].map(
+        (h) =>
+          `${h}: the LXD answering there is 5.0.2, not the lxd snap's 5.21.3: it is another LXD (a distribution package), which snap refresh does not upgrade; upgrade that LXD with its own package manager, or leave LXD as it is: --to lxd=5.21/stable`,
+      ),
+    );
+  });
+
+  it('refuses a channel of the same track that serves an older build than a member runs', () => {
+    const newer = LTS.map((x) => (x.name === 'microceph' ? snap('microceph', 'squid/candidate', '1518') : x));
+    const plan = planUpgrade(
+      input({ snaps: new Map(HOSTS.map((h) => [h, newer])), targets: { microceph: 'squid/stable' } }),
+    );
+    assert.ok(!plan.ok);
+    assert.deepEqual(
+      plan.refusals.map((r) => `${r.reason}; ${r.next}`),
+      [
+        'm1, m2, m3: microceph squid/candidate rev 1518 would go back to squid/stable rev 1393, an older build: snaps refresh forward only (its data was upgraded); keep the newer build: --to microceph=squid/candidate',
+      ],
+    );
+  });
+});

@@ -131,8 +131,11 @@ describe('snap (§7, §10.1)', () => {
 
   it('follows a closed risk to the next more stable one, as the store does', async () => {
     const world = createSimLab({ hosts: 1 });
+    // 24.03/edge and beta are closed: edge follows candidate; a track with only stable follows stable.
     const edge = await ok(world, 'micro1', 'snap install microovn --channel=24.03/edge');
-    assert.equal(edge, 'microovn (24.03/edge) 24.03.2+snapa2c59c105b from Canonical** installed\n');
+    assert.equal(edge, 'microovn (24.03/edge) 24.03.3+snap5e2a91c7d4 from Canonical** installed\n');
+    const beta = await ok(world, 'micro1', 'snap install microcloud --channel=3/beta');
+    assert.equal(beta, 'microcloud (3/beta) 3.2-2b6b3d1 from Canonical** installed\n');
   });
 
   it('keeps cohort members on the cohort revision while the store moves on (§7)', async () => {

@@ -19,7 +19,8 @@ import {
   lxdCluster,
   lxdDaemonOf,
   lxdDatabase,
-  lxdIsLts521,
+  lxdReleaseModelled,
+  lxdVersionText,
   lxdMemberViews,
   removeLxdMember,
   resolveTarget,
@@ -346,7 +347,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
           const views = lxdMemberViews(world, state);
           const rows = sortRowsNaturally(
             views.map((v) => {
-              const member = memberApi(v);
+              const member = memberApi(v, world.clock.now());
               return [
                 v.record.name,
                 member['url'] as string,
@@ -369,7 +370,14 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
             'STATE',
             'MESSAGE',
           ];
-          call.out.print(renderTable(format, header, rows, views.map(memberApi)));
+          call.out.print(
+            renderTable(
+              format,
+              header,
+              rows,
+              views.map((v) => memberApi(v, world.clock.now())),
+            ),
+          );
         },
       },
       {
@@ -1651,8 +1659,8 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       checkArgs(call, app, 0, 1);
       if (call.args[0] !== undefined)
         parseRemote(call.args[0].endsWith(':') ? call.args[0] : `${call.args[0]}:`);
-      call.out.println(`Client version: ${version} LTS`);
-      call.out.println(`Server version: ${version} LTS`);
+      call.out.println(`Client version: ${lxdVersionText(version)}`);
+      call.out.println(`Server version: ${lxdVersionText(version)}`);
     },
   };
 
@@ -1741,7 +1749,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
 
   const app: CliApp = {
     name: 'lxc',
-    version: `${version} LTS`,
+    version: lxdVersionText(version),
     root,
     persistentFlags: [
       { name: 'version', type: 'bool' },
@@ -1849,8 +1857,8 @@ export async function lxcProgram(ctx: ProgramContext): Promise<ProgramResult> {
     if (ctx.uid !== 0) throw new NotModelledError('lxc as a non-root user (lxd group membership)');
     return out.done(await runCli(lxc50App(version), ctx.argv.slice(1), out));
   }
-  if (!lxdIsLts521(version) || version.split('.').length < 3)
-    throw new NotModelledError(`lxc of the lxd ${version} snap (only LXD 5.21 is modelled)`);
+  if (!lxdReleaseModelled(version))
+    throw new NotModelledError(`lxc of the lxd ${version} snap (LXD 5.21.2-5.21.4 and 6.9 are modelled)`);
   if (ctx.uid !== 0) throw new NotModelledError('lxc as a non-root user (lxd group membership)');
   const app = buildApp(ctx, version);
   const code = await runCli(app, ctx.argv.slice(1), out);

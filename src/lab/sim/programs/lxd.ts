@@ -3,7 +3,7 @@
 // itself (`Error: …`, exit 1). The daemon, interactive/auto init, recovery, SQL and the other
 // sub-commands are real but outside the model.
 
-import { LxdError, daemonVersionOf, lxdIsLts521 } from '../lxd.js';
+import { LxdError, daemonVersionOf, lxdReleaseModelled, lxdVersionText } from '../lxd.js';
 import { lxdInitPreseed } from '../lxd-preseed.js';
 import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
 import { CliError, flagBool, runCli, unmodelled, type CliApp, type CliCommand } from './lxd-cli.js';
@@ -65,7 +65,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
     name: 'version',
     short: 'Show the server version',
     run: (call) => {
-      call.out.println(`${version} LTS`);
+      call.out.println(lxdVersionText(version));
     },
   };
   const root: CliCommand = {
@@ -113,7 +113,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
   };
   return {
     name: 'lxd',
-    version: `${version} LTS`,
+    version: lxdVersionText(version),
     root,
     persistentFlags: [
       { name: 'version', type: 'bool' },
@@ -133,8 +133,8 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
 export async function lxdProgram(ctx: ProgramContext): Promise<ProgramResult> {
   const out = new Output();
   const version = daemonVersionOf(ctx.world, ctx.machine, 'lxd') ?? '';
-  if (!lxdIsLts521(version) || version.split('.').length < 3)
-    throw new NotModelledError(`lxd of the lxd ${version} snap (only LXD 5.21 is modelled)`);
+  if (!lxdReleaseModelled(version))
+    throw new NotModelledError(`lxd of the lxd ${version} snap (LXD 5.21.2-5.21.4 and 6.9 are modelled)`);
   if (ctx.uid !== 0) throw new NotModelledError('lxd as a non-root user (unix socket permissions)');
   const code = await runCli(buildApp(ctx, version), ctx.argv.slice(1), out);
   return out.done(code);

@@ -1,6 +1,7 @@
 // `snap`: the snapd CLI subset a deploy tool uses (install, refresh --hold, list, info, connect, services,
 // start/stop/restart, remove, wait). Output layout and messages follow snapd's cmd/snap (§7, §10.1).
 
+import { restartAfterRefresh } from '../restart.js';
 import {
   RISKS,
   releasesFor,
@@ -305,6 +306,8 @@ async function refresh(ctx: ProgramContext, args: string[]): Promise<ProgramResu
     current.tracking = tracking;
     current.cohort = cohort;
     changed = true;
+    // snapd stops the snap's services, switches the revision and starts them again.
+    restartAfterRefresh(world, machine, name);
     out.println(
       `${name}${channelSuffix(resolved.release.request)} ${current.version} from ${longPublisher(snap, esc)} refreshed`,
     );
