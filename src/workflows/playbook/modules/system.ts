@@ -68,6 +68,15 @@ export const service: Module = async (ctx, args) => {
     await must(ctx, 'systemctl daemon-reload', 'systemctl daemon-reload');
   if (name === '') return result;
   const unit = quoteArg(name);
+  // As Ansible's systemd module: the unit is looked up first, so a missing unit (or a host whose PID 1 is not
+  // systemd) fails even when nothing would need doing.
+  const shown = await ctx.run(`systemctl show --property=LoadState -- ${unit}`);
+  if (shown.code !== 0)
+    throw new ModuleError(
+      `systemctl show ${name} failed (rc ${shown.code ?? 'signal'}): ${(shown.stderr || shown.stdout).trim().split('\n').join(' ')}`,
+    );
+  if (/^LoadState=not-found$/m.test(shown.stdout) && (state !== undefined || args.enabled !== undefined))
+    throw new ModuleError(`Could not find the requested service ${name}: host`);
   if (args.enabled !== undefined) {
     const want = bool(args.enabled);
     const is = (await ctx.run(`systemctl is-enabled ${unit}`)).stdout.trim() === 'enabled';
