@@ -14,18 +14,19 @@ type LxdJoinClearAction = Extract<Action, { kind: 'lxd-join-clear' }>;
 
 /** How long `snap stop lxd` may wait for a daemon hung in its join before mc ends it (systemd waits 600 s). */
 const STOP_GRACE_S = 15;
-/** The whole clear on the host: the stop, the daemon's start, its waitready. */
-const CLEAR_TIMEOUT_MS = 150_000;
+/** The stop: the grace, then the kill and snapd's own wrap-up. */
+const STOP_TIMEOUT_MS = 90_000;
+/** The start and `lxd waitready --timeout 60`. */
+const START_TIMEOUT_MS = 90_000;
 const VIEWER_TIMEOUT_MS = 90_000;
 
 /**
- * On the host whose join never finished: stop LXD (a daemon hung in its join holds its database lock and
- * answers nothing, not even `lxd shutdown`: after a grace, the process that serves LXD's unix socket is
- * killed, which ends the stop), remove the cluster state the join made (the database, replaced by the join
- * with the cluster's, and the cluster certificate), and start LXD again: it comes up as it was before the
- * join, not initialised. Refuses when LXD holds instances, pools or images (the plan never gets here then).
+ * On the host whose join never finished, first: stop LXD (a daemon hung in its join holds its database lock
+ * and answers nothing, not even `lxd shutdown`: after a grace, the process that serves LXD's unix socket is
+ * killed, which ends the stop). Once it is stopped, its join cannot complete behind mc's back. Refuses when
+ * LXD holds instances, pools or images (the plan never gets here then).
  */
-export function clearJoinerScript(lxdDir: string): string {
+export function stopJoinerScript(lxdDir: string): string {
   return [
     `d=${quoteArg(lxdDir)}`,
     'for e in "$d"/containers/* "$d"/virtual-machines/* "$d"/storage-pools/* "$d"/images/*; do',
@@ -49,6 +50,17 @@ export function clearJoinerScript(lxdDir: string): string {
     '  done',
     'fi',
     'if ! wait "$stop"; then echo "snap stop lxd failed" >&2; exit 1; fi',
+  ].join('\n');
+}
+
+/**
+ * Last, on that host: remove the cluster state the join made (the database, which the join replaced with the
+ * cluster's, and the cluster certificate) and start LXD again: it comes up as before the join, not
+ * initialised.
+ */
+export function restartJoinerScript(lxdDir: string): string {
+  return [
+    `d=${quoteArg(lxdDir)}`,
     'rm -rf "$d/database" "$d/cluster.crt" "$d/cluster.key"',
     'snap start lxd >/dev/null',
     'lxd waitready --timeout 60',
@@ -56,32 +68,34 @@ export function clearJoinerScript(lxdDir: string): string {
 }
 
 /**
- * On the member that lists the host as pending: the raft node the join may have added (gone already is
- * fine), then the pending row, by id and only while it is pending (a member that ever joined is never one).
+ * On the member that lists the host as pending, once the host's LXD is stopped: the pending row, by id and
+ * only while it is still pending (prints LXD's `Rows affected: N`; a member that ever joined is never
+ * pending), then the raft node the join may have added (gone already is fine).
  */
 export function clearViewerScript(host: string, memberId: number, address: string): string {
   const sqlName = `'${host.replaceAll("'", "''")}'`;
   const remove = `DELETE FROM nodes WHERE id = ${memberId} AND name = ${sqlName} AND state = 1`;
   return [
+    `lxd sql global ${quoteArg(remove)} || exit 1`,
     `if ! out=$(lxd cluster remove-raft-node -q ${quoteArg(address)} 2>&1); then`,
     '  case "$out" in',
     '    *"No raft node with address"*) ;;',
     '    *) echo "$out" >&2; exit 1 ;;',
     '  esac',
     'fi',
-    `lxd sql global ${quoteArg(remove)}`,
   ].join('\n');
 }
 
 async function clearUnfinishedJoin(action: LxdJoinClearAction, context: StepContext): Promise<void> {
   const { remote } = context;
+  const viewer = await context.on(action.viewer);
   await endLeftover(remote, LXD_INIT_COMMAND);
-  const cleared = await remote.run(`sh -c ${quoteArg(clearJoinerScript(action.lxdDir))}`, {
-    shownAs: 'clear the unfinished LXD join',
+  const stopped = await remote.run(`sh -c ${quoteArg(stopJoinerScript(action.lxdDir))}`, {
+    shownAs: 'snap stop lxd',
     quiet: true,
-    timeoutMs: CLEAR_TIMEOUT_MS,
+    timeoutMs: STOP_TIMEOUT_MS,
   });
-  const killed = /^killed (\d+)$/m.exec(cleared.stdout);
+  const killed = /^killed (\d+)$/m.exec(stopped.stdout);
   if (killed !== null) {
     remote.session.bus.emit({
       type: 'warning',
@@ -89,11 +103,22 @@ async function clearUnfinishedJoin(action: LxdJoinClearAction, context: StepCont
       message: `LXD (pid ${killed[1] ?? '?'}) did not stop within ${STOP_GRACE_S} s (hung in its unfinished join): killed it`,
     });
   }
-  const viewer = await context.on(action.viewer);
-  await viewer.run(`sh -c ${quoteArg(clearViewerScript(remote.host, action.memberId, action.address))}`, {
-    shownAs: `remove pending member ${action.memberId} of LXD`,
+  const cleared = await viewer.run(
+    `sh -c ${quoteArg(clearViewerScript(remote.host, action.memberId, action.address))}`,
+    { shownAs: `remove pending member ${action.memberId} of LXD`, quiet: true, timeoutMs: VIEWER_TIMEOUT_MS },
+  );
+  if (!/^Rows affected: 1$/m.test(cleared.stdout)) {
+    // The join completed after mc looked and before LXD stopped: the member is in the cluster, keep its state.
+    await remote.run('snap start lxd', { timeoutMs: START_TIMEOUT_MS });
+    throw new StepError(
+      `${remote.host} finished its LXD join before mc stopped its LXD (${action.viewer} no longer lists it as pending): nothing was cleared, its LXD was started again`,
+      'run mc deploy again',
+    );
+  }
+  await remote.run(`sh -c ${quoteArg(restartJoinerScript(action.lxdDir))}`, {
+    shownAs: 'snap start lxd',
     quiet: true,
-    timeoutMs: VIEWER_TIMEOUT_MS,
+    timeoutMs: START_TIMEOUT_MS,
   });
 }
 
