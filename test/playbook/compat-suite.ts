@@ -76,13 +76,29 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number): void {
+/** What a part of the suite adds around its playbooks: e.g. a server the hosts reach, or checks on the machine. */
+export interface CompatExtras {
+  /** Started before the lab; gives extra arguments for both runners (e.g. `-e url=...`). */
+  start?: () => Promise<string[]>;
+  stop?: () => Promise<void>;
+  /** Runs around each playbook: `before` returns a check run after it (e.g. nothing was installed). */
+  around?: (playbook: string) => Promise<() => Promise<void>>;
+}
+
+export function compatSuite(
+  title: string,
+  PLAYBOOKS: string[],
+  subnet: number,
+  extras: CompatExtras = {},
+): void {
   describe(`compatibility: ansible-playbook and mc playbook on the same sshd hosts (${title})`, () => {
     let lab: LoopbackLab;
     let scratch: { path: string; remove: () => void };
     let inventory: string;
+    let extraArgs: string[] = [];
 
     before(async () => {
+      extraArgs = (await extras.start?.()) ?? [];
       scratch = tempDir('mc-compat');
       // The lab user's sessions read authorized_keys and write the output directories below it. Only this
       // directory is opened up: the host keys inside the lab must stay 0600, or every connection's re-executed
@@ -114,6 +130,7 @@ export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number):
     });
     after(async () => {
       await lab.stop();
+      await extras.stop?.();
       scratch.remove();
     });
 
@@ -139,7 +156,17 @@ export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number):
       const runAnsible = () =>
         execa(
           'ansible-playbook',
-          ['-i', inventory, '-f', '5', join(COMPAT_DIR, playbook), '-e', `base=${dirs.ansible}`, ...args],
+          [
+            '-i',
+            inventory,
+            '-f',
+            '5',
+            join(COMPAT_DIR, playbook),
+            '-e',
+            `base=${dirs.ansible}`,
+            ...extraArgs,
+            ...args,
+          ],
           {
             reject: false,
             cwd: COMPAT_DIR,
@@ -173,6 +200,7 @@ export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number):
             join(COMPAT_DIR, playbook),
             '-e',
             `base=${dirs.mc}`,
+            ...extraArgs,
             ...args,
           ],
           {
@@ -191,7 +219,9 @@ export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number):
 
     for (const playbook of PLAYBOOKS) {
       it(playbook, async () => {
+        const checkAfter = await extras.around?.(playbook);
         const { ansible, mc, dirs } = await runBoth(playbook);
+        await checkAfter?.();
         const context = `\n--- ansible-playbook (exit ${ansible.code}):\n${ansible.out.slice(-3000)}\n--- mc playbook (exit ${mc.code}):\n${mc.out.slice(-3000)}`;
         assert.ok(ansible.out.includes('PLAY RECAP'), `ansible-playbook did not finish${context}`);
         // Two unreachable runs have equal recaps and no files: that would prove nothing.

@@ -99,13 +99,10 @@ async function writeFile(
   mode: string | undefined,
 ): Promise<string | undefined> {
   const p = quoteArg(path);
-  const backupName = `${path}.${new Date()
-    .toISOString()
-    .replace(/\.\d+Z$/, '')
-    .replace('T', '@')}~`;
   const script = [
     'set -e',
-    backup && existed ? `cp -p -- ${p} ${quoteArg(backupName)}` : ':',
+    // Named as Ansible names it: path.PID.YYYY-MM-DD@HH:MM:SS~ in the host's local time.
+    backup && existed ? `bk=${p}.$$.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- ${p} "$bk"` : ':',
     `tmp=$(mktemp ${quoteArg(join(dirname(path), '.mc-tmp-XXXXXX'))})`,
     `trap 'rm -f "$tmp"' EXIT`,
     'cat > "$tmp"',
@@ -116,10 +113,11 @@ async function writeFile(
     mode === undefined ? ':' : `chmod ${quoteArg(mode)} "$tmp"`,
     `mv -f -- "$tmp" ${p}`,
     'trap - EXIT',
+    backup && existed ? `printf '%s' "$bk"` : ':',
   ].join('\n');
   const result = await ctx.run(`sh -c ${quoteArg(script)}`, { stdin: data });
   if (result.code !== 0) throw new ModuleError(`cannot write ${path}: ${result.stderr.trim()}`);
-  return backup && existed ? backupName : undefined;
+  return backup && existed ? result.stdout : undefined;
 }
 
 function diffOf(ctx: ModuleContext, path: string, before: string | undefined, after: Buffer): ModuleResult {

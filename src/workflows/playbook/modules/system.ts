@@ -68,6 +68,15 @@ export const service: Module = async (ctx, args) => {
     await must(ctx, 'systemctl daemon-reload', 'systemctl daemon-reload');
   if (name === '') return result;
   const unit = quoteArg(name);
+  // As Ansible's systemd module: the unit is looked up first, so a missing unit (or a host whose PID 1 is not
+  // systemd) fails even when nothing would need doing.
+  const shown = await ctx.run(`systemctl show --property=LoadState -- ${unit}`);
+  if (shown.code !== 0)
+    throw new ModuleError(
+      `systemctl show ${name} failed (rc ${shown.code ?? 'signal'}): ${(shown.stderr || shown.stdout).trim().split('\n').join(' ')}`,
+    );
+  if (/^LoadState=not-found$/m.test(shown.stdout) && (state !== undefined || args.enabled !== undefined))
+    throw new ModuleError(`Could not find the requested service ${name}: host`);
   if (args.enabled !== undefined) {
     const want = bool(args.enabled);
     const is = (await ctx.run(`systemctl is-enabled ${unit}`)).stdout.trim() === 'enabled';
@@ -172,7 +181,7 @@ export const uri: Module = async (ctx, args) => {
     '-o',
     '/dev/stdout',
     '-w',
-    '\n%{http_code}',
+    '\n%{content_type}\n%{http_code}',
     '--max-time',
     String(Number(args.timeout ?? 30)),
   ];
@@ -190,15 +199,22 @@ export const uri: Module = async (ctx, args) => {
       url,
       msg: `Status code was -1 and not ${JSON.stringify(statuses)}: ${result.stderr.trim()}`,
     };
-  const at = result.stdout.lastIndexOf('\n');
-  const content = result.stdout.slice(0, at);
-  const status = Number(result.stdout.slice(at + 1));
+  const statusAt = result.stdout.lastIndexOf('\n');
+  const typeAt = result.stdout.lastIndexOf('\n', statusAt - 1);
+  const content = result.stdout.slice(0, typeAt);
+  const contentType = result.stdout.slice(typeAt + 1, statusAt);
+  const status = Number(result.stdout.slice(statusAt + 1));
   const out: ModuleResult = { changed: false, status, url, msg: `OK (${content.length} bytes)` };
+  if (contentType !== '') out.content_type = contentType;
   if (bool(args.return_content)) out.content = content;
-  try {
-    out.json = JSON.parse(content) as unknown;
-  } catch {
-    // Not JSON: only `content` then.
+  // As Ansible: the body becomes `json` only when the content type's subtype names JSON (or JavaScript).
+  const subtype = contentType.split(/[;,]/)[0]?.split('/')[1]?.trim().toLowerCase() ?? '';
+  if (subtype.includes('json') || subtype.includes('javascript')) {
+    try {
+      out.json = JSON.parse(content) as unknown;
+    } catch {
+      // Not valid JSON after all: only `content` then.
+    }
   }
   if (!statuses.includes(status)) {
     out.failed = true;
