@@ -120,14 +120,24 @@ async function runUpgrade(io: Io, setExit: (code: number) => void, flags: Upgrad
       );
       setExit(EXIT_FAILED);
       return;
-    case 'upgraded':
-      if (json) write(`${JSON.stringify({ type: 'upgrade', changed: outcome.changed })}\n`);
-      else
-        write(
-          `Upgraded: ${outcome.changed} refresh(es), every gate passed.\nNext: mc status -i <inventory>\n`,
-        );
+    case 'upgraded': {
+      const { changed, restored } = outcome;
+      if (json) write(`${JSON.stringify({ type: 'upgrade', changed, restored })}\n`);
+      else {
+        // A run that only brought back members a stopped run left evacuated upgraded nothing: say so.
+        const back =
+          restored.length === 0
+            ? ''
+            : `Restored ${restored.join(', ')}, left evacuated by a stopped run.${changed === 0 ? ' Nothing to refresh.' : ''}\n`;
+        const upgraded =
+          changed === 0 && restored.length > 0
+            ? ''
+            : `Upgraded: ${changed} refresh(es), every gate passed.\n`;
+        write(`${back}${upgraded}Next: mc status -i <inventory>\n`);
+      }
       setExit(ok ? EXIT_OK : EXIT_FAILED);
       return;
+    }
   }
 }
 

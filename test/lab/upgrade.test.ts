@@ -202,7 +202,10 @@ describe('mc upgrade on the embedded lab', { concurrency: false }, () => {
         'micro3 evacuate micro3',
         'micro3 restore micro3',
       ]);
-      assert.match(six.stdout, /Upgraded: 8 refresh\(es\), every gate passed\./);
+      assert.match(
+        six.stdout,
+        /^Restored micro2, left evacuated by a stopped run\.\nUpgraded: 8 refresh\(es\), every gate passed\.$/m,
+      );
       assert.equal(await lxdStates(), 'micro1 Online, micro2 Online, micro3 Online');
       assert.deepEqual(
         versions(lab),

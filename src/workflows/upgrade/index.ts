@@ -46,7 +46,7 @@ export type UpgradeOutcome =
   | { kind: 'planned'; plan: Planned }
   | { kind: 'declined'; plan: Planned }
   | { kind: 'failed'; plan: Planned }
-  | { kind: 'upgraded'; plan: Planned; changed: number };
+  | { kind: 'upgraded'; plan: Planned; changed: number; restored: string[] };
 
 /** What the gate compares: members not ONLINE per service, Ceph's health line, OVN's database lines. */
 export interface ClusterHealth {
@@ -247,6 +247,8 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
   if (lock === undefined) return { kind: 'failed', plan };
   // What the summary counts: refreshes (an evacuation and its restore are steps, not upgrades).
   let refreshed = 0;
+  // Members a stopped run left evacuated and this run restored before anything else.
+  const restored: string[] = [];
   try {
     for (const phase of plan.phases) {
       const result = await runSteps<UpgradeStep>(session, phase, {
@@ -261,6 +263,7 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
           if (step.kind === 'restore') {
             await remote.run(shellJoin(['lxc', 'cluster', 'restore', step.host, '--force']));
             await remote.run(FORGET_EVACUATION);
+            if (phase.id === 'restore-evacuated') restored.push(step.host);
             return;
           }
           await remote.run(
@@ -302,5 +305,5 @@ export async function upgradeCluster(session: Session, options: UpgradeOptions):
   } finally {
     await lock.release();
   }
-  return { kind: 'upgraded', plan, changed: refreshed };
+  return { kind: 'upgraded', plan, changed: refreshed, restored };
 }
