@@ -1,13 +1,14 @@
 // Several sites from one command (issue 16): two embedded labs of 3 hosts each, one -i per site, deployed in
 // parallel; a fault in one site's MicroCloud preseed stops that site only, the other completes; the next
 // run of the faulted site converges. Plain lines carry the site, JSON events a `site` field, and a recap
-// per site ends the run. Refusals (a host in two sites, an unknown --site) touch no host.
+// per site ends the run (status --check's plain and JSON outputs are golden). Refusals (a host in two sites, an unknown --site) touch no host.
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { FULL, MC, startLab } from '../support/deploy-lab.js';
+import { assertGolden, canonicalSites } from '../support/golden.js';
 import { tempDir } from '../support/system.js';
 
 const HOSTS = ['micro1', 'micro2', 'micro3'];
@@ -127,24 +128,29 @@ describe('several sites from one command', { concurrency: false }, () => {
       assert.deepEqual(tree.slice(0, 2), ['❯ paris', '❯ lyon'], check.stdout);
       assert.deepEqual(tree.slice(2, 4).sort(), ['✔ lyon', '✔ paris'], check.stdout);
       assert.deepEqual(tree.slice(4), ['', 'SITES ok=2', 'paris  ok T', 'lyon   ok T'], check.stdout);
-      // Whether the tree shows a task's last line before it ends depends on timing; plain output always does.
-      const plain = await mc(
-        scratch.path,
-        'status',
-        '--check',
-        '-i',
-        parisFile,
-        '-i',
-        lyonFile,
-        '-o',
-        'plain',
-      );
-      assert.equal(plain.exitCode, 0, plain.stdout + plain.stderr);
-      for (const site of ['paris', 'lyon'])
-        assert.match(
-          plain.stdout,
-          new RegExp(`^\\[${site}\\] No drift: the cluster matches the inventory\\.$`, 'm'),
+      // Whether the tree shows a task's last line before it ends depends on timing; plain output always does:
+      // golden outputs of plain and JSON (test/fixtures/output/day2).
+      for (const format of ['plain', 'json'] as const) {
+        const checked = await mc(
+          scratch.path,
+          'status',
+          '--check',
+          '-i',
+          parisFile,
+          '-i',
+          lyonFile,
+          '-o',
+          format,
         );
+        assert.equal(checked.exitCode, 0, checked.stdout + checked.stderr);
+        assertGolden(
+          `sites-status-check.${format}`,
+          format,
+          checked,
+          [scratch.path, paris.dir, lyon.dir],
+          (f, out) => canonicalSites(f === 'tty' ? 'plain' : f, out),
+        );
+      }
     } finally {
       await Promise.all([paris.stop(), lyon.stop()]);
       scratch.remove();
