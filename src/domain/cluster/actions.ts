@@ -64,6 +64,8 @@ export type Action =
     }
   /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
   | { kind: 'lxd-network-describe'; network: string; description: string }
+  /** Global config keys of a network that exists, put back to what the inventory says (changed by hand). */
+  | { kind: 'lxd-network-set'; network: string; config: Record<string, string> }
   | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
   | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string }
   /**
@@ -112,6 +114,8 @@ export function describeAction(action: Action): string {
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
     case 'lxd-network-describe':
       return `describe network ${action.network}: ${action.description}`;
+    case 'lxd-network-set':
+      return `set on network ${action.network}:${kv(action.config)}`;
     case 'lxd-profile-device':
       return `add device ${action.device} to profile default:${kv(action.config)}`;
     case 'lxd-volume-create':

@@ -254,6 +254,12 @@ export function planLxdConfiguration(
       type: 'physical',
       config,
     });
+    // Keys mc set that were changed since (`lxc network set UPLINK ...`) go back to the inventory's values: a
+    // step only on a network that exists with such a change.
+    const uplinkNow = network('UPLINK');
+    const changed = Object.fromEntries(Object.entries(config).filter(([k, v]) => uplinkNow?.config[k] !== v));
+    if (created(uplinkNow) && Object.keys(changed).length > 0)
+      add('network:UPLINK:config', { kind: 'lxd-network-set', network: 'UPLINK', config: changed }, false);
     describe('UPLINK', 'Uplink for OVN networks');
     addNetwork('default', {
       kind: 'lxd-network-create',

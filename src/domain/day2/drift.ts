@@ -20,6 +20,7 @@ export type DriftKind =
   | 'storage pool'
   | 'network'
   | 'network description'
+  | 'network config'
   | 'profile device'
   | 'storage volume'
   | 'member not in inventory'
@@ -62,6 +63,8 @@ function kindOf(action: Action): DriftKind {
       return 'network';
     case 'lxd-network-describe':
       return 'network description';
+    case 'lxd-network-set':
+      return 'network config';
     case 'lxd-profile-device':
       return 'profile device';
     case 'lxd-volume-create':

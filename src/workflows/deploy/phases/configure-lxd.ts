@@ -10,6 +10,7 @@ const KINDS = [
   'lxd-storage-create',
   'lxd-network-create',
   'lxd-network-describe',
+  'lxd-network-set',
   'lxd-profile-device',
   'lxd-volume-create',
 ] as const;
@@ -52,6 +53,12 @@ export const configureLxd = definePhase({
         await remote.run(shellJoin(['lxc', 'network', 'edit', action.network]), {
           stdin: toYaml({ description: action.description, config: network.config ?? {} }),
         });
+        return;
+      }
+      case 'lxd-network-set': {
+        const argv = ['lxc', 'network', 'set', action.network];
+        argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
+        await remote.run(shellJoin(argv));
         return;
       }
       case 'lxd-profile-device': {
