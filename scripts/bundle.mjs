@@ -21,7 +21,8 @@ const outdir = resolve(process.argv[2] ?? bundleDir);
  * no longer where it was once bundled: every output file is in dist/bundle/. Such URLs are rewritten
  * to point from there to the same file in the package: outside src/ (package.json, bin/) the file
  * itself, under src/ tsc's copy in dist/ (the lab's shim.py). OUTDIR is the dist/bundle/ of another
- * package layout (a test's). Any other use of import.meta.url stops the build.
+ * package layout (a test's). createRequire(import.meta.url) is kept as it is; any other use of
+ * import.meta.url stops the build.
  */
 const relocateModuleUrls = {
   name: 'relocate-module-urls',
@@ -39,7 +40,11 @@ const relocateModuleUrls = {
           return `new URL(${JSON.stringify(relative(bundleDir, installed))}, import.meta.url)`;
         },
       );
-      if (contents.replace(/new URL\("[^"]*", import\.meta\.url\)/g, '').includes('import.meta.url')) {
+      // createRequire(import.meta.url) resolves packages, which node_modules serves from anywhere in mc.
+      const checked = contents
+        .replace(/new URL\("[^"]*", import\.meta\.url\)/g, '')
+        .replace(/createRequire\(import\.meta\.url\)/g, '');
+      if (checked.includes('import.meta.url')) {
         throw new Error(`${args.path}: import.meta.url other than new URL('<literal>', import.meta.url)`);
       }
       return { contents, loader: 'ts' };

@@ -2,9 +2,15 @@
 // (labs, the playbook compatibility pairs) first so that the workers finish together. Node 20's --test neither
 // expands globs nor keeps the order it is given (it sorts the files), hence this scheduler. Each file's report
 // is printed whole when the file ends, so reports of files running side by side do not interleave.
+// The tests start mc as a child process hundreds of times. Through tsx (the checkout's bin/mc.js) each
+// start compiles the sources' module graph again; so the runner first bundles this tree once into an
+// installed-package layout unique to the run (bin/, dist/, package.json, as `npm run build` and npm
+// lay them out), names its bin/mc.js in MC_TEST_BIN for the tests (test/support/mc-bin.ts), and removes
+// it at the end. MC_TEST_BUNDLE=0 skips it: the tests then run the sources through tsx.
 // Usage: node test/run.mjs [substring ...]  (only files whose path contains one of the substrings)
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -33,12 +39,51 @@ const totals = { pass: 0, fail: 0, cancelled: 0 };
 const failedFiles = [];
 const started = Date.now();
 
+/** The installed layout of this tree, built now: what bin/mc.js runs when no src/ is beside it. */
+function buildPackage() {
+  const pkg = mkdtempSync(join(tmpdir(), 'mc-test-package-'));
+  mkdirSync(join(pkg, 'bin'));
+  mkdirSync(join(pkg, 'dist', 'lab', 'embedded'), { recursive: true });
+  // Copies, not links: Node runs a linked main module from its real path, which has src/ beside it.
+  copyFileSync(join(root, 'bin', 'mc.js'), join(pkg, 'bin', 'mc.js'));
+  copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+  copyFileSync(
+    join(root, 'src', 'lab', 'embedded', 'shim.py'),
+    join(pkg, 'dist', 'lab', 'embedded', 'shim.py'),
+  );
+  // ssh2 stays outside the bundle (scripts/bundle.mjs): it is found through node_modules.
+  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+  try {
+    execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')], {
+      stdio: 'inherit',
+    });
+  } catch {
+    rmSync(pkg, { recursive: true, force: true });
+    console.error(
+      'bundling the sources for the tests failed (above); MC_TEST_BUNDLE=0 runs them through tsx',
+    );
+    process.exit(1);
+  }
+  return pkg;
+}
+const pkg = process.env.MC_TEST_BUNDLE === '0' ? undefined : buildPackage();
+const removePackage = () => {
+  if (pkg !== undefined) rmSync(pkg, { recursive: true, force: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    removePackage();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+const env = pkg === undefined ? process.env : { ...process.env, MC_TEST_BIN: join(pkg, 'bin', 'mc.js') };
+
 function runFile(file) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-timeout=300000', ...reporter, file],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
@@ -62,6 +107,7 @@ await Promise.all(
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runFile(file);
   }),
 );
+removePackage();
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 console.log(
   `# files ${files.length}, pass ${totals.pass}, fail ${totals.fail}, cancelled ${totals.cancelled}, ${seconds} s`,

@@ -6,6 +6,7 @@ import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_INPUT, EXIT_OK } from './errors.js';
 import type { Inventory } from '../domain/inventory/types.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
+import { reportInvalid, reportMissingFacts } from './stopped-before-change.js';
 import { runForSites, siteOption, type SiteFlags } from './sites.js';
 
 interface DeployFlags extends ConnectionFlags {
@@ -80,13 +81,10 @@ async function runDeploy(
   };
   switch (outcome.kind) {
     case 'unreachable':
-      io.stderr.write('mc: cannot plan without facts from every host; fix the hosts above and run again\n');
-      setExit(EXIT_FAILED);
+      reportMissingFacts(io, setExit, 'plan');
       return;
     case 'invalid':
-      for (const issue of outcome.issues) io.stderr.write(`mc: ${validate.formatDeployIssue(issue)}\n`);
-      io.stderr.write(`mc: ${outcome.issues.length} problem(s) found; nothing was changed on any host\n`);
-      setExit(EXIT_INPUT);
+      reportInvalid(io, setExit, outcome.issues.map(validate.formatDeployIssue));
       return;
     case 'planned':
       write(json ? `${JSON.stringify(report.planAsData(outcome.plan))}\n` : report.formatPlan(outcome.plan));

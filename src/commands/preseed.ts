@@ -5,8 +5,9 @@ import type { ClusterSpec } from '../domain/cluster/types.js';
 import type { ParsedPreseed } from '../domain/cluster/preseed-import.js';
 import { InputError } from '../domain/input-error.js';
 import type { Io } from '../workflows/runtime.js';
-import { EXIT_FAILED, EXIT_INPUT, EXIT_OK } from './errors.js';
+import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
+import { reportInvalid, reportMissingFacts } from './stopped-before-change.js';
 
 interface PreseedFlags extends ConnectionFlags {
   allowVeth?: boolean;
@@ -62,15 +63,10 @@ function exportCommand(io: Io, setExit: (code: number) => void): Command {
       const json = flags.output === 'json';
       switch (outcome.kind) {
         case 'unreachable':
-          io.stderr.write(
-            'mc: cannot build the preseed without facts from every host; fix the hosts above and run again\n',
-          );
-          setExit(EXIT_FAILED);
+          reportMissingFacts(io, setExit, 'build the preseed');
           return;
         case 'invalid':
-          for (const issue of outcome.issues) io.stderr.write(`mc: ${validate.formatDeployIssue(issue)}\n`);
-          io.stderr.write(`mc: ${outcome.issues.length} problem(s) found; nothing was changed on any host\n`);
-          setExit(EXIT_INPUT);
+          reportInvalid(io, setExit, outcome.issues.map(validate.formatDeployIssue));
           return;
         case 'complete':
           if (json)
@@ -147,15 +143,10 @@ function importCommand(io: Io, setExit: (code: number) => void): Command {
       const ok = await run.finish();
       switch (outcome.kind) {
         case 'unreachable':
-          io.stderr.write(
-            'mc: cannot import without facts from every host; fix the hosts above and run again\n',
-          );
-          setExit(EXIT_FAILED);
+          reportMissingFacts(io, setExit, 'import');
           return;
         case 'invalid':
-          for (const issue of outcome.issues) io.stderr.write(`mc: ${validate.formatDeployIssue(issue)}\n`);
-          io.stderr.write(`mc: ${outcome.issues.length} problem(s) found; nothing was changed on any host\n`);
-          setExit(EXIT_INPUT);
+          reportInvalid(io, setExit, outcome.issues.map(validate.formatDeployIssue));
           return;
         case 'imported':
           io.stdout.write(outcome.text);

@@ -6,6 +6,7 @@ import type { Io } from '../workflows/runtime.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';
 import { connectionOptions, type ConnectionFlags } from './options.js';
 import { runForSites, siteOption, type SiteFlags } from './sites.js';
+import { reportMissingFacts } from './stopped-before-change.js';
 
 /** `mc status --check`: the drift report, exit 0 when the cluster matches the inventory and 1 when not. */
 async function runCheck(
@@ -47,8 +48,7 @@ async function runCheck(
   );
   const ok = await run.finish();
   if (outcome.kind === 'unreachable') {
-    io.stderr.write('mc: cannot compare without facts from every host; fix the hosts above and run again\n');
-    setExit(EXIT_FAILED);
+    reportMissingFacts(io, setExit, 'compare');
     return;
   }
   io.stdout.write(

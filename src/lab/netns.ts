@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { ProgramOutcome, ProgramRunner } from './embedded/ssh-host.js';
 import { generateEd25519 } from './keys.js';
@@ -207,6 +208,15 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
         if (options.realLxd === true && installedLxd(argv, outcome) && !lxdPids.has(name)) {
           lxdPids.set(name, await startLxd(host(name)));
         }
+        // snapd's service control, on the real daemon: a stop waits for it to end (systemd's stop timeout,
+        // shortened), a start starts it unless it runs.
+        const control = options.realLxd === true ? lxdServiceControl(argv, outcome) : undefined;
+        const pid = lxdPids.get(name);
+        if (control !== undefined && pid !== undefined) {
+          if (control !== 'start') await stopLxd(pid);
+          if (control !== 'stop' && (!isProcess(pid, 'lxd') || isZombie(pid)))
+            lxdPids.set(name, await startLxd(host(name)));
+        }
       },
       dropConnections: (name) => {
         // A simulated drop: end the host's SSH sessions, as a broken network would.
@@ -328,6 +338,34 @@ function sshdConfig(address: string, dir: string, name: string, socketPath: stri
 
 function installedLxd(argv: readonly string[], outcome: ProgramOutcome): boolean {
   return outcome.exitCode === 0 && argv[0] === 'snap' && argv[1] === 'install' && argv.includes('lxd');
+}
+
+/** `snap stop|start|restart lxd` that succeeded in the simulated snapd. */
+function lxdServiceControl(
+  argv: readonly string[],
+  outcome: ProgramOutcome,
+): 'stop' | 'start' | 'restart' | undefined {
+  const action = argv[1];
+  if (outcome.exitCode !== 0 || argv[0] !== 'snap' || !argv.slice(2).includes('lxd')) return undefined;
+  return action === 'stop' || action === 'start' || action === 'restart' ? action : undefined;
+}
+
+/** Systemd's stop, with a 60 s stop timeout instead of the snap's 600 s: TERM, wait, KILL. */
+async function stopLxd(pid: number): Promise<void> {
+  if (!isProcess(pid, 'lxd')) return;
+  signal(pid, 'SIGTERM');
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && isProcess(pid, 'lxd') && !isZombie(pid)) await sleep(200);
+  if (isProcess(pid, 'lxd') && !isZombie(pid)) signal(pid, 'SIGKILL');
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 /** Debian's LXD, started inside the host's namespaces as its systemd unit would (lab.md §3). */

@@ -38,6 +38,11 @@ export type McEvent =
       message?: string;
       ms: number;
     }
+  /**
+   * mc playbook: an `until` that did not hold yet; the task runs again after its delay. `retriesLeft` is
+   * as Ansible's "FAILED - RETRYING" line counts it.
+   */
+  | { type: 'task-retry'; host: string; task: string; retriesLeft: number; item?: string }
   | { type: 'recap'; hosts: HostRecap[] }
   | { type: 'run-end'; ok: boolean; ms: number; logFile?: string };
 

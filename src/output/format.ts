@@ -65,6 +65,9 @@ export function plainLines(event: TimedEvent): string[] {
         `${word}: [${event.host}]${item}${failed}${message}${event.ignored === true ? ' ...ignoring' : ''}`,
       ];
     }
+    case 'task-retry':
+      // Ansible's default callback names neither the item nor the result (unless -vv).
+      return [`FAILED - RETRYING: [${event.host}]: ${event.task} (${event.retriesLeft} retries left).`];
     case 'recap':
       return formatRecap(event.hosts);
     case 'run-end':

@@ -71,6 +71,12 @@ export function attachTtyRenderer(bus: EventBus, stdout: NodeJS.WriteStream): Tt
           state.wrapper.title = `${event.host} › ${event.task}: ${event.status}`;
         break;
       }
+      case 'task-retry': {
+        const state = hosts.get(event.host);
+        if (state?.wrapper !== undefined)
+          state.wrapper.title = `${event.host} › ${event.task}: retrying (${event.retriesLeft} left)`;
+        break;
+      }
       case 'line': {
         const state = hosts.get(event.host);
         if (state !== undefined) {

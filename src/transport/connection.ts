@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
-import ssh2 from 'ssh2';
 import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { Credentials } from './credentials.js';
 import {
@@ -20,9 +19,8 @@ import { LineSplitter } from './lines.js';
 import { keyTypeFromBlob, preferredHostKeyAlgorithms } from './known-hosts.js';
 import { ProcessGroupCommand } from './process-group.js';
 import { quoteArg } from './quote.js';
+import { Client } from './ssh2-client.js';
 
-// ssh2 is CommonJS: only the default import exposes every export at runtime (npm-stack.md §0.3).
-const { Client } = ssh2;
 type SshClient = InstanceType<typeof Client>;
 
 /** Everything needed to reach one SSH endpoint, already merged from inventory, ssh_config and defaults. */

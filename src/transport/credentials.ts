@@ -1,12 +1,10 @@
 // What we offer each server, in OpenSSH's order: agent keys, then identity files, then a password.
 // Key files are read and decrypted once per run, so a passphrase is asked once for all hosts.
-import ssh2 from 'ssh2';
 import type { AnyAuthMethod, ParsedKey } from 'ssh2';
 import type { Redactor } from '../output/redact.js';
 import type { Endpoint } from './connection.js';
 import { ConfigurationError } from './errors.js';
-
-const { utils } = ssh2;
+import { parseKey } from './ssh2-client.js';
 
 /** Asks the user for a secret; rejects when there is no terminal to ask on. */
 export interface SecretPrompter {
@@ -86,7 +84,7 @@ export class Credentials {
         'fix the key path in the inventory or ssh_config',
       );
     }
-    let parsed: ParsedKey | ParsedKey[] | Error = utils.parseKey(data);
+    let parsed: ParsedKey | ParsedKey[] | Error = parseKey(data);
     if (parsed instanceof Error && /no passphrase given/.test(parsed.message)) {
       parsed = await this.decrypt(path, data);
     }
@@ -106,7 +104,7 @@ export class Credentials {
     const fromEnv = this.options.keyPassphrase;
     if (fromEnv !== undefined) {
       this.options.redactor.add(fromEnv);
-      const parsed = utils.parseKey(data, fromEnv);
+      const parsed = parseKey(data, fromEnv);
       if (!(parsed instanceof Error)) return parsed;
     }
     const prompter = this.options.prompter;
@@ -119,7 +117,7 @@ export class Credentials {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       const passphrase = await prompter.ask(`Enter passphrase for key '${path}': `);
       this.options.redactor.add(passphrase);
-      const parsed = utils.parseKey(data, passphrase);
+      const parsed = parseKey(data, passphrase);
       if (!(parsed instanceof Error)) return parsed;
     }
     throw new ConfigurationError(

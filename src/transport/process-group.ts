@@ -3,11 +3,18 @@
 // command runs in its own process group under this POSIX sh wrapper, which reports the group on
 // stderr behind a one-time marker; mc stops the command by running `kill -SIG -PGID` on a second
 // channel. stdin, output and exit status pass through (a command killed by a signal makes the wrapper
-// die of the same signal).
+// die of the same signal, or is the wrapper, exec'd).
 import { randomBytes } from 'node:crypto';
 import { quoteArg } from './quote.js';
 
 const WRAPPER = [
+  // sshd starts a session's command as the leader of a session and process group of its own, and a
+  // login shell given one command execs it, so this sh usually leads its group already: then the
+  // command takes its place (one exec: no fork, setsid or env to pay on the host), with the real stdin,
+  // its own exit status or signal, and INT and QUIT as sshd left them. Field 5 of /proc/PID/stat is the
+  // process group; where that does not hold (under sudo, or /proc unreadable), the general way follows.
+  'read -r _ _ _ _ pgid _ 2>/dev/null </proc/$$/stat',
+  'if [ "$pgid" = "$$" ]; then echo "$2 $$" >&2; exec "${SHELL:-/bin/sh}" -c "$1"; fi',
   'exec 3<&0', // an asynchronous command would get /dev/null as stdin: keep the real one on fd 3
   // sh starts background commands with INT and QUIT ignored, which no shell can undo: env can
   // (coreutils 8.31+: Ubuntu 22.04 and later, Debian 11 and later).

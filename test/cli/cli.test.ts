@@ -11,8 +11,7 @@ import type { LoopbackLab } from '../../src/lab/openssh.js';
 import { freePort } from '../../src/lab/ports.js';
 import { createUser, tempDir } from '../support/system.js';
 import type { TestUser } from '../support/system.js';
-
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+import { MC } from '../support/mc-bin.js';
 
 interface McResult {
   code: number;

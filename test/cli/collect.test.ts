@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
+import { MC } from '../support/mc-bin.js';
 
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
 // Hosts that do not exist: reaching any of them would take the connect timeout, not an instant refusal.
 const INVENTORY = new URL('../../inventories/example.yaml', import.meta.url).pathname;
 

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { tempDir } from '../support/system.js';
-
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+import { MC } from '../support/mc-bin.js';
 
 describe('mc with hostile input files', { concurrency: false }, () => {
   let scratch: ReturnType<typeof tempDir>;

@@ -63,9 +63,11 @@ describe('mc deploy with the MicroCloud engine: a leftover preseed', { concurren
 
       const deployed = await lab.mc('deploy', '--yes', '--allow-veth');
       assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
-      const warnings = deployed.stdout.split('\n').filter((l) => /WARNING: ended microcloud preseed/.test(l));
+      const warnings = deployed.stdout
+        .split('\n')
+        .filter((l) => /WARNING: ended `microcloud preseed`/.test(l));
       assert.deepEqual(warnings, [
-        `[micro2] WARNING: ended microcloud preseed (pid ${orphan}) left running by an earlier mc run`,
+        `[micro2] WARNING: ended \`microcloud preseed\` (pid ${orphan}) left running by an earlier mc run`,
       ]);
       assert.match(deployed.stdout, /^\[micro2\] Successfully joined the MicroCloud cluster/m);
       assert.equal(alive(orphan), false, 'the leftover preseed is gone');

@@ -60,14 +60,14 @@ describe('mc status --check: more kinds of drift', { concurrency: false }, () =>
           `define on ${h} ${pool} source=lxd_cephfs`,
         ]),
         ['storage pool', 'micro1', `create ${pool} cephfs.path=lxd_cephfs`],
-        [
-          'network config',
-          'micro1',
-          'set on network UPLINK: ipv4.gateway=10.1.124.1/24 dns.nameservers=10.1.124.1',
-        ],
         ['network description', 'micro1', 'describe network UPLINK: Uplink for OVN networks'],
         ['network', 'micro1', 'create network default (ovn) network=UPLINK'],
         ['network description', 'micro1', 'describe network default: Default OVN network'],
+        [
+          'network config',
+          'micro1',
+          'set network UPLINK ipv4.gateway=10.1.124.1/24 dns.nameservers=10.1.124.1 (LXD holds ipv4.gateway=10.1.124.2/24 dns.nameservers=10.1.124.3)',
+        ],
         [
           'profile device',
           'micro1',

@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { isLabProcess } from '../../src/workflows/lab.js';
 import { tempDir } from '../support/system.js';
-
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+import { MC } from '../support/mc-bin.js';
 
 describe('mc lab', { concurrency: false }, () => {
   let scratch: ReturnType<typeof tempDir>;

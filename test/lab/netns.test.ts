@@ -8,8 +8,7 @@ import { execa } from 'execa';
 import type { NamespaceLab } from '../../src/lab/netns.js';
 import { labInventoryLines, startSimNamespaceLab } from '../../src/lab/sim-netns.js';
 import { tempDir } from '../support/system.js';
-
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+import { MC } from '../support/mc-bin.js';
 
 async function startLab(names: string[], baseDir: string, realLxd = false): Promise<NamespaceLab> {
   return (await startSimNamespaceLab({ names, baseDir, realLxd })).lab;

@@ -18,8 +18,7 @@ import {
 import type { World } from '../../src/lab/sim/index.js';
 import type { HostProbe } from '../../src/workflows/probe.js';
 import { tempDir } from '../support/system.js';
-
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+import { MC } from '../support/mc-bin.js';
 
 describe('mc probe on the embedded lab', { concurrency: false }, () => {
   let scratch: ReturnType<typeof tempDir>;

@@ -5,9 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
+import { MC } from '../support/mc-bin.js';
 import { tempDir } from '../support/system.js';
-
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
 describe('mc playbook on the command line', () => {
   let scratch: { path: string; remove: () => void };
@@ -24,9 +23,7 @@ describe('mc playbook on the command line', () => {
     execa(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        CLI,
+        MC,
         'playbook',
         '-i',
         inventory,
@@ -40,7 +37,6 @@ describe('mc playbook on the command line', () => {
       ],
       {
         reject: false,
-        // tsx resolves from the checkout.
         cwd: new URL('../..', import.meta.url).pathname,
       },
     );

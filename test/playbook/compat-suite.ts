@@ -18,10 +18,10 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { startLoopbackLab } from '../../src/lab/openssh.js';
 import type { LoopbackLab } from '../../src/lab/openssh.js';
+import { MC } from '../support/mc-bin.js';
 import { tempDir } from '../support/system.js';
 
 const COMPAT_DIR = new URL('./compat/', import.meta.url).pathname;
-const ROOT = new URL('../../', import.meta.url).pathname;
 // MC_COMPAT_ONLY=04,17 runs only the playbooks whose names start so (when working on them).
 const only = process.env.MC_COMPAT_ONLY?.split(',') ?? [];
 /** The compat playbooks numbered first to last: the suite is split over files, each with its own time limit. */
@@ -158,9 +158,7 @@ export function compatSuite(title: string, PLAYBOOKS: string[], subnet: number):
         execa(
           process.execPath,
           [
-            '--import',
-            'tsx',
-            join(ROOT, 'src/cli.ts'),
+            MC,
             'playbook',
             '-i',
             inventory,

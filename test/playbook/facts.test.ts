@@ -10,9 +10,8 @@ import { execa } from 'execa';
 import { gatherFactsScript, parseGatheredFacts, parseSnapServices } from '../../src/domain/playbook/facts.js';
 import { startLoopbackLab } from '../../src/lab/openssh.js';
 import type { LoopbackLab } from '../../src/lab/openssh.js';
+import { MC } from '../support/mc-bin.js';
 import { tempDir } from '../support/system.js';
-
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
 /** What lsblk and ip say on this machine, read directly. */
 function machine(): { disks: string[]; nics: string[] } {
@@ -172,9 +171,7 @@ describe('mc_facts', () => {
       const run = await execa(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          CLI,
+          MC,
           'playbook',
           '-i',
           inventory,

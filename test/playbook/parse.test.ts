@@ -43,6 +43,25 @@ const BAD: [string, Record<string, string>, string][] = [
   ],
   ['bad YAML', { 'main.yml': '- hosts: all\n  tasks: [\n' }, 'main.yml:3:1: YAML syntax error'],
   [
+    'retries that are not a number',
+    {
+      'main.yml': play(
+        '    - command: "true"\n      register: r\n      until: r is succeeded\n      retries: many\n',
+      ),
+    },
+    'main.yml:7:16: \'retries\' must be a whole number, got "many"',
+  ],
+  [
+    'a timeout on a play',
+    { 'main.yml': play('    - command: "true"\n', '  timeout: 5\n') },
+    "main.yml:3:3: 'timeout' is an Ansible keyword mc does not support (in a play)",
+  ],
+  [
+    'a negative timeout',
+    { 'main.yml': play('    - command: "true"\n      timeout: -1\n') },
+    "main.yml:5:16: 'timeout' must be a whole number of seconds (0 for none), got -1",
+  ],
+  [
     'an unknown filter',
     { 'main.yml': play('    - debug:\n        msg: "{{ inventory_hostname | upperr }}"\n') },
     "main.yml:5:14: unknown filter 'upperr' (did you mean 'upper'?)",

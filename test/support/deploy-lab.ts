@@ -7,9 +7,11 @@ import type { EmbeddedLab } from '../../src/lab/embedded/lab.js';
 import { labInventory } from '../../src/lab/embedded/serve.js';
 import { createProgramRunner, createSimLab, realClock } from '../../src/lab/sim/index.js';
 import type { World } from '../../src/lab/sim/index.js';
+import { MC } from './mc-bin.js';
 import { tempDir } from './system.js';
 
-export const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
+export { MC };
+
 export const DISK = (n: number): string => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_lxd_disk${n}`;
 
 export interface Lab {

@@ -18,7 +18,11 @@ import type { RealFault } from './deploy-netns-faults.js';
 import { FLOOR_50, LXD_ONLY, labProcesses, linesOf, mcOnLab, writeInventory } from './netns-lxd.js';
 import { tempDir, uniqueSuffix } from './system.js';
 
-export type LxdFault = 'command-fails' | RealFault;
+/**
+ * `long-network-cut`: the link goes down 1.2 s into the join and stays down LONG_CUT_MS, longer than LXD's own
+ * one-minute wait for raft: the join never finishes (issue 14 point 1; docs/reliability.md).
+ */
+export type LxdFault = 'command-fails' | 'long-network-cut' | RealFault;
 export type LxdPhase = 'bootstrap' | 'join';
 
 const PHASES: Record<LxdPhase, { title: string; step: RegExp; host: number }> = {
@@ -31,6 +35,9 @@ const PHASES: Record<LxdPhase, { title: string; step: RegExp; host: number }> = 
 const KEEPALIVE = ['ServerAliveInterval: 1', 'ServerAliveCountMax: 3'];
 const FLAGS = ['--yes', '--connect-timeout', '3', '--connect-retries', '1', '--timeout', '60'];
 const CONVERGE_WITHIN_MS = 180_000;
+/** Into the join when the long cut strikes (after the leader accepted the joiner), and how long it lasts. */
+const LONG_CUT_DELAY_MS = 1_200;
+const LONG_CUT_MS = 65_000;
 
 export function cmdline(pid: number): string {
   try {
@@ -64,13 +71,16 @@ export function running(host: NamespaceHost, prefix: string): number[] {
 function strikeDuring(
   lab: NamespaceLab,
   host: NamespaceHost,
-  fault: RealFault,
-): { stop(): Promise<boolean> } {
+  fault: RealFault | 'long-network-cut',
+): { stop(): Promise<boolean>; struckAt(): number } {
   let stopped = false;
+  let struckAt = 0;
   const watching = (async (): Promise<boolean> => {
     while (!stopped) {
       if (running(host, 'lxd init --preseed').length > 0) {
-        if (fault === 'network-cut') await lab.setLink(host.name, 'down');
+        if (fault === 'long-network-cut') await sleep(LONG_CUT_DELAY_MS);
+        struckAt = Date.now();
+        if (fault !== 'sshd-killed') await lab.setLink(host.name, 'down');
         else await lab.killSshd(host.name);
         return true;
       }
@@ -83,6 +93,7 @@ function strikeDuring(
       stopped = true;
       return watching;
     },
+    struckAt: () => struckAt,
   };
 }
 
@@ -129,7 +140,7 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
       let holder: PortHolder | undefined;
       try {
         writeInventory(lab, [...LXD_ONLY, FLOOR_50], KEEPALIVE);
-        let strike: { stop(): Promise<boolean> } | undefined;
+        let strike: ReturnType<typeof strikeDuring> | undefined;
         if (fault === 'command-fails') {
           holder = holdLxdPort(target);
           await listening(holder);
@@ -153,7 +164,7 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           );
           assert.match(line, /run mc deploy again/, output);
           assert.match(failed.stderr, /deploy stopped; .*run mc deploy again/, output);
-          if (fault === 'network-cut') assert.match(line, /no answer to keepalives/, output);
+          if (fault.endsWith('network-cut')) assert.match(line, /no answer to keepalives/, output);
           if (fault === 'sshd-killed') assert.match(line, /connection closed by the remote host/, output);
           // LXD's own error, not the script mc ran.
           if (fault === 'command-fails') {
@@ -166,15 +177,38 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           assert.doesNotMatch(output, /MC_LOCK_DIR|echo \$\$/, output);
         } finally {
           // The fault clears.
-          if (fault === 'network-cut') await lab.setLink(target.name, 'up');
+          if (fault === 'long-network-cut') {
+            await sleep(Math.max(0, (strike?.struckAt() ?? 0) + LONG_CUT_MS - Date.now()));
+          }
+          if (fault.endsWith('network-cut')) await lab.setLink(target.name, 'up');
           if (fault === 'sshd-killed') await lab.restartSshd(target.name);
           holder?.kill();
           await holder;
           holder = undefined;
         }
 
+        let planned: string | undefined;
+        if (fault === 'long-network-cut') {
+          // The join never finished: the members' database keeps the joiner pending; the plan clears it.
+          const pending = await mcOnLab(lab, [
+            'run',
+            '-l',
+            names[0] ?? '',
+            '--',
+            "lxd sql global 'SELECT id, name, state FROM nodes WHERE state = 1'",
+          ]);
+          assert.match(pending.stdout, new RegExp(`\\| ${target.name} \\| 1 `), pending.stdout);
+          const plan = await mcOnLab(lab, ['plan']);
+          planned = plan.stdout.split('\n').find((l) => l.includes('clear the LXD join that never finished'));
+          assert.ok(planned !== undefined, plan.stdout + plan.stderr);
+        }
         const converged = await mcOnLab(lab, ['deploy', ...FLAGS], CONVERGE_WITHIN_MS);
         const again = `${converged.stdout}\n${converged.stderr}`;
+        if (planned !== undefined) {
+          // What the plan showed is what deploy did.
+          const step = planned.trim().replace(/^\S+\s+/, '');
+          assert.ok(again.includes(`[${target.name}] changed: ${step}`), `${planned}\n${again}`);
+        }
         assert.equal(converged.code, 0, again);
         assert.ok(converged.ms < CONVERGE_WITHIN_MS, `converged in ${converged.ms} ms\n${again}`);
         assert.match(converged.stdout, /^Verified: \d+ checks passed\./m, again);
@@ -195,6 +229,15 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           .map((p) => ({ ...p, cmdline: cmdline(p.pid) }))
           .filter((p) => /^(lxd init|lxc )/.test(p.cmdline));
         assert.deepEqual(left, []);
+        if (fault === 'long-network-cut') {
+          const pending = await mcOnLab(lab, [
+            'run',
+            '--',
+            "lxd sql global 'SELECT count(*) AS pending FROM nodes WHERE state = 1'",
+          ]);
+          assert.equal(pending.code, 0, pending.stdout + pending.stderr);
+          assert.match(pending.stdout, /\| 0 +\|/, pending.stdout);
+        }
         for (const h of lab.hosts)
           assert.equal(existsSync(join(h.dir, 'lock', 'mc-deploy.lock')), false, h.name);
         t.diagnostic(`failed deploy ${failed.ms} ms, converging deploy ${converged.ms} ms`);

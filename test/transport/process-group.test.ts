@@ -45,3 +45,61 @@ describe('ProcessGroupCommand.killCommand', () => {
     });
   }
 });
+
+describe('ProcessGroupCommand.wire', () => {
+  /** Runs the wire as sshd runs a session's command: `$SHELL -c WIRE`, as a session leader or not. */
+  const runWire = (command: string, leader: boolean, stdin = '') => {
+    const group = new ProcessGroupCommand(command);
+    const child = spawn('bash', ['-c', group.wire], {
+      detached: leader,
+      env: { ...process.env, SHELL: '/bin/bash' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      for (const line of chunk.split('\n')) group.consumeStderrLine(line);
+    });
+    child.stdin.end(stdin);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal })),
+    );
+    return { group, child, exited, output: () => ({ stdout, stderr: group.cleanStderr(stderr) }) };
+  };
+  const waitForGroup = async (group: ProcessGroupCommand): Promise<number> => {
+    for (let tries = 0; tries < 100 && group.pgid === undefined; tries += 1) await sleep(20);
+    return group.pgid as number;
+  };
+
+  for (const leader of [true, false]) {
+    const how = leader ? 'as the leader of its group (sshd)' : 'inside a group it does not lead (sudo)';
+    it(`${how}: reports the command's process group, passes stdin, stdout and the exit status`, async () => {
+      const run = runWire('cat; read -r _ _ _ _ g _ </proc/$$/stat; echo "group $g"; exit 3', leader, 'in\n');
+      const { code, signal } = await run.exited;
+      assert.deepEqual({ code, signal }, { code: 3, signal: null });
+      const pgid = run.group.pgid as number;
+      assert.deepEqual(run.output(), { stdout: `in\ngroup ${pgid}\n`, stderr: '' });
+      // Led by sshd, the command is the process sshd started (one exec, no fork); otherwise a new group.
+      if (leader) assert.equal(pgid, run.child.pid);
+      else assert.notEqual(pgid, run.child.pid);
+    });
+
+    for (const signal of ['TERM', 'INT'] as const) {
+      it(`${how}: kill -${signal} of the group ends the command with that signal`, async () => {
+        const run = runWire('sleep 60', leader);
+        try {
+          const pgid = await waitForGroup(run.group);
+          await sleep(100);
+          await execa('sh', ['-c', run.group.killCommand(signal) as string]);
+          const { code, signal: ended } = await run.exited;
+          assert.deepEqual({ code, ended }, { code: null, ended: `SIG${signal}` });
+          assert.equal((await execa('pgrep', ['-g', String(pgid)], { reject: false })).stdout.trim(), '');
+        } finally {
+          run.child.kill('SIGKILL');
+        }
+      });
+    }
+  }
+});

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../../src/lab/ports.js';
 import { tempDir } from '../support/system.js';
+import { MC } from '../support/mc-bin.js';
 
-const MC = new URL('../../bin/mc.js', import.meta.url).pathname;
 const FAKE_VAGRANT_DIR = new URL('../support/fake-vagrant', import.meta.url).pathname;
 const FIXTURES = new URL('../fixtures/vagrant', import.meta.url).pathname;
 

@@ -37,6 +37,12 @@ export type Action =
       config: Record<string, string>;
     }
   | { kind: 'lxd-join'; anchor: string; address: string; memberConfig: MemberConfigEntry[] }
+  /**
+   * Clears a join that never finished (facts/lxd-unfinished-join.ts) before the host joins again: on the
+   * step's host, mc's leftover `lxd init` ends and LXD restarts without the half-made cluster state in
+   * `lxdDir`; on `viewer`, the pending member `memberId` and the raft node at `address` go.
+   */
+  | { kind: 'lxd-join-clear'; viewer: string; memberId: number; address: string; lxdDir: string }
   | { kind: 'ceph-disk-add'; disk: DiskChoice }
   /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
   | { kind: 'ceph-replication'; osds: number }
@@ -62,10 +68,20 @@ export type Action =
       target?: string;
       resume?: true;
     }
+  /**
+   * Cluster-wide keys of an existing pool or network set to the inventory's values (`lxc storage|network
+   * set`), `stored` being what LXD holds: LXD keeps the global config of the first create, and an Errored
+   * object is resumed with it, so keys the inventory changed since are set afterwards.
+   */
+  | {
+      kind: 'lxd-object-set';
+      entity: 'storage' | 'network';
+      name: string;
+      config: Record<string, string>;
+      stored: Record<string, string>;
+    }
   /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
   | { kind: 'lxd-network-describe'; network: string; description: string }
-  /** Global config keys of a network that exists, put back to what the inventory says (changed by hand). */
-  | { kind: 'lxd-network-set'; network: string; config: Record<string, string> }
   | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
   | { kind: 'lxd-volume-create'; pool: string; volume: string; target: string }
   /**
@@ -98,6 +114,8 @@ export function describeAction(action: Action): string {
       return `join ${action.service} as ${action.address} (token from ${action.anchor})`;
     case 'lxd-join':
       return `join LXD as ${action.address} (token from ${action.anchor})${action.memberConfig.map((e) => ` ${e.name}.${e.key}=${e.value}`).join('')}`;
+    case 'lxd-join-clear':
+      return `clear the LXD join that never finished: restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove pending member ${action.memberId} and raft node ${action.address} on ${action.viewer}`;
     case 'ceph-disk-add':
       return `add OSD ${action.disk.path}${action.disk.wipe ? ' (wipe)' : ''}${action.disk.encrypt ? ' (encrypt)' : ''}`;
     case 'ceph-replication':
@@ -112,10 +130,14 @@ export function describeAction(action: Action): string {
       if (action.resume === true)
         return `resume creating network ${action.network} (${action.type}): an earlier create failed midway (Errored)`;
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
+    case 'lxd-object-set': {
+      const stored = Object.keys(action.config)
+        .map((key) => `${key}=${action.stored[key] ?? '(unset)'}`)
+        .join(' ');
+      return `set ${action.entity === 'storage' ? 'storage pool' : 'network'} ${action.name}${kv(action.config)} (LXD holds ${stored})`;
+    }
     case 'lxd-network-describe':
       return `describe network ${action.network}: ${action.description}`;
-    case 'lxd-network-set':
-      return `set on network ${action.network}:${kv(action.config)}`;
     case 'lxd-profile-device':
       return `add device ${action.device} to profile default:${kv(action.config)}`;
     case 'lxd-volume-create':

@@ -157,6 +157,28 @@ export function planLxdConfiguration(
         definedOn(network('UPLINK'), target),
       );
     }
+    // The inventory's own pools and networks (cluster.lxd), defined without config: none is per member.
+    for (const own of design.lxd.storagePools) {
+      add(
+        `pending:${own.name}:${target}`,
+        {
+          kind: 'lxd-storage-create',
+          pool: own.name,
+          driver: own.kind,
+          description: own.description,
+          config: {},
+          target,
+        },
+        definedOn(pool(own.name), target),
+      );
+    }
+    for (const own of design.lxd.networks) {
+      add(
+        `pending:${own.name}:${target}`,
+        { kind: 'lxd-network-create', network: own.name, type: own.kind, config: {}, target },
+        definedOn(network(own.name), target),
+      );
+    }
     if (fan !== null) {
       add(
         `pending:lxdfan0:${target}`,
@@ -241,8 +263,10 @@ export function planLxdConfiguration(
     });
   }
   let nicNetwork: string | null = null;
+  let uplinkConfig: Record<string, string> | null = null;
   if (uplink !== null) {
     const config: Record<string, string> = {};
+    uplinkConfig = config;
     if (uplink.ipv4Gateway !== undefined) config['ipv4.gateway'] = uplink.ipv4Gateway;
     if (uplink.ipv4Gateway !== undefined && uplink.ipv4Range !== undefined)
       config['ipv4.ovn.ranges'] = uplink.ipv4Range;
@@ -254,12 +278,6 @@ export function planLxdConfiguration(
       type: 'physical',
       config,
     });
-    // Keys mc set that were changed since (`lxc network set UPLINK ...`) go back to the inventory's values: a
-    // step only on a network that exists with such a change.
-    const uplinkNow = network('UPLINK');
-    const changed = Object.fromEntries(Object.entries(config).filter(([k, v]) => uplinkNow?.config[k] !== v));
-    if (created(uplinkNow) && Object.keys(changed).length > 0)
-      add('network:UPLINK:config', { kind: 'lxd-network-set', network: 'UPLINK', config: changed }, false);
     describe('UPLINK', 'Uplink for OVN networks');
     addNetwork('default', {
       kind: 'lxd-network-create',
@@ -280,6 +298,46 @@ export function planLxdConfiguration(
     nicNetwork = 'lxdfan0';
   }
 
+  // The inventory's own (cluster.lxd), after MicroCloud's. Keys it sets that LXD holds otherwise are set once
+  // the object exists: a changed inventory, or an Errored object resumed with the config of its first create.
+  const setDiffering = (
+    entity: 'storage' | 'network',
+    entry: { status: string; config: Record<string, string> } | undefined,
+    name: string,
+    wanted: Record<string, string>,
+  ): void => {
+    if (entry === undefined) return;
+    const config = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => entry.config[k] !== v));
+    if (Object.keys(config).length === 0) return;
+    const stored = Object.fromEntries(Object.keys(config).map((k) => [k, entry.config[k] ?? '']));
+    add(`${entity}:${name}:config`, { kind: 'lxd-object-set', entity, name, config, stored }, false);
+  };
+  // MicroCloud's uplink keys that were changed by hand (`lxc network set UPLINK ...`) go back to the inventory's.
+  if (uplinkConfig !== null && created(network('UPLINK')))
+    setDiffering('network', network('UPLINK'), 'UPLINK', uplinkConfig);
+  for (const own of design.lxd.storagePools) {
+    addPool(own.name, {
+      kind: 'lxd-storage-create',
+      pool: own.name,
+      driver: own.kind,
+      description: own.description,
+      config: own.config,
+    });
+    setDiffering('storage', pool(own.name), own.name, own.config);
+  }
+  for (const own of design.lxd.networks) {
+    addNetwork(own.name, {
+      kind: 'lxd-network-create',
+      network: own.name,
+      type: own.kind,
+      config: own.config,
+    });
+    setDiffering('network', network(own.name), own.name, own.config);
+    if (own.description !== '') describe(own.name, own.description);
+  }
+  // As `lxd init` does: the first of them serve the default profile where MicroCloud's give nothing.
+  nicNetwork ??= design.lxd.networks[0]?.name ?? null;
+
   // Default profile (§3.4): add what is missing, keep what is there.
   if (nicNetwork !== null) {
     add(
@@ -292,7 +350,11 @@ export function planLxdConfiguration(
       lxd.profileDevices['eth0'] !== undefined,
     );
   }
-  const rootPool = ceph ? 'remote' : localMembers.length > 0 ? 'local' : null;
+  const rootPool = ceph
+    ? 'remote'
+    : localMembers.length > 0
+      ? 'local'
+      : (design.lxd.storagePools[0]?.name ?? null);
   if (rootPool !== null) {
     add(
       'profile:root',

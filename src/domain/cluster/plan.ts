@@ -296,9 +296,29 @@ function joinPhase(
     }
     if (design.services.microovn) middle.push([joinStep('microovn')]);
     if (middle.length > 0) stages.push({ lanes: middle });
+    // A join that never finished is cleared first; only an LXD that holds nothing gets here (validate).
+    const unfinished = own?.unfinishedLxdJoin;
+    const clear: PlanStep[] =
+      unfinished === undefined || unfinished.contents === null || unfinished.contents.holds.length > 0
+        ? []
+        : [
+            {
+              id: `join:${host}:lxd-clear`,
+              host,
+              action: {
+                kind: 'lxd-join-clear',
+                viewer: unfinished.viewer,
+                memberId: unfinished.memberId,
+                address: unfinished.address,
+                lxdDir: unfinished.contents.dir,
+              },
+              done: false,
+            },
+          ];
     stages.push({
       lanes: [
         [
+          ...clear,
           {
             id: `join:${host}:lxd`,
             host,

@@ -7,6 +7,7 @@ import {
   type InstalledSnap,
   type LxdState,
   type MicroclusterState,
+  type UnfinishedLxdJoin,
 } from '../facts/index.js';
 import type { DesignContext, HostContext } from './context.js';
 import { listWords } from './issues.js';
@@ -118,7 +119,10 @@ export function checkServiceStates(ctx: DesignContext): void {
     const label = SERVICE_LABELS[snap];
     for (const host of ctx.hosts) {
       const state = stateOf(host, snap);
-      if (state.state === 'error') {
+      const unfinished = snap === 'lxd' ? host.facts.unfinishedLxdJoin : undefined;
+      if (unfinished !== undefined) {
+        checkUnfinishedLxdJoin(ctx, host.name, unfinished);
+      } else if (state.state === 'error') {
         ctx.issues.add(`${label}: \`${state.command}\` failed: ${state.message}`, {
           host: host.name,
           hint: `mc cannot tell whether ${label} is set up; fix it on the host, then run again`,
@@ -150,6 +154,35 @@ export function checkServiceStates(ctx: DesignContext): void {
       }
     }
     checkExistingClusters(ctx, snap);
+  }
+}
+
+/** What clears an unfinished LXD join by hand, on the host and on the member that lists it as pending. */
+export function clearUnfinishedLxdJoinByHand(host: string, join: UnfinishedLxdJoin): string {
+  return `on ${join.viewer}: sudo lxd cluster remove-raft-node -q ${join.address}; sudo lxd sql global "DELETE FROM nodes WHERE id = ${join.memberId} AND state = 1"; on ${host}: sudo snap remove --purge lxd`;
+}
+
+/**
+ * A host whose LXD join never finished (facts/lxd-unfinished-join.ts) is the plan's to clear when its LXD
+ * holds nothing the join did not make; otherwise clearing it would lose what it holds: the user decides.
+ */
+function checkUnfinishedLxdJoin(ctx: DesignContext, host: string, join: UnfinishedLxdJoin): void {
+  const { failure } = join;
+  const why =
+    failure.state === 'not answering'
+      ? `is not answering (\`${failure.command}\` ${failure.message})`
+      : `cannot be asked (\`${failure.command}\`: ${failure.message})`;
+  const what = `LXD on ${host} never finished joining the cluster (${join.viewer} lists it as pending member ${join.memberId}) and ${why}`;
+  if (join.contents === null) {
+    ctx.issues.add(what, {
+      hint: `mc found no LXD state directory on ${host} (/var/snap/lxd/common/lxd, /var/lib/lxd) to clear; to start it over: ${clearUnfinishedLxdJoinByHand(host, join)}; then run mc deploy again`,
+    });
+  } else if (join.contents.holds.length > 0) {
+    const shown = join.contents.holds.slice(0, 3).join(', ');
+    const more = join.contents.holds.length > 3 ? ` and ${join.contents.holds.length - 3} more` : '';
+    ctx.issues.add(what, {
+      hint: `${host}'s LXD holds ${shown}${more}, which mc does not clear; to start it over, losing them: ${clearUnfinishedLxdJoinByHand(host, join)}; then run mc deploy again`,
+    });
   }
 }
 

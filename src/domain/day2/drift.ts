@@ -20,6 +20,7 @@ export type DriftKind =
   | 'storage pool'
   | 'network'
   | 'network description'
+  | 'storage pool config'
   | 'network config'
   | 'profile device'
   | 'storage volume'
@@ -49,6 +50,7 @@ function kindOf(action: Action): DriftKind {
       return 'service not set up';
     case 'microcluster-join':
     case 'lxd-join':
+    case 'lxd-join-clear':
     case 'microcloud-preseed':
       return 'member missing';
     case 'ceph-disk-add':
@@ -61,10 +63,10 @@ function kindOf(action: Action): DriftKind {
       return 'storage pool';
     case 'lxd-network-create':
       return 'network';
+    case 'lxd-object-set':
+      return action.entity === 'storage' ? 'storage pool config' : 'network config';
     case 'lxd-network-describe':
       return 'network description';
-    case 'lxd-network-set':
-      return 'network config';
     case 'lxd-profile-device':
       return 'profile device';
     case 'lxd-volume-create':

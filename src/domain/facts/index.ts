@@ -37,6 +37,8 @@ export {
   IP_ADDR_COMMAND,
   IP_ROUTE4_DEFAULT_COMMAND,
   IP_ROUTE6_DEFAULT_COMMAND,
+  IP_VXLAN_HELP_COMMAND,
+  parseFanMapSupport,
   parseIpAddr,
   parseDefaultRoutes,
   findInterface,
@@ -156,3 +158,14 @@ export {
   type UplinkOptions,
   type UplinkRejectionCode,
 } from './nic-rules.js';
+export {
+  LXD_DIR_CONTENTS_COMMAND,
+  LXD_PENDING_MEMBERS_COMMAND,
+  findUnfinishedLxdJoins,
+  parseLxdDirContents,
+  parseLxdSqlTable,
+  parsePendingLxdMembers,
+  type LxdDirContents,
+  type PendingLxdMember,
+  type UnfinishedLxdJoin,
+} from './lxd-unfinished-join.js';

@@ -46,6 +46,7 @@ const COMMON_TASK_KEYS = [
   'no_log',
   'check_mode',
   'run_once',
+  'timeout',
   'delegate_to',
   'environment',
   'vars',
@@ -58,6 +59,9 @@ const TASK_KEYS = [
   'register',
   'changed_when',
   'failed_when',
+  'until',
+  'retries',
+  'delay',
   'notify',
   'args',
 ] as const;
@@ -70,6 +74,8 @@ const INCLUDE_NAMES = [
   'ansible.builtin.import_tasks',
 ];
 const LOOP_CONTROL_KEYS = ['loop_var', 'index_var', 'label', 'pause'];
+/** include_tasks runs its file once per item; import_tasks is read once, before the run, and cannot loop. */
+const INCLUDE_LOOP_KEYS = ['loop', 'with_items', 'loop_control'];
 
 /** Ansible keywords mc knows and does not run: refused with that reason, not a "did you mean". */
 const UNSUPPORTED = new Set([
@@ -80,9 +86,6 @@ const UNSUPPORTED = new Set([
   'vars_prompt',
   'order',
   'throttle',
-  'retries',
-  'until',
-  'delay',
   'async',
   'poll',
   'module_defaults',
@@ -96,6 +99,7 @@ const UNSUPPORTED = new Set([
   'fact_path',
   'gather_subset',
   'gather_timeout',
+  // On tasks and blocks mc runs it; on a play it is still refused.
   'timeout',
   'with_dict',
   'with_list',
@@ -547,6 +551,17 @@ function commonOptions(r: FileReader, entries: MapEntry[]): TaskOptions {
         if (b !== undefined) options.runOnce = b;
         break;
       }
+      case 'timeout': {
+        const v = r.plain(entry.value);
+        const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number.parseInt(v, 10) : v;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+          r.issues.add(
+            valuePosition(r.source, entry),
+            `'timeout' must be a whole number of seconds (0 for none), got ${describeValue(v)}`,
+          );
+        else options.timeout = n;
+        break;
+      }
       case 'delegate_to': {
         const s = asString(r, entry);
         if (s !== undefined && s !== 'localhost' && s !== '127.0.0.1')
@@ -700,24 +715,9 @@ function parseTaskItem(r: FileReader, node: Node, handler: boolean): TaskItem | 
     listen: [],
   };
   if (nameText !== undefined) task.name = nameText;
-  const loops = entries.filter((e) => e.key === 'loop' || e.key === 'with_items');
-  if (loops.length > 1) r.issues.add(r.at(loops[1]?.keyNode), `give 'loop' or 'with_items', not both`);
+  Object.assign(task, parseLoop(r, entries, at));
   for (const entry of entries) {
     switch (entry.key) {
-      case 'loop':
-      case 'with_items': {
-        const loop = checkLoop(r, entry);
-        if (loop !== undefined) {
-          task.loop = loop;
-          task.loopFlatten = entry.key === 'with_items';
-        }
-        break;
-      }
-      case 'loop_control': {
-        const control = parseLoopControl(r, entry);
-        if (control !== undefined) task.loopControl = control;
-        break;
-      }
       case 'register': {
         const name = r.plain(entry.value);
         if (typeof name !== 'string' || !IDENTIFIER.test(name))
@@ -731,6 +731,15 @@ function parseTaskItem(r: FileReader, node: Node, handler: boolean): TaskItem | 
       case 'changed_when':
         task.changedWhen = asConditions(r, entry);
         break;
+      case 'until':
+        task.until = asConditions(r, entry);
+        break;
+      case 'retries':
+      case 'delay': {
+        const count = asCount(r, entry);
+        if (count !== undefined) task[entry.key] = count;
+        break;
+      }
       case 'failed_when':
         task.failedWhen = asConditions(r, entry);
         break;
@@ -742,9 +751,49 @@ function parseTaskItem(r: FileReader, node: Node, handler: boolean): TaskItem | 
         break;
     }
   }
-  if (task.loopControl !== undefined && task.loop === undefined)
-    r.issues.add(at, `'loop_control' without 'loop'`);
   return task;
+}
+
+/** `retries:` and `delay:`: a whole number, or a template that gives one when the task runs. */
+function asCount(r: FileReader, entry: MapEntry): number | string | undefined {
+  const v = r.plain(entry.value);
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
+  if (typeof v === 'string' && /^\s*\{\{[\s\S]*\}\}\s*$/.test(v)) {
+    checkValueTemplates(r, entry.value, v);
+    return v;
+  }
+  r.issues.add(
+    valuePosition(r.source, entry),
+    `'${entry.key}' must be a whole number, got ${describeValue(v)}`,
+  );
+  return undefined;
+}
+
+/** The loop of the task or include in `entries`, if any (both `loop` and `with_items` is refused). */
+function parseLoop(
+  r: FileReader,
+  entries: MapEntry[],
+  at: SourcePosition,
+): { loop?: unknown; loopFlatten?: boolean; loopControl?: LoopControl } {
+  const out: { loop?: unknown; loopFlatten?: boolean; loopControl?: LoopControl } = {};
+  const loops = entries.filter((e) => e.key === 'loop' || e.key === 'with_items');
+  if (loops.length > 1) r.issues.add(r.at(loops[1]?.keyNode), `give 'loop' or 'with_items', not both`);
+  for (const entry of entries) {
+    if (entry.key === 'loop' || entry.key === 'with_items') {
+      const loop = checkLoop(r, entry);
+      if (loop !== undefined) {
+        out.loop = loop;
+        out.loopFlatten = entry.key === 'with_items';
+      }
+    } else if (entry.key === 'loop_control') {
+      const control = parseLoopControl(r, entry);
+      if (control !== undefined) out.loopControl = control;
+    }
+  }
+  if (out.loopControl !== undefined && out.loop === undefined)
+    r.issues.add(at, `'loop_control' without 'loop'`);
+  return out;
 }
 
 function parseInclude(
@@ -755,9 +804,14 @@ function parseInclude(
   nameText: string | undefined,
 ): TaskItem | undefined {
   const at = r.at(node);
+  const dynamic = include.key.endsWith('include_tasks');
+  const allowed: readonly string[] = dynamic ? [...COMMON_TASK_KEYS, ...INCLUDE_LOOP_KEYS] : COMMON_TASK_KEYS;
   for (const entry of entries) {
-    if (entry === include || (COMMON_TASK_KEYS as readonly string[]).includes(entry.key)) continue;
-    r.issues.add(r.at(entry.keyNode), unknownKeyMessage(entry.key, COMMON_TASK_KEYS, include.key));
+    if (entry === include || allowed.includes(entry.key)) continue;
+    const message = INCLUDE_LOOP_KEYS.includes(entry.key)
+      ? `'${entry.key}' cannot be used on ${include.key}, which is read before the run: use include_tasks`
+      : unknownKeyMessage(entry.key, allowed, include.key);
+    r.issues.add(r.at(entry.keyNode), message);
   }
   let file = r.plain(include.value);
   if (file !== null && typeof file === 'object' && !Array.isArray(file))
@@ -784,7 +838,10 @@ function parseInclude(
     always: [],
   };
   if (nameText !== undefined) block.name = nameText;
-  if (include.key.endsWith('include_tasks')) block.include = include.key;
+  if (dynamic) {
+    block.include = include.key;
+    Object.assign(block, parseLoop(r, entries, at));
+  }
   return block;
 }
 
@@ -1008,14 +1065,14 @@ function* allTasks(items: TaskItem[]): Generator<Task> {
 function* itemVars(items: TaskItem[]): Generator<string> {
   for (const item of items) {
     yield* Object.keys(item.vars ?? {});
+    if (item.loop !== undefined) yield item.loopControl?.loopVar ?? 'item';
+    if (item.loopControl?.indexVar !== undefined) yield item.loopControl.indexVar;
     if (item.kind === 'block') {
       yield* itemVars([...item.block, ...item.rescue, ...item.always]);
       continue;
     }
     if (item.register !== undefined) yield item.register;
     if (item.module === 'set_fact') yield* Object.keys(item.args).filter((k) => k !== 'cacheable');
-    if (item.loop !== undefined) yield item.loopControl?.loopVar ?? 'item';
-    if (item.loopControl?.indexVar !== undefined) yield item.loopControl.indexVar;
   }
 }
 

@@ -14,6 +14,8 @@ export interface TaskOptions {
   noLog?: boolean;
   checkMode?: boolean;
   runOnce?: boolean;
+  /** `timeout` (seconds): the task fails when its module runs longer, as Ansible's task timeout. */
+  timeout?: number;
   delegateTo?: string;
   environment?: Record<string, unknown>;
   /** Raw `vars:` of a task or block. */
@@ -44,6 +46,14 @@ export interface Task extends TaskOptions {
   register?: string;
   changedWhen?: string[];
   failedWhen?: string[];
+  /** `until`: the module runs again (after `delay` seconds) until these hold, at most `retries` more times. */
+  until?: string[];
+  /**
+   * A number, or a template that renders to one (per host, when the task runs). Without `until` both are
+   * ignored and the task runs once, as in ansible-core 2.14.
+   */
+  retries?: number | string;
+  delay?: number | string;
   notify: string[];
   /** Handlers: the topics they listen to. */
   listen: string[];
@@ -58,6 +68,10 @@ export interface Block extends TaskOptions {
    * own and not inherited by the tasks it reads, as in Ansible. import_tasks is a plain block.
    */
   include?: string;
+  /** include_tasks with `loop`/`with_items`: the file's tasks run once per item, in order. */
+  loop?: unknown;
+  loopFlatten?: boolean;
+  loopControl?: LoopControl;
   block: TaskItem[];
   rescue: TaskItem[];
   always: TaskItem[];

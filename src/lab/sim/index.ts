@@ -30,6 +30,7 @@ export { createProgramRunner, type SimProgramOutcome, type SimProgramRunner } fr
 export { NotModelledError, type Program, type ProgramContext, type ProgramResult } from './program.js';
 export { preinstallSnap, seedImageSnaps, removeSnap, installedSnap, isSnapInstalled } from './snapd.js';
 export { createSimLab, type SimLabOptions } from './scenario.js';
+export { oidcLogin } from './lxd-auth.js';
 export {
   DaemonError,
   MICROCLUSTER_PORT,

@@ -44,7 +44,8 @@ function presentPrograms(world: World, host: string): string[] {
 /**
  * Calls that consume standard input: `microcloud preseed` (§2), `lxd init --preseed` (§1.4), the `lxc`
  * commands that read a YAML document when stdin is not a terminal (`profile edit`, `storage create`,
- * `storage volume create`; lxc/profile.go, lxc/storage.go, lxc/storage_volume.go at lxd-5.21.3), and
+ * `storage volume create`, `project create/edit`, `auth group/identity edit`; lxc/profile.go, lxc/storage.go,
+ * lxc/storage_volume.go at lxd-5.21.3, lxc/project.go and lxc/auth.go at lxd-5.21.4), and
  * `curl --data-binary @-` / `-d @-`. (`lxc network create` does not read stdin in any 5.21 release.)
  */
 function consumesStdin(argv: readonly string[]): boolean {
@@ -56,6 +57,10 @@ function consumesStdin(argv: readonly string[]): boolean {
   if (program === 'curl') return curlReadsStdin(words);
   if (program === 'lxc' && (subcommand === 'profile' || subcommand === 'network') && action === 'edit')
     return true;
+  // lxc/project.go create and edit, lxc/auth.go group edit and identity edit (lxd-5.21.4).
+  if (program === 'lxc' && subcommand === 'project') return action === 'create' || action === 'edit';
+  if (program === 'lxc' && subcommand === 'auth')
+    return (action === 'group' || action === 'identity') && object === 'edit';
   if (program === 'lxc' && subcommand === 'storage') {
     return action === 'create' || (action === 'volume' && object === 'create');
   }

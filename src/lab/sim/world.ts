@@ -156,6 +156,39 @@ export interface LxdClusterData {
   evacuated?: string[];
   /** Pending certificate add tokens (`lxc config trust add` without a certificate): token operations. */
   certificateTokens?: CertificateAddTokenRecord[];
+  /** Projects, authorization groups and identities (lxd-auth.ts); absent until first read: default only. */
+  projects?: LxdProject[];
+  authGroups?: LxdAuthGroup[];
+  identities?: LxdIdentity[];
+}
+
+export interface LxdProject {
+  name: string;
+  description: string;
+  config: Record<string, string>;
+}
+
+/** api.Permission. */
+export interface LxdPermission {
+  entityType: string;
+  url: string;
+  entitlement: string;
+}
+
+export interface LxdAuthGroup {
+  name: string;
+  description: string;
+  permissions: LxdPermission[];
+}
+
+/** An identity LXD knows: an OIDC user after their first login, or a trusted TLS client. */
+export interface LxdIdentity {
+  authMethod: 'oidc' | 'tls';
+  /** api.IdentityType*: only OIDC clients and fine-grained TLS clients can be given groups. */
+  type: string;
+  identifier: string;
+  name: string;
+  groups: string[];
 }
 
 /** api.CertificateAddToken as the token operation holds it; expiresAt 0 means no expiry. */

@@ -12,6 +12,7 @@ import type { Session } from '../session.js';
 import { Formation } from './formation.js';
 import { gatherClusterState, type ClusterSnapshot } from './gather.js';
 import { hostNamedBy, reportFailure, runPhase, takeDeployLock } from './run-plan.js';
+import { withUnfinishedLxdJoins } from './unfinished-join.js';
 import { verifyCluster, type VerifyResult } from './verify.js';
 
 /** LXD 5.21's answers to the extension checks of §3.1, assumed until LXD is installed and can be asked. */
@@ -104,6 +105,8 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   let facts = await gatherFacts(session, options.allowVeth, firstRoundTrips);
   bus.emit({ type: 'phase-done', phase: 'facts', ok: facts !== null, changed: 0, ms: 0 });
   if (facts === null) return { kind: 'unreachable' };
+  // An LXD that cannot be asked may be a join that never finished: the plan then clears it.
+  facts = await withUnfinishedLxdJoins(session, facts);
 
   const designed = options.design(facts, firstRoundTrips);
   if (!designed.ok) return { kind: 'invalid', issues: designed.issues };

@@ -29,7 +29,8 @@ export function recordedCommandLine(command: RecordedCommand): string {
 
 /** The script that ends a leftover; prints `ended PID`, `alive PID` (it survived KILL), or nothing. */
 export function endLeftoverScript(command: RecordedCommand): string {
-  // /proc/PID/cmdline with NULs as spaces ends with one; a path before the program name is allowed.
+  // /proc/PID/cmdline with NULs as spaces ends with one; a path before the program name is allowed, and an
+  // interpreter before it (a program that is a script run as `python3 PATH ARGS`, as in the embedded lab).
   const args = `${command.argv.join(' ')} `;
   return [
     `f=${pidPath(command)}`,
@@ -40,7 +41,7 @@ export function endLeftoverScript(command: RecordedCommand): string {
     'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
     `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
     'case "$args" in',
-    `  ${quoteArg(args)}|*/${quoteArg(args)}) ;;`,
+    `  ${quoteArg(args)}|*/${quoteArg(args)}|*' '${quoteArg(args)}) ;;`,
     '  *) rm -f "$f"; exit 0 ;;',
     'esac',
     `pgid=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f3)`,

@@ -15,7 +15,7 @@ import type { Block, Play, Playbook, Task, TaskItem } from '../../domain/playboo
 import type { PlaybookCounts, TaskStatus } from '../../output/events.js';
 import type { Connection, ExecResult } from '../../transport/connection.js';
 import { quoteArg } from '../../transport/quote.js';
-import { TransportError } from '../../transport/errors.js';
+import { CommandTimeoutError, TransportError } from '../../transport/errors.js';
 import { forEachHost } from '../../transport/pool.js';
 import type { Session } from '../session.js';
 import { withoutHostPrefix } from '../session.js';
@@ -56,12 +56,16 @@ interface HostState {
 interface Scope {
   play: Play;
   vars: Record<string, unknown>[];
+  /** The loop variables of the include_tasks around (already rendered: not templated again). */
+  includeVars?: Record<string, unknown>[];
   tags: string[];
   when: string[];
   become?: boolean;
   ignoreErrors?: boolean;
   noLog?: boolean;
   checkMode?: boolean;
+  /** Seconds a task's module may run (`timeout`, inherited from blocks); 0 or unset: no limit. */
+  timeout?: number;
   environment: Record<string, unknown>[];
   /** Failures here go to a rescue section: Ansible counts them as rescued, not failed. */
   rescuable: boolean;
@@ -70,7 +74,13 @@ interface Scope {
   batch?: string[];
 }
 
-type Outcome = { status: TaskStatus; result: ModuleResult; ignored: boolean };
+type Outcome = {
+  status: TaskStatus;
+  result: ModuleResult;
+  ignored: boolean;
+  /** The task timed out: Ansible returns that result as it is (no changed_when, failed_when or until). */
+  timedOut?: boolean;
+};
 
 function emptyCounts(): PlaybookCounts {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
@@ -346,6 +356,7 @@ export class PlaybookRun {
     const layers: { vars: Record<string, unknown>; templated: boolean }[] = [
       { vars: this.options.extraVars, templated: true },
       { vars: taskVars, templated: false },
+      ...[...(scope.includeVars ?? [])].reverse().map((vars) => ({ vars, templated: false })),
       { vars: state.hostVars, templated: false },
       ...[...scope.vars].reverse().map((vars) => ({ vars, templated: true })),
       ...[...play.varsFiles].reverse().map((vars) => ({ vars, templated: true })),
@@ -462,6 +473,7 @@ export class PlaybookRun {
       ...(item.ignoreErrors === undefined ? {} : { ignoreErrors: item.ignoreErrors }),
       ...(item.noLog === undefined ? {} : { noLog: item.noLog }),
       ...(item.checkMode === undefined ? {} : { checkMode: item.checkMode }),
+      ...(item.timeout === undefined ? {} : { timeout: item.timeout }),
     };
   }
 
@@ -508,6 +520,9 @@ export class PlaybookRun {
   /**
    * include_tasks: a task that is "ok" where its when holds and "skipped" elsewhere; its tasks then run there
    * with the include's vars but neither its when nor its tags (Ansible does not pass them on).
+   * With a loop, as ansible-core 2.14: `when` is checked per item; every item included counts "ok" once and
+   * the file's tasks run once per item, in order, with the loop variable (and index_var) set; a host with no
+   * item included (an empty list, or every item skipped) counts one "skipped".
    */
   private async runInclude(
     block: Block,
@@ -520,24 +535,91 @@ export class PlaybookRun {
     if (!this.selectedByTags(scope.tags)) return [];
     const title = block.name ?? block.include ?? 'include_tasks';
     this.session.bus.emit({ type: 'task-start', task: title });
-    const included: string[] = [];
+    /** Per host, the loop variables of each item included, in order ([{}] for an include without loop). */
+    const included = new Map<string, Record<string, unknown>[]>();
     const failed: string[] = [];
     for (const host of hosts) {
       const state = this.hosts.get(host) as HostState;
       const started = Date.now();
       try {
-        const holds = this.conditionsHold(this.templarFor(host, scope, {}, playHosts), scope.when);
-        state.counts[holds ? 'ok' : 'skipped']++;
-        this.result(host, title, holds ? 'ok' : 'skipped', started);
-        if (holds) included.push(host);
+        const runs = this.includedItems(block, host, scope, playHosts, title, started);
+        state.counts.ok += runs.length;
+        if (runs.length === 0) {
+          state.counts.skipped++;
+          this.result(host, title, 'skipped', started);
+        } else included.set(host, runs);
+        if (block.loop === undefined && runs.length > 0) this.result(host, title, 'ok', started);
       } catch (err) {
         this.hostError(host, title, err, started, scope, playHosts);
         failed.push(host);
       }
     }
-    if (included.length === 0) return failed;
     const inner: Scope = { ...scope, when: outer.when, tags: outer.tags };
-    return [...failed, ...(await this.runItems(block.block, included, inner, playHosts, batch))];
+    const longest = Math.max(0, ...[...included.values()].map((runs) => runs.length));
+    for (let position = 0; position < longest; position++) {
+      // Hosts with the same item at this position run the file together; others (lists differ per host)
+      // run it after them, one group at a time.
+      const groups = new Map<string, { hosts: string[]; vars: Record<string, unknown> }>();
+      for (const [host, runs] of included) {
+        const vars = runs[position];
+        if (vars === undefined || this.alive([host]).length === 0) continue;
+        const key = JSON.stringify(vars);
+        const group = groups.get(key) ?? { hosts: [], vars };
+        group.hosts.push(host);
+        groups.set(key, group);
+      }
+      for (const group of groups.values()) {
+        if (this.stopPlay) break;
+        const withItem: Scope =
+          block.loop === undefined
+            ? inner
+            : { ...inner, includeVars: [...(inner.includeVars ?? []), group.vars] };
+        failed.push(...(await this.runItems(block.block, group.hosts, withItem, playHosts, batch)));
+      }
+    }
+    return [...new Set(failed)];
+  }
+
+  /** The items an include_tasks includes on one host (its when per item), each reported as Ansible does. */
+  private includedItems(
+    block: Block,
+    host: string,
+    scope: Scope,
+    playHosts: string[],
+    title: string,
+    started: number,
+  ): Record<string, unknown>[] {
+    const templar = this.templarFor(host, scope, {}, playHosts);
+    if (block.loop === undefined) return this.conditionsHold(templar, scope.when) ? [{}] : [];
+    const items = this.loopItems(templar, block.loop, block.loopFlatten === true);
+    const loopVar = block.loopControl?.loopVar ?? 'item';
+    const runs: Record<string, unknown>[] = [];
+    for (const [index, item] of items.entries()) {
+      const vars: Record<string, unknown> = { [loopVar]: item };
+      if (block.loopControl?.indexVar !== undefined) vars[block.loopControl.indexVar] = index;
+      const itemTemplar = this.templarFor(host, scope, vars, playHosts);
+      const holds = this.conditionsHold(itemTemplar, scope.when);
+      const label =
+        block.loopControl?.label === undefined
+          ? shortMessage(item)
+          : pyStr(itemTemplar.render(block.loopControl.label));
+      this.result(host, title, holds ? 'ok' : 'skipped', started, {
+        item: scope.noLog === true ? '(censored due to no_log)' : label,
+      });
+      if (holds) runs.push(vars);
+    }
+    return runs;
+  }
+
+  /** A task's or include's loop, rendered for one host: a list, flattened one level for with_items. */
+  private loopItems(templar: Templar, loop: unknown, flatten: boolean): unknown[] {
+    const rendered = typeof loop === 'string' ? templar.render(loop) : templar.renderDeep(loop);
+    if (!Array.isArray(rendered))
+      throw new ModuleError(
+        `Invalid data passed to 'loop', it requires a list, got this instead: ${shortMessage(rendered)}`,
+      );
+    const list: unknown[] = rendered;
+    return flatten ? list.flatMap((x): unknown[] => (Array.isArray(x) ? (x as unknown[]) : [x])) : list;
   }
 
   /** A block's main section: a failure there waits for rescue instead of failing the host for good. */
@@ -636,36 +718,33 @@ export class PlaybookRun {
     };
     try {
       const templar = this.templarFor(host, scope, {}, playHosts);
-      let items: unknown[] | undefined;
-      if (task.loop !== undefined) {
-        const rendered =
-          typeof task.loop === 'string' ? templar.render(task.loop) : templar.renderDeep(task.loop);
-        if (!Array.isArray(rendered))
-          throw new ModuleError(
-            `Invalid data passed to 'loop', it requires a list, got this instead: ${shortMessage(rendered)}`,
-          );
-        const list: unknown[] = rendered;
-        items =
-          task.loopFlatten === true
-            ? list.flatMap((x): unknown[] => (Array.isArray(x) ? (x as unknown[]) : [x]))
-            : list;
-      }
+      const items =
+        task.loop === undefined ? undefined : this.loopItems(templar, task.loop, task.loopFlatten === true);
       if (items === undefined) {
-        if (!this.conditionsHold(templar, scope.when))
-          return finish({
-            status: 'skipped',
-            result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
-            ignored: false,
-          });
-        const outcome = await this.runOnce(task, host, scope, templar, {}, playHosts);
+        if (!this.conditionsHold(templar, scope.when)) {
+          // Registered all the same, as Ansible does: `r is skipped` is how later tasks tell.
+          const skipped: Outcome = { status: 'skipped', result: skippedResult(), ignored: false };
+          this.afterTask(task, state, skipped, scope);
+          return finish(skipped);
+        }
+        const outcome = await this.runOnce(task, host, scope, templar, {}, playHosts, title);
         this.afterTask(task, state, outcome, scope);
         return finish(outcome);
+      }
+      if (items.length === 0) {
+        const empty: Outcome = {
+          status: 'skipped',
+          result: { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] },
+          ignored: false,
+        };
+        this.afterTask(task, state, empty, scope);
+        return finish(empty);
       }
       const loopVar = task.loopControl?.loopVar ?? 'item';
       const results: ModuleResult[] = [];
       let anyChanged = false;
       let anyFailed = false;
-      let allSkipped = items.length > 0;
+      let allSkipped = true;
       for (const [index, item] of items.entries()) {
         const itemStarted = Date.now();
         const vars: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
@@ -677,13 +756,9 @@ export class PlaybookRun {
             : pyStr(itemTemplar.render(task.loopControl.label));
         let outcome: Outcome;
         if (!this.conditionsHold(itemTemplar, scope.when)) {
-          outcome = {
-            status: 'skipped',
-            result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
-            ignored: false,
-          };
+          outcome = { status: 'skipped', result: skippedResult(), ignored: false };
         } else {
-          outcome = await this.runOnce(task, host, scope, itemTemplar, vars, playHosts);
+          outcome = await this.runOnce(task, host, scope, itemTemplar, vars, playHosts, title, label);
           allSkipped = false;
         }
         outcome.result[loopVar] = item;
@@ -704,12 +779,17 @@ export class PlaybookRun {
         });
         if (task.loopControl?.pause !== undefined) await sleep(task.loopControl.pause * 1000);
       }
+      // As ansible-core 2.14 sums up a loop: `skipped` is always there, and says whether every item was.
       const combined: ModuleResult = {
         changed: anyChanged,
         results,
-        msg: anyFailed ? 'One or more items failed' : 'All items completed',
+        skipped: allSkipped,
+        msg: allSkipped
+          ? 'All items skipped'
+          : anyFailed
+            ? 'One or more items failed'
+            : 'All items completed',
         ...(anyFailed ? { failed: true } : {}),
-        ...(allSkipped ? { skipped: true } : {}),
       };
       const status: TaskStatus = anyFailed
         ? 'failed'
@@ -797,7 +877,14 @@ export class PlaybookRun {
     return undefined;
   }
 
-  /** One run of the module (one loop item): render, run, then changed_when/failed_when. */
+  /**
+   * One run of the task for one host (or loop item); with `until`, attempts until it holds, as
+   * ansible-core 2.14's TaskExecutor does: `retries` more attempts (3 unless given; none when 0 or less),
+   * `delay` seconds apart (5 unless given; 1 when negative). Each attempt's result has `attempts` before
+   * changed_when and failed_when see it. When every attempt is spent, the result is failed and its
+   * `attempts` is one less than the attempts made (2.14's own count). A task with a single attempt never
+   * evaluates `until`.
+   */
   private async runOnce(
     task: Task,
     host: string,
@@ -805,6 +892,62 @@ export class PlaybookRun {
     templar: Templar,
     loopVars: Record<string, unknown>,
     playHosts: string[],
+    title: string,
+    item?: string,
+  ): Promise<Outcome> {
+    if (task.until === undefined || task.until.length === 0)
+      return this.runAttempt(task, host, scope, templar, loopVars, playHosts, undefined);
+    const retries = task.retries === undefined ? 3 : countOf(templar, task.retries, 'retries');
+    const attempts = retries <= 0 ? 1 : retries + 1;
+    const delayValue = task.delay === undefined ? 5 : countOf(templar, task.delay, 'delay');
+    const delay = delayValue < 0 ? 1 : delayValue;
+    let outcome: Outcome | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      outcome = await this.runAttempt(task, host, scope, templar, loopVars, playHosts, attempt);
+      if (outcome.status === 'unreachable' || outcome.timedOut === true || attempts === 1) return outcome;
+      const withResult = this.templarFor(
+        host,
+        scope,
+        { ...loopVars, ...(task.register === undefined ? {} : { [task.register]: outcome.result }) },
+        playHosts,
+      );
+      let holds: boolean;
+      try {
+        holds = this.conditionsHold(withResult, task.until);
+      } catch (err) {
+        // As Ansible: the task fails with the error, and that is the result registered.
+        const why = err instanceof Error ? err.message : String(err);
+        const msg = `The conditional check '${task.until.join(' and ')}' failed. The error was: ${why}`;
+        return { status: 'failed', result: { failed: true, msg }, ignored: scope.ignoreErrors === true };
+      }
+      if (holds) return outcome;
+      if (attempt < attempts) {
+        this.session.bus.emit({
+          type: 'task-retry',
+          host,
+          task: title,
+          retriesLeft: attempts - attempt,
+          ...(item === undefined || scope.noLog === true ? {} : { item }),
+        });
+        await sleep(delay * 1000);
+      }
+    }
+    const last = outcome as Outcome;
+    last.result.attempts = attempts - 1;
+    last.result.failed = true;
+    const status = statusOf(last.result);
+    return { status, result: last.result, ignored: status === 'failed' && scope.ignoreErrors === true };
+  }
+
+  /** One attempt of the module: render, run, then changed_when/failed_when. */
+  private async runAttempt(
+    task: Task,
+    host: string,
+    scope: Scope,
+    templar: Templar,
+    loopVars: Record<string, unknown>,
+    playHosts: string[],
+    attempt: number | undefined,
   ): Promise<Outcome> {
     const state = this.hosts.get(host) as HostState;
     const args = stripOmitted(templar.renderDeep(task.args) as Record<string, unknown>);
@@ -840,6 +983,30 @@ export class PlaybookRun {
     }
     const env = this.environmentOf(templar, scope);
     const become = scope.become ?? (this.options.become || state.spec.become);
+    // `timeout`: every command of the module gets what is left of it, and the module itself is raced
+    // against it (wait_for and pause also sleep between commands).
+    const deadline =
+      scope.timeout === undefined || scope.timeout <= 0 ? undefined : Date.now() + scope.timeout * 1000;
+    let expired = false;
+    const timedOut = (): ModuleResult => {
+      expired = true;
+      return {
+        changed: false,
+        failed: true,
+        msg: `The ${task.moduleAs} action failed to execute in the expected time frame (${scope.timeout}) and was terminated`,
+      };
+    };
+    /** Whether the last command was given what was left of the task's timeout rather than its own. */
+    let cutByDeadline = false;
+    const commandTimeout = (asked: number | undefined): number => {
+      const limit = asked ?? this.options.timeoutMs;
+      cutByDeadline = false;
+      if (deadline === undefined) return limit;
+      const left = deadline - Date.now();
+      cutByDeadline = left <= limit;
+      if (left <= 0) throw new CommandTimeoutError('the task ran out of time', 'raise its timeout');
+      return Math.min(limit, left);
+    };
     const ctx: ModuleContext = {
       host,
       check,
@@ -854,9 +1021,10 @@ export class PlaybookRun {
       },
       run: (command, options = {}) => {
         const wire = env === '' ? command : `${env} ${command}`;
-        if (connection === undefined) return this.runLocal(wire, options.stdin);
+        const timeoutMs = commandTimeout(options.timeoutMs);
+        if (connection === undefined) return this.runLocal(wire, options.stdin, timeoutMs);
         return connection.exec(wire, {
-          timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
+          timeoutMs,
           become: become === true,
           ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
           ...(options.stream === true && scope.noLog !== true
@@ -869,20 +1037,44 @@ export class PlaybookRun {
       },
     };
     let result: ModuleResult;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await implementation(ctx, args);
+      const running = implementation(ctx, args);
+      if (deadline === undefined) result = await running;
+      else {
+        // Past the deadline the module's own end no longer matters (its command is stopped meanwhile).
+        running.catch(() => undefined);
+        result = await Promise.race([
+          running,
+          new Promise<ModuleResult>((done) => {
+            timer = setTimeout(() => done(timedOut()), Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+      }
     } catch (err) {
-      if (err instanceof TransportError && connection !== undefined && !connection.isAlive) {
+      if (err instanceof CommandTimeoutError && cutByDeadline) result = timedOut();
+      else if (err instanceof TransportError && connection !== undefined && !connection.isAlive) {
         this.markUnreachable(host, task.name ?? task.module, err, Date.now());
         return { status: 'unreachable', result: { unreachable: true, msg: err.message }, ignored: false };
-      }
-      if (err instanceof ModuleError || err instanceof TemplateError || err instanceof TransportError) {
+      } else if (
+        err instanceof ModuleError ||
+        err instanceof TemplateError ||
+        err instanceof TransportError
+      ) {
         result = { failed: true, msg: err.message, changed: false };
       } else throw err;
+    } finally {
+      clearTimeout(timer);
     }
+    if (expired) return { status: 'failed', result, ignored: scope.ignoreErrors === true, timedOut: true };
     if (task.module === 'debug') result.debug = true;
-    // changed_when and failed_when see the result under the register name, as in Ansible.
-    if (task.changedWhen !== undefined || task.failedWhen !== undefined) {
+    // Every result that ran has `failed` and `changed`, as Ansible's TaskExecutor fills them in.
+    if (!('failed' in result)) result.failed = false;
+    if (!('changed' in result)) result.changed = false;
+    if (attempt !== undefined) result.attempts = attempt;
+    // changed_when and failed_when see the result under the register name, as in Ansible; a skipped
+    // result (check mode) is left as it is.
+    if (!('skipped' in result) && (task.changedWhen !== undefined || task.failedWhen !== undefined)) {
       const withResult = this.templarFor(
         host,
         scope,
@@ -898,14 +1090,7 @@ export class PlaybookRun {
     }
     // no_log hides what is shown (messageOf, the loop label, no live lines); the registered result keeps
     // its values, as in Ansible.
-    const status: TaskStatus =
-      result.failed === true
-        ? 'failed'
-        : result.skipped === true
-          ? 'skipped'
-          : result.changed === true
-            ? 'changed'
-            : 'ok';
+    const status = statusOf(result);
     return { status, result, ignored: status === 'failed' && scope.ignoreErrors === true };
   }
 
@@ -934,12 +1119,16 @@ export class PlaybookRun {
     throw new ModuleError(`Could not find or access '${path}' beside the playbook, in files/ or templates/`);
   }
 
-  private async runLocal(command: string, stdin: string | Buffer | undefined): Promise<ExecResult> {
+  private async runLocal(
+    command: string,
+    stdin: string | Buffer | undefined,
+    timeoutMs: number,
+  ): Promise<ExecResult> {
     const { execa } = await import('execa');
     const started = Date.now();
     const result = await execa('sh', ['-c', command], {
       reject: false,
-      timeout: this.options.timeoutMs,
+      timeout: timeoutMs,
       ...(stdin === undefined ? {} : { input: stdin }),
     });
     return {
@@ -964,6 +1153,32 @@ export class PlaybookRun {
     }
     for (const h of batch) this.hosts.get(h)?.notified.clear();
   }
+}
+
+/** What Ansible registers for a task (or loop item) whose `when` is false (ansible-core 2.14). */
+function skippedResult(): ModuleResult {
+  return { changed: false, skip_reason: 'Conditional result was False', skipped: true };
+}
+
+/**
+ * A result's status as Ansible's TaskResult reads it: where failed_when was evaluated, its verdict decides
+ * (even over an `until` that ran out of attempts), else `failed`; then skipped, changed, ok.
+ */
+function statusOf(result: ModuleResult): TaskStatus {
+  const failed = 'failed_when_result' in result ? result.failed_when_result === true : result.failed === true;
+  if (failed) return 'failed';
+  if (result.skipped === true) return 'skipped';
+  return result.changed === true ? 'changed' : 'ok';
+}
+
+/** retries/delay as written: a number, or a template rendered for this host. */
+function countOf(templar: Templar, value: number | string, keyword: string): number {
+  if (typeof value === 'number') return value;
+  const rendered = templar.render(value);
+  const n = typeof rendered === 'number' ? rendered : Number.parseInt(String(rendered), 10);
+  if (!Number.isInteger(n))
+    throw new ModuleError(`${keyword}: ${shortMessage(rendered)} is not a whole number`);
+  return n;
 }
 
 /** Ansible's `omit`: a parameter whose value is omit is left out. */

@@ -39,6 +39,26 @@ import {
   storagePoolApi,
 } from '../lxd-api.js';
 import {
+  authGroupApi,
+  authGroupsOf,
+  createAuthGroup,
+  createProject,
+  deleteAuthGroup,
+  deleteProject,
+  identitiesOf,
+  identityApi,
+  projectApi,
+  projectsOf,
+  requireAuthGroup,
+  requireIdentity,
+  requireProject,
+  samePermission,
+  setIdentityGroups,
+  updateAuthGroup,
+  updateProject,
+  validateEntityType,
+} from '../lxd-auth.js';
+import {
   createNetwork,
   deleteNetwork,
   updateNetworkConfig,
@@ -49,8 +69,15 @@ import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool }
 import type { Machine } from '../machine.js';
 import { deleteCustomVolume, forceRemoveLxdMember } from '../member-remove.js';
 import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
-import type { CertificateAddTokenRecord, World } from '../world.js';
+import type {
+  CertificateAddTokenRecord,
+  LxdClusterData,
+  LxdIdentity,
+  LxdPermission,
+  World,
+} from '../world.js';
 import {
+  decodedList,
   decodedString,
   decodedStringMap,
   goJsonValue,
@@ -175,6 +202,70 @@ const VOLUME_PUT: GoType & { kind: 'struct' } = {
     restore: { kind: 'string' },
   },
 };
+
+const PROJECT_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.ProjectPut',
+  fields: {
+    config: { kind: 'map', goType: 'map[string]string', value: { kind: 'string' } },
+    description: { kind: 'string' },
+  },
+};
+
+const GROUP_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.AuthGroupPut',
+  fields: {
+    description: { kind: 'string' },
+    permissions: {
+      kind: 'slice',
+      goType: '[]api.Permission',
+      item: {
+        kind: 'struct',
+        goType: 'api.Permission',
+        fields: { entity_type: { kind: 'string' }, url: { kind: 'string' }, entitlement: { kind: 'string' } },
+      },
+    },
+  },
+};
+
+const IDENTITY_PUT: GoType & { kind: 'struct' } = {
+  kind: 'struct',
+  goType: 'api.IdentityPut',
+  fields: {
+    groups: { kind: 'slice', goType: '[]string', item: { kind: 'string' } },
+    tls_certificate: { kind: 'string' },
+  },
+};
+
+/**
+ * parsePermissionArgs (lxc/auth.go): `<group> <entity_type> [<entity_name>] <entitlement> [<key>=<value>...]`
+ * to an api.Permission; the server's own checks follow in updateAuthGroup.
+ */
+function parsePermissionArgs(args: readonly string[]): LxdPermission {
+  const entityType = args[1] as string;
+  validateEntityType(entityType);
+  if (entityType === 'server') {
+    if (args.length !== 3)
+      throw new CliError(
+        'Expected three arguments: `lxc auth group grant [<remote>:]<group> server <entitlement>`',
+      );
+    return { entityType, url: '/1.0', entitlement: args[2] as string };
+  }
+  if (args.length < 4)
+    throw new CliError(
+      'Expected at least four arguments: `lxc auth group grant [<remote>:]<group> <object_type> <object_name> <entitlement> [<key>=<value>...]`',
+    );
+  for (const arg of args.slice(4))
+    if (!arg.includes('=')) throw new CliError('Supplementary arguments must be of the form <key>=<value>');
+  if (entityType !== 'project') throw new NotModelledError(`permissions on ${entityType} entities`);
+  if (args.length > 4) throw new NotModelledError('supplementary arguments to a project permission');
+  return {
+    entityType,
+    url: `/1.0/projects/${encodeURIComponent(args[2] as string)}`,
+    entitlement: args[3] as string,
+  };
+}
 
 /** yaml.Unmarshal of what lxc reads from a non-terminal stdin; yaml.v2's errors as lxc prints them. */
 function readStdinYaml(
@@ -1130,6 +1221,412 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
     ],
   };
 
+  // --- project -------------------------------------------------------------------------------------------
+  // lxc/project.go: create (stdin YAML or --config), list, show, get, set, unset, edit (stdin), delete.
+  const database = (): LxdClusterData => lxdDatabase(world, machine);
+  const projectName = (call: CliCall): string => requireName(call.args[0] as string, 'Missing project name');
+  /** lxc's `edit`/`create` read api.ProjectPut from a non-terminal stdin (yaml.Unmarshal, not strict). */
+  const stdinProjectPut = (): { description: string; config: Record<string, string> | null } => {
+    const put = readStdinYaml(ctx, PROJECT_PUT, false);
+    if (put === null) return { description: '', config: null };
+    const config = put['config'];
+    return {
+      description: decodedString(put['description']),
+      config: config === undefined || config === null ? null : decodedStringMap(config),
+    };
+  };
+  const projectSet = (call: CliCall, unset: boolean): void => {
+    const name = projectName(call);
+    const project = requireProject(database(), name);
+    const keys = unset ? { [call.args[1] as string]: '' } : keyValues(call.args.slice(1), ctx.stdin, ctx.tty);
+    let description = project.description;
+    const config = { ...project.config };
+    if (flagBool(call, 'property')) {
+      for (const [key, value] of Object.entries(keys)) {
+        if (key !== 'description') throw new NotModelledError(`lxc project set --property ${key}`);
+        description = value;
+      }
+    } else {
+      Object.assign(config, keys);
+      // An empty value unsets the key (LXD drops empty config values on update).
+      for (const [key, value] of Object.entries(config)) if (value === '') delete config[key];
+    }
+    updateProject(database(), name, description, config);
+  };
+  const project: CliCommand = {
+    name: 'project',
+    short: 'Manage projects',
+    children: [
+      {
+        name: 'create',
+        use: '[<remote>:]<project>',
+        short: 'Create projects',
+        flags: [
+          { name: 'config', short: 'c', type: 'string' },
+          { name: 'storage', short: 's', type: 'string' },
+          { name: 'network', short: 'n', type: 'string' },
+        ],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const put = ctx.tty ? { description: '', config: null } : stdinProjectPut();
+          const name = projectName(call);
+          if (flagString(call, 'storage') !== '' || flagString(call, 'network') !== '')
+            throw new NotModelledError(
+              'lxc project create --storage/--network (the new default profile devices)',
+            );
+          // --config is a repeatable flag (StringArray) the flag parser does not model; stdin YAML carries config.
+          if (call.parsed.given.includes('config'))
+            throw new NotModelledError('lxc project create --config (give the config as YAML on stdin)');
+          const config = put.config ?? {};
+          createProject(database(), name, put.description, config);
+          if (!quiet(call)) call.out.println(`Project ${name} created`);
+        },
+      },
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List projects',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const format = flagString(call, 'format') || 'table';
+          const db = database();
+          const current = flagString(call, 'project') || 'default';
+          const yes = (p: { config: Record<string, string> }, key: string): string =>
+            /^(true|1|yes|on)$/i.test(p.config[key] ?? '') ? 'YES' : 'NO';
+          const projects = projectsOf(db);
+          const views = projects.map((p) => projectApi(db, p));
+          const rows = sortRowsNaturally(
+            projects.map((p, i) => [
+              p.name === current ? `${p.name} (current)` : p.name,
+              yes(p, 'features.images'),
+              yes(p, 'features.profiles'),
+              yes(p, 'features.storage.volumes'),
+              yes(p, 'features.storage.buckets'),
+              yes(p, 'features.networks'),
+              yes(p, 'features.networks.zones'),
+              p.description,
+              String((views[i]?.['used_by'] as string[]).length),
+            ]),
+          );
+          const header = [
+            'NAME',
+            'IMAGES',
+            'PROFILES',
+            'STORAGE VOLUMES',
+            'STORAGE BUCKETS',
+            'NETWORKS',
+            'NETWORK ZONES',
+            'DESCRIPTION',
+            'USED BY',
+          ];
+          call.out.print(renderTable(format, header, rows, views));
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<project>',
+        short: 'Show project options',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const db = database();
+          call.out.print(goYaml(projectApi(db, requireProject(db, projectName(call)))));
+        },
+      },
+      {
+        name: 'get',
+        use: '[<remote>:]<project> <key>',
+        short: 'Get values for project configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          const found = requireProject(database(), projectName(call));
+          const key = call.args[1] as string;
+          if (flagBool(call, 'property')) {
+            if (key !== 'description') throw new NotModelledError(`lxc project get --property ${key}`);
+            call.out.println(found.description);
+          } else call.out.println(found.config[key] ?? '');
+        },
+      },
+      {
+        name: 'set',
+        use: '[<remote>:]<project> <key>=<value>...',
+        short: 'Set project configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, -1);
+          projectSet(call, false);
+        },
+      },
+      {
+        name: 'unset',
+        use: '[<remote>:]<project> <key>',
+        short: 'Unset project configuration keys',
+        flags: [PROPERTY_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 2, 2);
+          projectSet(call, true);
+        },
+      },
+      {
+        name: 'edit',
+        use: '[<remote>:]<project>',
+        short: 'Edit project configurations as YAML',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = projectName(call);
+          const put = stdinProjectPut();
+          updateProject(database(), name, put.description, put.config ?? {});
+        },
+      },
+      {
+        name: 'delete',
+        aliases: ['rm'],
+        use: '[<remote>:]<project>',
+        short: 'Delete projects',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = projectName(call);
+          deleteProject(database(), name);
+          if (!quiet(call)) call.out.println(`Project ${name} deleted`);
+        },
+      },
+      unmodelled('info', 'Get a summary of resource allocations'),
+      unmodelled('rename', 'Rename projects', ['mv']),
+      unmodelled('switch', 'Switch the current project'),
+    ],
+  };
+
+  // --- auth ----------------------------------------------------------------------------------------------
+  // lxc/auth.go (5.21): groups with their permissions, identities and their groups.
+  const groupName = (raw: string): string => requireName(raw, 'Missing group name');
+  const identityArg = (raw: string): { method: string; nameOrId: string; label: string } => {
+    const name = requireName(raw, 'Missing identity argument');
+    const slash = name.indexOf('/');
+    if (slash < 0)
+      throw new CliError(
+        `Malformed argument, expected \`[<remote>:]<authentication_method>/<name_or_identifier>\`, got ${JSON.stringify(raw)}`,
+      );
+    return { method: name.slice(0, slash), nameOrId: name.slice(slash + 1), label: name };
+  };
+  const lookupIdentity = (raw: string): { identity: LxdIdentity; label: string } => {
+    const { method, nameOrId, label } = identityArg(raw);
+    if (method !== 'oidc' && method !== 'tls') throw new LxdError('Not Found');
+    return { identity: requireIdentity(database(), method, nameOrId), label };
+  };
+  const groupCommands: CliCommand = {
+    name: 'group',
+    short: 'Manage groups',
+    children: [
+      {
+        name: 'create',
+        use: '[<remote>:]<group>',
+        short: 'Create groups',
+        flags: [{ name: 'description', short: 'd', type: 'string' }],
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = groupName(call.args[0] as string);
+          createAuthGroup(database(), name, flagString(call, 'description'));
+          if (!quiet(call)) call.out.println(`Group ${name} created`);
+        },
+      },
+      {
+        name: 'delete',
+        aliases: ['rm'],
+        use: '[<remote>:]<group>',
+        short: 'Delete groups',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = groupName(call.args[0] as string);
+          deleteAuthGroup(database(), name);
+          if (!quiet(call)) call.out.println(`Group ${name} deleted`);
+        },
+      },
+      {
+        name: 'edit',
+        use: '[<remote>:]<group>',
+        short: 'Edit groups as YAML',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const name = groupName(call.args[0] as string);
+          const put = readStdinYaml(ctx, GROUP_PUT, false) ?? {};
+          const permissions = decodedList(put['permissions']).map((p) => ({
+            entityType: decodedString(p['entity_type']),
+            url: decodedString(p['url']),
+            entitlement: decodedString(p['entitlement']),
+          }));
+          updateAuthGroup(database(), name, decodedString(put['description']), permissions);
+        },
+      },
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List groups',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const db = database();
+          const groups = authGroupsOf(db);
+          const rows = sortRowsNaturally(groups.map((g) => [g.name, g.description]));
+          call.out.print(
+            renderTable(
+              flagString(call, 'format') || 'table',
+              ['NAME', 'DESCRIPTION'],
+              rows,
+              groups.map((g) => authGroupApi(db, g)),
+            ),
+          );
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<group>',
+        short: 'Show group configurations',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const db = database();
+          call.out.print(goYaml(authGroupApi(db, requireAuthGroup(db, groupName(call.args[0] as string)))));
+        },
+      },
+      {
+        name: 'permission',
+        aliases: ['perm'],
+        short: 'Manage permissions',
+        children: (['add', 'remove'] as const).map((action) => ({
+          name: action,
+          aliases: action === 'remove' ? ['rm'] : [],
+          use: '[<remote>:]<group> <entity_type> [<entity_name>] <entitlement> [<key>=<value>...]',
+          short: action === 'add' ? 'Add permissions to groups' : 'Remove permissions from groups',
+          run: (call: CliCall) => {
+            checkArgs(call, app, 3, -1);
+            const name = groupName(call.args[0] as string);
+            const db = database();
+            const group = requireAuthGroup(db, name);
+            const permission = parsePermissionArgs(call.args);
+            const has = group.permissions.some((p) => samePermission(p, permission));
+            const ref = `entitlement ${JSON.stringify(permission.entitlement)} on entity ${JSON.stringify(permission.url)}`;
+            if (action === 'add') {
+              if (has) throw new CliError(`Group ${JSON.stringify(name)} already has ${ref}`);
+              updateAuthGroup(db, name, group.description, [...group.permissions, permission]);
+            } else {
+              if (group.permissions.length === 0)
+                throw new CliError(`Group ${JSON.stringify(name)} does not have any permissions`);
+              if (!has) throw new CliError(`Group ${JSON.stringify(name)} does not have ${ref}`);
+              const rest = group.permissions.filter((p) => !samePermission(p, permission));
+              updateAuthGroup(db, name, group.description, rest);
+            }
+          },
+        })),
+      },
+      unmodelled('rename', 'Rename groups', ['mv']),
+    ],
+  };
+  const identityCommands: CliCommand = {
+    name: 'identity',
+    aliases: ['user'],
+    short: 'Manage identities',
+    children: [
+      {
+        name: 'list',
+        aliases: ['ls'],
+        use: '[<remote>:]',
+        short: 'List identities',
+        flags: [FORMAT_FLAG],
+        run: (call) => {
+          checkArgs(call, app, 0, 1);
+          if (call.args[0] !== undefined) parseRemote(call.args[0]);
+          const format = flagString(call, 'format') || 'table';
+          const identities = identitiesOf(database());
+          const rows = sortRowsNaturally(
+            identities.map((i) => [
+              i.authMethod,
+              i.type,
+              i.name,
+              i.identifier,
+              i.groups.join(format === 'csv' ? ',' : '\n'),
+            ]),
+          );
+          const header = ['AUTHENTICATION METHOD', 'TYPE', 'NAME', 'IDENTIFIER', 'GROUPS'];
+          call.out.print(renderTable(format, header, rows, identities.map(identityApi)));
+        },
+      },
+      {
+        name: 'show',
+        use: '[<remote>:]<authentication_method>/<name_or_identifier>',
+        short: 'View an identity',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          call.out.print(goYaml(identityApi(lookupIdentity(call.args[0] as string).identity)));
+        },
+      },
+      {
+        name: 'edit',
+        use: '[<remote>:]<group>',
+        short: 'Edit an identity as YAML',
+        run: (call) => {
+          checkArgs(call, app, 1, 1);
+          const { identity } = lookupIdentity(call.args[0] as string);
+          const put = readStdinYaml(ctx, IDENTITY_PUT, false) ?? {};
+          if (decodedString(put['tls_certificate']) !== '')
+            throw new NotModelledError('TLS certificates of identities');
+          const groups = Array.isArray(put['groups']) ? put['groups'].map((g) => decodedString(g)) : [];
+          setIdentityGroups(database(), identity, groups);
+        },
+      },
+      {
+        name: 'group',
+        short: 'Manage groups for the identity',
+        children: (['add', 'remove'] as const).map((action) => ({
+          name: action,
+          use: '[<remote>:]<authentication_method>/<name_or_identifier> <group>',
+          short: action === 'add' ? 'Add a group to an identity' : 'Remove a group from an identity',
+          run: (call: CliCall) => {
+            checkArgs(call, app, 2, 2);
+            const { identity, label } = lookupIdentity(call.args[0] as string);
+            const group = call.args[1] as string;
+            if (action === 'add') {
+              if (identity.groups.includes(group))
+                throw new CliError(
+                  `Identity ${JSON.stringify(label)} is already a member of group ${JSON.stringify(group)}`,
+                );
+              setIdentityGroups(database(), identity, [...identity.groups, group]);
+            } else {
+              if (identity.groups.length === 0)
+                throw new CliError(`Identity ${JSON.stringify(label)} is not a member of any groups`);
+              // lxc 5.21 names the identity argument, not the group, in this message.
+              if (!identity.groups.includes(group))
+                throw new CliError(
+                  `Identity ${JSON.stringify(label)} is not a member of group ${JSON.stringify(call.args[0])}`,
+                );
+              setIdentityGroups(
+                database(),
+                identity,
+                identity.groups.filter((g) => g !== group),
+              );
+            }
+          },
+        })),
+      },
+      unmodelled('create', 'Create an identity'),
+      unmodelled('delete', 'Delete an identity', ['rm']),
+      unmodelled('info', 'View the current identity'),
+    ],
+  };
+  const auth: CliCommand = {
+    name: 'auth',
+    short: 'Manage user authorization',
+    children: [
+      groupCommands,
+      identityCommands,
+      unmodelled('identity-provider-group', 'Manage groups', ['idp-group']),
+      unmodelled('permission', 'Inspect permissions', ['perm']),
+    ],
+  };
+
   // --- query and version ---------------------------------------------------------------------------------
   const query: CliCommand = {
     name: 'query',
@@ -1218,7 +1715,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
         },
       },
       unmodelled('alias', 'Manage command aliases'),
-      unmodelled('auth', 'Manage user authorization'),
+      auth,
       unmodelled('console', 'Attach to instance consoles'),
       unmodelled('copy', 'Copy instances within or in between LXD servers', ['cp']),
       unmodelled('delete', 'Delete instances and snapshots', ['rm']),
@@ -1236,7 +1733,7 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       unmodelled('move', 'Move instances within or in between LXD servers', ['mv']),
       unmodelled('operation', 'List, show and delete background operations'),
       unmodelled('pause', 'Pause instances', ['freeze']),
-      unmodelled('project', 'Manage projects'),
+      project,
       unmodelled('publish', 'Publish instances as images'),
       unmodelled('rebuild', 'Rebuild instances'),
       unmodelled('remote', 'Manage the list of remote servers'),
@@ -1357,10 +1854,84 @@ function queryGet(world: World, machine: Machine, path: string): GoValue {
 export async function lxcProgram(ctx: ProgramContext): Promise<ProgramResult> {
   const out = new Output();
   const version = daemonVersionOf(ctx.world, ctx.machine, 'lxd') ?? '';
+  if (/^5\.0\.\d+$/.test(version)) {
+    if (ctx.uid !== 0) throw new NotModelledError('lxc as a non-root user (lxd group membership)');
+    return out.done(await runCli(lxc50App(version), ctx.argv.slice(1), out));
+  }
   if (!lxdIsLts521(version) || version.split('.').length < 3)
     throw new NotModelledError(`lxc of the lxd ${version} snap (only LXD 5.21 is modelled)`);
   if (ctx.uid !== 0) throw new NotModelledError('lxc as a non-root user (lxd group membership)');
   const app = buildApp(ctx, version);
   const code = await runCli(app, ctx.argv.slice(1), out);
   return out.done(code);
+}
+
+/**
+ * lxc of the 5.0 snap: its command tree only (lxc/main.go at lxd-5.0.4), none of it modelled. It has no
+ * `auth` (fine-grained authorization came with LXD 5.21), so `lxc auth ...` fails as it does there:
+ * `Error: unknown command "auth" for "lxc"`.
+ */
+function lxc50App(version: string): CliApp {
+  const names = [
+    'alias',
+    'cluster',
+    'config',
+    'console',
+    'copy',
+    'delete',
+    'exec',
+    'export',
+    'file',
+    'import',
+    'info',
+    'image',
+    'init',
+    'launch',
+    'list',
+    'monitor',
+    'move',
+    'network',
+    'operation',
+    'pause',
+    'publish',
+    'profile',
+    'project',
+    'query',
+    'rename',
+    'restart',
+    'remote',
+    'restore',
+    'snapshot',
+    'storage',
+    'start',
+    'stop',
+    'version',
+    'warning',
+  ];
+  return {
+    name: 'lxc',
+    version: `${version} LTS`,
+    root: {
+      name: 'lxc',
+      short: 'Command line client for LXD',
+      children: [
+        ...names.map((name) => unmodelled(name, `lxc ${name} (LXD ${version})`)),
+        { ...unmodelled('manpage', 'Generate manpages for all commands'), hidden: true },
+        unmodelled('help', 'Help about any command'),
+        unmodelled('completion', 'Generate the autocompletion script for the specified shell'),
+      ],
+    },
+    persistentFlags: [
+      { name: 'version', type: 'bool' },
+      { name: 'help', short: 'h', type: 'bool' },
+      { name: 'force-local', type: 'bool' },
+      { name: 'project', type: 'string' },
+      { name: 'debug', type: 'bool' },
+      { name: 'verbose', short: 'v', type: 'bool' },
+      { name: 'quiet', short: 'q', type: 'bool' },
+    ],
+    rootFlags: [{ name: 'all', type: 'bool' }],
+    rootArgs: 'legacy',
+    errorMessage: () => null,
+  };
 }

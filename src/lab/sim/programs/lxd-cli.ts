@@ -112,6 +112,24 @@ function find(app: CliApp, argv: readonly string[]): { command: CliCommand; path
   return { command, path, rest };
 }
 
+/** cobra's stripFlags: the first word that is neither a flag nor a known flag's value. */
+function firstWord(app: CliApp, rest: readonly string[]): string | undefined {
+  const flags = commandFlags(app, app.root);
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i] as string;
+    if (token === '--') return rest[i + 1];
+    if (!token.startsWith('-') || token.length === 1) return token;
+    if (token.includes('=')) continue;
+    const spec = token.startsWith('--')
+      ? flags.find((f) => f.name === token.slice(2))
+      : token.length === 2
+        ? flags.find((f) => f.short === token.slice(1))
+        : undefined;
+    if (spec && spec.type !== 'bool') i++;
+  }
+  return undefined;
+}
+
 /** Levenshtein distance, case-insensitive as cobra compares suggestions. */
 function distance(a: string, b: string): number {
   const x = a.toLowerCase();
@@ -176,6 +194,16 @@ export function checkArgs(call: CliCall, app: CliApp, min: number, max: number):
 export async function runCli(app: CliApp, argv: readonly string[], out: Output): Promise<number> {
   const { command, path, rest } = find(app, argv);
   if (command.notModelled) throw new NotModelledError([app.name, ...path].join(' '));
+  // cobra's Find runs legacyArgs on the root before any flag is parsed: an unknown word wins over a bad flag.
+  if (command === app.root && app.rootArgs === 'legacy') {
+    const word = firstWord(app, rest);
+    if (word !== undefined) {
+      out.eprintln(
+        `Error: unknown command ${JSON.stringify(word)} for ${JSON.stringify(app.name)}${suggestions(command, word)}`,
+      );
+      return 1;
+    }
+  }
   const parsed = parseFlags(rest, commandFlags(app, command));
   if (!parsed.ok) {
     out.eprintln(`Error: ${cobraFlagError(parsed.error)}`);

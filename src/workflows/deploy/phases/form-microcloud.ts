@@ -9,7 +9,7 @@
 import type { Action } from '../../../domain/cluster/actions.js';
 import { preseedStdin, type Preseed } from '../../../domain/cluster/preseed.js';
 import { CommandStoppedError } from '../../../transport/errors.js';
-import { quoteArg } from '../../../transport/quote.js';
+import { endLeftover, recordedCommandLine, type RecordedCommand } from '../recorded-process.js';
 import { errorLines, StepError, waitFor, type Remote } from '../remote.js';
 import { definePhase, type StepContext } from './phase.js';
 
@@ -27,65 +27,12 @@ const SETUP_ALLOWANCE_S = 30 * 60;
 const NEXT = 'then run mc deploy again: it continues from where the cluster stands';
 
 /**
- * The pid of the `microcloud preseed` mc last started on the host, written by its shell just before it execs
- * the preseed (so the pid is the preseed's). /run/lock is tmpfs: a reboot clears it; MC_LOCK_DIR moves it
- * (labs), as for the deploy lock. Nothing secret in it: the passphrase goes on stdin.
+ * `microcloud preseed` runs with its pid recorded (recorded-process.ts), so that the next run ends one that an
+ * earlier run started and could not stop (its link was cut, mc died): a daemon keeps one trust session per
+ * host, so a new preseed would fail with "There already is an active session". Nothing secret on its command
+ * line: the passphrase goes on stdin.
  */
-const PRESEED_PID_FILE = '"${MC_LOCK_DIR:-/run/lock}/mc-microcloud-preseed.pid"';
-const PRESEED_COMMAND = `sh -c ${quoteArg(`echo $$ > ${PRESEED_PID_FILE} && exec microcloud preseed`)}`;
-/** Grace after TERM before KILL, in seconds; the whole check stays well inside its command timeout. */
-const LEFTOVER_GRACE_S = 5;
-const LEFTOVER_TIMEOUT_MS = 30_000;
-
-/**
- * Ends a preseed an earlier mc run started on the host and could not stop (its link was cut, mc died): a
- * daemon keeps one trust session per host, so a new preseed would fail with "There already is an active
- * session". Only the pid mc recorded, only while its command line is still `microcloud preseed`, then its
- * process group (the one mc's command wrapper made); prints `ended PID` when it did.
- */
-const END_LEFTOVER_PRESEED = [
-  `f=${PRESEED_PID_FILE}`,
-  '[ -f "$f" ] || exit 0',
-  'pid=$(cat "$f")',
-  'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
-  `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
-  'case "$args" in',
-  `  'microcloud preseed '|*'/microcloud preseed '|*' microcloud preseed ') ;;`,
-  '  *) rm -f "$f"; exit 0 ;;',
-  'esac',
-  `pgid=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f3)`,
-  'case "$pgid" in ""|*[!0-9]*|0|1) target=$pid ;; *) target=-$pgid ;; esac',
-  // dash's kill takes no `--`: a negative number is the group.
-  'kill -TERM "$target" 2>/dev/null',
-  'i=0',
-  `while kill -0 "$pid" 2>/dev/null && [ $i -lt ${LEFTOVER_GRACE_S} ]; do sleep 1; i=$((i + 1)); done`,
-  'kill -0 "$pid" 2>/dev/null && kill -KILL "$target" 2>/dev/null && sleep 1',
-  'if kill -0 "$pid" 2>/dev/null; then echo "alive $pid"; exit 0; fi',
-  'rm -f "$f"',
-  'echo "ended $pid"',
-].join('\n');
-
-async function endLeftoverPreseed(remote: Remote): Promise<void> {
-  const result = await remote.run(`sh -c ${quoteArg(END_LEFTOVER_PRESEED)}`, {
-    quiet: true,
-    timeoutMs: LEFTOVER_TIMEOUT_MS,
-  });
-  const alive = /^alive (\d+)$/m.exec(result.stdout);
-  if (alive !== null) {
-    throw new StepError(
-      `a microcloud preseed an earlier mc run started (pid ${alive[1] ?? '?'}) did not end on TERM and KILL`,
-      `check that process on ${remote.host}, then run mc deploy again`,
-    );
-  }
-  const ended = /^ended (\d+)$/m.exec(result.stdout);
-  if (ended !== null) {
-    remote.session.bus.emit({
-      type: 'warning',
-      host: remote.host,
-      message: `ended microcloud preseed (pid ${ended[1] ?? '?'}) left running by an earlier mc run`,
-    });
-  }
-}
+const PRESEED: RecordedCommand = { pidFile: 'mc-microcloud-preseed.pid', argv: ['microcloud', 'preseed'] };
 
 function preseedTimeoutMs(remote: Remote, preseed: Preseed): number {
   return Math.max(
@@ -101,8 +48,8 @@ function preseedTimeoutMs(remote: Remote, preseed: Preseed): number {
 async function runPreseed(action: PreseedAction, context: StepContext): Promise<string> {
   const { remote, formation } = context;
   const stdin = preseedStdin(action.preseed, formation.sessionPassphrase());
-  await endLeftoverPreseed(remote);
-  const result = await remote.run(PRESEED_COMMAND, {
+  await endLeftover(remote, PRESEED);
+  const result = await remote.run(recordedCommandLine(PRESEED), {
     stdin,
     allowFailure: true,
     timeoutMs: preseedTimeoutMs(remote, action.preseed),

@@ -186,14 +186,19 @@ export const template: Module = async (ctx, args) => {
   return putContent(ctx, { ...args, src: undefined }, Buffer.from(rendered, 'utf8'), src);
 };
 
-/** Creates path and its missing parents, one by one; returns those it created, outermost first. */
+/**
+ * Creates path and its missing parents, one by one; returns those it created, outermost first. A directory
+ * that appears between the check and the mkdir (another host's task delegated to the same machine) is
+ * taken as it is, as Ansible's file module does on EEXIST.
+ */
 async function makeDirectories(ctx: ModuleContext, path: string): Promise<string[]> {
   const chain: string[] = [];
   for (let dir = path.replace(/\/+$/, ''); dir !== '' && dir !== '/' && dir !== '.'; dir = dirname(dir))
     chain.unshift(dir);
   const result = await ctx.run(
     `i=0; for d in ${chain.map(quoteArg).join(' ')}; do ` +
-      `if [ ! -e "$d" ]; then mkdir -- "$d" || exit 1; echo "$i"; fi; i=$((i+1)); done`,
+      `if [ ! -d "$d" ]; then if err=$(mkdir -- "$d" 2>&1); then echo "$i"; ` +
+      `elif [ ! -d "$d" ]; then printf '%s\\n' "$err" >&2; exit 1; fi; fi; i=$((i+1)); done`,
   );
   if (result.code !== 0) throw new ModuleError(result.stderr.trim() || `cannot create ${path}`);
   return result.stdout
