@@ -85,7 +85,7 @@ async function runReset(io: Io, setExit: (code: number) => void, flags: ResetFla
       return;
     }
     case 'no-changes':
-      if (json) write(`${JSON.stringify({ type: 'reset', changed: 0, hosts })}\n`);
+      if (json) write(`${JSON.stringify({ type: 'reset', changed: 0, reset: [], unchanged: hosts })}\n`);
       else
         write(
           `${report.formatReset(outcome.plan, [])}No changes: nothing of mc's is left on ${hosts.join(', ')}.\n`,
@@ -111,7 +111,15 @@ async function runReset(io: Io, setExit: (code: number) => void, flags: ResetFla
     case 'reset':
       if (json) {
         write(
-          `${JSON.stringify({ type: 'reset', changed: outcome.changed, hosts, removed: outcome.removals.map((r) => r.member), leftovers: outcome.leftovers })}\n`,
+          `${JSON.stringify({
+            type: 'reset',
+            changed: outcome.changed,
+            // As remove's JSON: the hosts that changed, and those marked as having had nothing of mc's.
+            reset: outcome.plan.changing,
+            unchanged: hosts.filter((h) => !outcome.plan.changing.includes(h)),
+            removed: outcome.removals.map((r) => r.member),
+            leftovers: outcome.leftovers,
+          })}\n`,
         );
       } else {
         write(`Reset ${outcome.plan.changing.join(', ')}: ${outcome.changed} change(s).\n`);

@@ -1,6 +1,7 @@
-// mc status --check on the embedded lab (issue 16), nine more manual changes than drift.test.ts: two cluster
-// keys, a CephFS pool, the profile's NIC, the OVN network, a network's description (each named, planned and
-// repaired by mc deploy); and three mc deploy will not repair, each named with why and what to do (a snap
+// mc status --check on the embedded lab (issue 16), eleven more manual changes than drift.test.ts: two cluster
+// keys, a CephFS pool, the profile's NIC, the OVN network, a network's description, the uplink's gateway and
+// DNS changed in place, an OSD removed with `microceph disk remove` (each named, planned and repaired by mc
+// deploy); and three mc deploy will not repair, each named with why and what to do (a snap
 // moved to another channel, an LXD member removed by force, its snap then purged).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { manual, report, sanitise } from '../support/drift-check.js';
 const HOSTS = ['micro1', 'micro2', 'micro3'];
 
 describe('mc status --check: more kinds of drift', { concurrency: false }, () => {
-  it('six more changes to what mc configures in LXD: named, planned and repaired', async () => {
+  it('eight more changes to what mc configures in LXD and Ceph: named, planned and repaired', async () => {
     const lab = await startLab(HOSTS);
     try {
       lab.inventory(FULL(HOSTS));
@@ -24,9 +25,33 @@ describe('mc status --check: more kinds of drift', { concurrency: false }, () =>
       await manual(lab, 'micro3', 'lxc profile device remove default eth0');
       await manual(lab, 'micro2', 'lxc network delete default');
       await manual(lab, 'micro1', 'lxc network set UPLINK --property description=mine');
+      // The uplink changed in place: its gateway and DNS server.
+      await manual(
+        lab,
+        'micro2',
+        'lxc network set UPLINK ipv4.gateway=10.1.124.2/24 dns.nameservers=10.1.124.3',
+      );
+      // micro3's OSD removed by hand: MicroCeph refuses until told to downgrade the failure domain and to go
+      // below 4 OSDs; then it purges the OSD and wipes the disk.
+      const removeOsd = (flags: string) =>
+        runShell(lab.world, 'micro3', `microceph disk remove osd.2${flags}`, '', { uid: 0 });
+      assert.equal(
+        (await removeOsd('')).stderr,
+        "Error: removing osd.2 would require a downgrade of the automatic crush rule from 'host' to 'osd' level. Likely this will result in additional data movement. Please confirm by setting the '--confirm-failure-domain-downgrade' flag to true\n",
+      );
+      assert.equal(
+        (await removeOsd(' --confirm-failure-domain-downgrade')).stderr,
+        'Error: cannot remove osd.2 we need at least 3 OSDs, have 3\n',
+      );
+      await manual(
+        lab,
+        'micro3',
+        'microceph disk remove osd.2 --confirm-failure-domain-downgrade --bypass-safety-checks',
+      );
 
       const pool = 'storage pool remote-fs (cephfs)';
       const drifts: [string, string, string][] = [
+        ['OSD missing', 'micro3', `add OSD ${DISK(2)} (wipe)`],
         ['LXD config', 'micro1', 'set instances.migration.stateful=true'],
         ['LXD config', 'micro1', 'set user.microcloud=2.1.0'],
         ...HOSTS.map((h): [string, string, string] => [
@@ -38,6 +63,11 @@ describe('mc status --check: more kinds of drift', { concurrency: false }, () =>
         ['network description', 'micro1', 'describe network UPLINK: Uplink for OVN networks'],
         ['network', 'micro1', 'create network default (ovn) network=UPLINK'],
         ['network description', 'micro1', 'describe network default: Default OVN network'],
+        [
+          'network config',
+          'micro1',
+          'set network UPLINK ipv4.gateway=10.1.124.1/24 dns.nameservers=10.1.124.1 (LXD holds ipv4.gateway=10.1.124.2/24 dns.nameservers=10.1.124.3)',
+        ],
         [
           'profile device',
           'micro1',

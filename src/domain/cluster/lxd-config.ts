@@ -263,8 +263,10 @@ export function planLxdConfiguration(
     });
   }
   let nicNetwork: string | null = null;
+  let uplinkConfig: Record<string, string> | null = null;
   if (uplink !== null) {
     const config: Record<string, string> = {};
+    uplinkConfig = config;
     if (uplink.ipv4Gateway !== undefined) config['ipv4.gateway'] = uplink.ipv4Gateway;
     if (uplink.ipv4Gateway !== undefined && uplink.ipv4Range !== undefined)
       config['ipv4.ovn.ranges'] = uplink.ipv4Range;
@@ -310,6 +312,9 @@ export function planLxdConfiguration(
     const stored = Object.fromEntries(Object.keys(config).map((k) => [k, entry.config[k] ?? '']));
     add(`${entity}:${name}:config`, { kind: 'lxd-object-set', entity, name, config, stored }, false);
   };
+  // MicroCloud's uplink keys that were changed by hand (`lxc network set UPLINK ...`) go back to the inventory's.
+  if (uplinkConfig !== null && created(network('UPLINK')))
+    setDiffering('network', network('UPLINK'), 'UPLINK', uplinkConfig);
   for (const own of design.lxd.storagePools) {
     addPool(own.name, {
       kind: 'lxd-storage-create',

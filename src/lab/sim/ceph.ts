@@ -209,6 +209,7 @@ async function addOneDisk(
     encrypted: options.encrypt,
   });
   machine.services['microceph.osd'] = { enabled: true, active: true };
+  if (osdMembers(data).size >= 3) data.failureDomain = 'host';
   // The mgr creates its `.mgr` pool once the first OSD is up.
   if (!data.pools.some((p) => p.name === '.mgr')) {
     data.pools.push({
@@ -288,6 +289,62 @@ export function setReplicationFactor(cluster: ClusterState, pools: string[], siz
     if (!pool) throw new DaemonError(`Failed to set pool size: Error ENOENT: unrecognized pool '${name}'`);
     pool.size = size;
   }
+}
+
+/** Members with at least one OSD, leaving out OSD `except`. */
+function osdMembers(data: CephClusterData, except?: number): Set<string> {
+  return new Set(data.osds.filter((o) => o.osd !== except).map((o) => o.member));
+}
+
+export interface DiskRemoveRequest {
+  osd: number;
+  bypassSafety: boolean;
+  confirmDowngrade: boolean;
+  prohibitCrushScaledown: boolean;
+}
+
+/**
+ * DELETE /1.0/disks/{osd} (`microceph disk remove`), as api/disks.go cmdDisksDelete and ceph/osd.go
+ * doRemoveOSD order it: the failure-domain downgrade needs confirming (unless prohibited), then the OSD must
+ * exist, at least 4 OSDs must be there (unless --bypass-safety-checks), Ceph must find it safe to destroy (its
+ * data has copies elsewhere: no pool wants more copies than the OSDs left), then the OSD is purged, its
+ * device wiped when the request runs on the machine that holds it (clearStorage opens the path locally), and
+ * its record dropped. Errors are the daemon's texts.
+ */
+export async function removeDisk(
+  world: World,
+  machine: Machine,
+  cluster: ClusterState,
+  request: DiskRemoveRequest,
+  signal?: AbortSignal,
+): Promise<void> {
+  const data = cephData(cluster);
+  const { osd } = request;
+  const downgrade = data.failureDomain === 'host' && osdMembers(data, osd).size < 3;
+  if (!request.prohibitCrushScaledown && downgrade && !request.confirmDowngrade) {
+    throw new DaemonError(
+      `removing osd.${osd} would require a downgrade of the automatic crush rule from 'host' to 'osd' level. ` +
+        `Likely this will result in additional data movement. Please confirm by setting the ` +
+        `'--confirm-failure-domain-downgrade' flag to true`,
+    );
+  }
+  if (osd < 0) throw new DaemonError('OSD must be a positive integer');
+  const record = data.osds.find((o) => o.osd === osd);
+  if (!record) throw new DaemonError(`osd.${osd} not found`);
+  if (!request.bypassSafety && data.osds.length <= 3) {
+    throw new DaemonError(`cannot remove osd.${osd} we need at least 3 OSDs, have ${data.osds.length}`);
+  }
+  if (!request.prohibitCrushScaledown && downgrade) data.failureDomain = 'osd';
+  const left = data.osds.length - 1;
+  if (!request.bypassSafety && data.pools.some((p) => p.size > left)) {
+    throw new DaemonError(`osd.${osd} failed to reach safe-to-destroy`);
+  }
+  await spend(world, 'microceph.disk-remove', signal);
+  if (record.host === machine.name) {
+    const disk = machine.blockDevices.find((d) => d.name === record.device);
+    if (disk) wipeDisk(disk);
+  }
+  data.osds = data.osds.filter((o) => o !== record);
 }
 
 export function osdCountOn(cluster: ClusterState, member: string): number {

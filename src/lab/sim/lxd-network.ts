@@ -19,6 +19,7 @@ import {
 } from './lxd.js';
 import {
   canonicalIp,
+  cidrContains,
   familyOf,
   formatIPv4,
   formatIPv6,
@@ -684,6 +685,53 @@ export function updateNetworkDescription(
     throw new LxdError('Cannot update network global config when not in created state');
   }
   network.description = description;
+}
+
+/** Keys of a physical network that are per member (physical.go memberSpecificConfigKeys at lxd-5.21.3). */
+const PHYSICAL_MEMBER_KEYS = ['parent', 'mtu', 'vlan', 'gvrp', 'bgp.ipv4.nexthop', 'bgp.ipv6.nexthop'];
+
+/**
+ * PUT /1.0/networks/NAME without a target that changes global config keys of a physical network (`lxc network
+ * set UPLINK KEY=VALUE`; networkPut, then physical.Update at lxd-5.21.3): the network must be Created, the
+ * keys must not be per member, and each member's merged config must validate. The OVN networks on this uplink
+ * follow it (ovn.handleDependencyChange); modelled only while their uplink address stays inside the new
+ * gateway's subnet and the new ranges, which is what the model's OVN routers rely on.
+ */
+export function updateNetworkConfig(
+  world: World,
+  machine: Machine,
+  name: string,
+  changes: Record<string, string>,
+): void {
+  const database = lxdDatabase(world, machine);
+  const network = requireNetwork(database, name);
+  if (network.type !== 'physical')
+    throw new NotModelledError(`lxc network set of a ${network.type} network's keys`);
+  if (network.status !== 'Created') {
+    throw new LxdError('Cannot update network global config when not in created state');
+  }
+  for (const key of Object.keys(changes)) {
+    if (PHYSICAL_MEMBER_KEYS.includes(key)) throw new NotModelledError('lxc network set of a per-member key');
+    if (changes[key] === '') throw new NotModelledError('lxc network set KEY= (unsetting a key)');
+  }
+  const config = { ...network.config, ...changes };
+  for (const member of network.createdOn)
+    validateNetwork(network.name, network.type, { ...config, ...(network.memberConfig[member] ?? {}) });
+  const gateway = parseCidr(config['ipv4.gateway'] ?? '');
+  const ranges = (config['ipv4.ovn.ranges'] ?? '').split(',').map((r) => r.trim().split('-').map(parseIPv4));
+  for (const ovn of database.networks.filter((n) => n.type === 'ovn' && n.config['network'] === name)) {
+    const address = ovn.config['volatile.network.ipv4.address'];
+    if (address === undefined) continue;
+    const ip = parseIPv4(address);
+    const inRange = ranges.some(
+      ([from, to]) => ip !== null && from != null && to != null && ip >= from && ip <= to,
+    );
+    if (gateway === null || !cidrContains(gateway, address) || !inRange)
+      throw new NotModelledError(
+        `an uplink change that moves ${ovn.name}'s uplink address ${address} out of it`,
+      );
+  }
+  network.config = config;
 }
 
 /**

@@ -76,6 +76,11 @@ export interface CephClusterData {
   /** Services per member: mon, mgr, mds (first three members), set at bootstrap/join. */
   services: { member: string; service: string }[];
   filesystems: CephFilesystem[];
+  /**
+   * The automatic CRUSH failure domain: MicroCeph moves it from `osd` to `host` once three members have OSDs
+   * (updateFailureDomain) and back down when a disk removal leaves fewer (scaleDownFailureDomain).
+   */
+  failureDomain?: 'osd' | 'host';
 }
 
 export interface OvnClusterData {
@@ -281,6 +286,7 @@ export type LatencyKey =
   | 'microceph.bootstrap'
   | 'microceph.join'
   | 'microceph.disk-add'
+  | 'microceph.disk-remove'
   | 'microovn.bootstrap'
   | 'microovn.join'
   | 'microcloud.bootstrap'
@@ -303,6 +309,7 @@ export const ZERO_LATENCY: LatencyTable = {
   'microceph.bootstrap': 0,
   'microceph.join': 0,
   'microceph.disk-add': 0,
+  'microceph.disk-remove': 0,
   'microovn.bootstrap': 0,
   'microovn.join': 0,
   'microcloud.bootstrap': 0,
@@ -327,6 +334,7 @@ export const REALISTIC_LATENCY: LatencyTable = {
   'microceph.bootstrap': 30_000,
   'microceph.join': 15_000,
   'microceph.disk-add': 10_000,
+  'microceph.disk-remove': 10_000,
   'microovn.bootstrap': 10_000,
   'microovn.join': 8_000,
   'microcloud.bootstrap': 5_000,

@@ -146,3 +146,55 @@ describe('MicroCeph disk rules (§4.2)', () => {
     );
   });
 });
+
+describe('microceph disk remove (cmd/microceph/disk_remove.go, ceph/osd.go doRemoveOSD)', () => {
+  const fourDisks = [
+    { sizeBytes: 10 * GiB },
+    { sizeBytes: 10 * GiB },
+    { sizeBytes: 10 * GiB },
+    { sizeBytes: 10 * GiB },
+  ];
+
+  it('removes an OSD when 4 are there, wiping its disk; refuses below 4 without --bypass-safety-checks', async () => {
+    const world = await bootstrapped(fourDisks);
+    await ok(world, 'micro1', 'microceph disk add --all-available --wipe');
+    assert.equal(await ok(world, 'micro1', 'microceph disk remove osd.4'), 'Removing osd.4, timeout 1800s\n');
+    assert.equal(diskAt(world, '/dev/sdd').filesystem, null);
+    const list = JSON.parse(await ok(world, 'micro1', 'microceph disk list --json')) as {
+      ConfiguredDisks: { osd: number }[];
+    };
+    assert.deepEqual(
+      list.ConfiguredDisks.map((d) => d.osd),
+      [1, 2, 3],
+    );
+    const refused = await sh(world, 'micro1', 'microceph disk remove 3');
+    assert.equal(refused.exitCode, 1);
+    assert.equal(refused.stdout, 'Removing osd.3, timeout 1800s\n');
+    assert.equal(refused.stderr, 'Error: cannot remove osd.3 we need at least 3 OSDs, have 3\n');
+    assert.equal(diskAt(world, '/dev/sdc').filesystem?.type, 'ceph_bluestore');
+    await ok(world, 'micro1', 'microceph disk remove 3 --bypass-safety-checks');
+    assert.equal(diskAt(world, '/dev/sdc').filesystem, null);
+  });
+
+  it('names a missing OSD, a malformed id and exclusive flags', async () => {
+    const world = await bootstrapped(fourDisks);
+    await ok(world, 'micro1', 'microceph disk add --all-available --wipe');
+    const missing = await sh(world, 'micro1', 'microceph disk remove osd.9');
+    assert.equal(missing.stderr, 'Error: osd.9 not found\n');
+    const malformed = await sh(world, 'micro1', 'microceph disk remove sda');
+    assert.equal(
+      malformed.stderr,
+      'Error: error: osd input must be either in the form $id or osd.$id, got sda\n',
+    );
+    assert.equal(malformed.stdout, '');
+    const both = await sh(
+      world,
+      'micro1',
+      'microceph disk remove 1 --confirm-failure-domain-downgrade --prohibit-crush-scaledown',
+    );
+    assert.equal(
+      both.stderr,
+      'Error: bad Request, --confirm-failure-domain-downgrade and --prohibit-crush-scaledown flags are exclusive to each other\n',
+    );
+  });
+});

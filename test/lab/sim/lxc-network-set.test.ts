@@ -42,8 +42,19 @@ describe('network descriptions with the LXD 5.21 client (§3.3)', () => {
       (await sh(world, 'micro1', 'lxc network set nope --property description=x')).stderr,
       'Error: Network not found\n',
     );
-    const configKey = await sh(world, 'micro1', 'lxc network set UPLINK ipv4.gateway=10.1.124.1/24');
-    assert.deepEqual([configKey.exitCode, configKey.notModelled], [127, true]);
+    // Global config keys of a physical network: validated, set; a per-member key needs --target (not modelled).
+    await ok(world, 'micro1', 'lxc network set UPLINK ipv4.gateway=10.1.124.1/24 dns.nameservers=10.1.124.1');
+    assert.equal(await ok(world, 'micro1', 'lxc network get UPLINK ipv4.gateway'), '10.1.124.1/24\n');
+    assert.equal(
+      (await sh(world, 'micro1', 'lxc network set UPLINK ipv4.gateway=10.1.124.300/24')).stderr,
+      'Error: Invalid value for network "UPLINK" option "ipv4.gateway": invalid CIDR address: 10.1.124.300/24\n',
+    );
+    assert.equal(
+      (await sh(world, 'micro1', 'lxc network set UPLINK colour=blue')).stderr,
+      'Error: Invalid option for network "UPLINK" option "colour"\n',
+    );
+    const parent = await sh(world, 'micro1', 'lxc network set UPLINK parent=enp5s0');
+    assert.deepEqual([parent.exitCode, parent.notModelled], [127, true]);
   });
 
   it('refuses a network that is only pending on members', async () => {

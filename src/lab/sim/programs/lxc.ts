@@ -59,7 +59,12 @@ import {
   updateProject,
   validateEntityType,
 } from '../lxd-auth.js';
-import { createNetwork, deleteNetwork, updateNetworkDescription } from '../lxd-network.js';
+import {
+  createNetwork,
+  deleteNetwork,
+  updateNetworkConfig,
+  updateNetworkDescription,
+} from '../lxd-network.js';
 import { profilePut, updateProfile, type ProfilePut } from '../lxd-profiles.js';
 import { createCustomVolume, createStoragePool, deleteStoragePool, requirePool } from '../lxd-storage.js';
 import type { Machine } from '../machine.js';
@@ -949,7 +954,8 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
       },
       {
         // lxc/network.go cmdNetworkSet at lxd-5.21.3: GET the network, refuse an unmanaged one, then PUT it
-        // back changed. Modelled: --property description (a NetworkPut field, matched case-insensitively by
+        // back changed. Modelled: global config keys of a physical network (updateNetworkConfig), and
+        // --property description (a NetworkPut field, matched case-insensitively by
         // mapstructure; keys that are no field are ignored). `lxc network create` reads no stdin in 5.21, so
         // this is how a description is set with the 5.21 client.
         name: 'set',
@@ -958,13 +964,16 @@ function buildApp(ctx: ProgramContext, version: string): CliApp {
         flags: [TARGET_FLAG, PROPERTY_FLAG],
         run: (call) => {
           checkArgs(call, app, 2, -1);
-          if (!flagBool(call, 'property')) throw new NotModelledError('lxc network set of config keys');
           if (flagString(call, 'target') !== '') throw new NotModelledError('lxc network set --target');
           const name = requireName(call.args[0] as string, 'Missing network name');
           if (networkApi(world, machine, name, false)['managed'] !== true) {
             throw new CliError('Only managed networks can be modified');
           }
           const keys = keyValues(call.args.slice(1), ctx.stdin, ctx.tty);
+          if (!flagBool(call, 'property')) {
+            updateNetworkConfig(world, machine, name, keys);
+            return;
+          }
           let description: string | null = null;
           for (const [key, value] of Object.entries(keys)) {
             if (key.toLowerCase() === 'description') description = value;

@@ -1,4 +1,4 @@
-// `microceph` (squid): cluster bootstrap/add/join/list/config, disk add/list, pool set-rf/list, status.
+// `microceph` (squid): cluster bootstrap/add/join/list/config, disk add/list/remove, pool set-rf/list, status.
 // Command shapes and outputs follow canonical/microceph squid cmd/microceph; errors come from the daemon
 // (microcluster and microceph/ceph/osd.go) and are printed by cobra as `Error: <message>`.
 
@@ -10,6 +10,7 @@ import {
   cephData,
   checkCephBootstrap,
   osdCountOn,
+  removeDisk,
   servicesOn,
   setReplicationFactor,
 } from '../ceph.js';
@@ -295,6 +296,53 @@ function buildApp(ctx: ProgramContext): CobraApp {
   );
 
   command(
+    'disk remove',
+    'remove <osd-id> [--timeout=300] [--bypass-safety-checks=false] [--confirm-failure-domain-downgrade=false]',
+    'Remove a Ceph disk (OSD) given an osd.$id.',
+    [
+      { name: 'timeout', type: 'int' },
+      { name: 'bypass-safety-checks', type: 'bool' },
+      { name: 'confirm-failure-domain-downgrade', type: 'bool' },
+      { name: 'prohibit-crush-scaledown', type: 'bool' },
+    ],
+    async (parsed, out, self) => {
+      // cmd/microceph/disk_remove.go: cobra.ExactArgs(1), then `$id` or `osd.$id`.
+      if (parsed.positionals.length !== 1) return cobraHelp(app, self, out);
+      const arg = parsed.positionals[0] as string;
+      const id = /^-?\d+$/.test(arg) ? arg : arg.startsWith('osd.') ? arg.slice(4) : null;
+      if (id === null)
+        return cobraFail(app, out, `error: osd input must be either in the form $id or osd.$id, got ${arg}`);
+      if (!/^-?\d+$/.test(id))
+        return cobraFail(app, out, `error: osd input must be either in the form $id or osd.$id: got ${arg}`);
+      const confirmDowngrade = boolFlag(parsed, 'confirm-failure-domain-downgrade');
+      const prohibitCrushScaledown = boolFlag(parsed, 'prohibit-crush-scaledown');
+      if (confirmDowngrade && prohibitCrushScaledown) {
+        return cobraFail(
+          app,
+          out,
+          'bad Request, --confirm-failure-domain-downgrade and --prohibit-crush-scaledown flags are exclusive to each other',
+        );
+      }
+      const osd = Number(id);
+      out.println(`Removing osd.${osd}, timeout ${numberFlag(parsed, 'timeout', 1800)}s`);
+      const cluster = requireCluster(world, machine, 'microceph');
+      await removeDisk(
+        world,
+        machine,
+        cluster,
+        {
+          osd,
+          bypassSafety: boolFlag(parsed, 'bypass-safety-checks'),
+          confirmDowngrade,
+          prohibitCrushScaledown,
+        },
+        ctx.signal,
+      );
+      return 0;
+    },
+  );
+
+  command(
     'pool set-rf',
     'set-rf <SIZE> <POOL>...',
     'Set the replication factor for pools',
@@ -341,7 +389,6 @@ function buildApp(ctx: ProgramContext): CobraApp {
     ['init', 'Initializes the MicroCeph cluster interactively'],
     ['enable', 'Enables a feature or service on the cluster'],
     ['disable', 'Disables a feature on the cluster'],
-    ['disk remove', 'Remove a Ceph disk (OSD)'],
     ['cluster sql', 'Runs a SQL query against the cluster database'],
     ['cluster maintenance', 'Enter or exit the maintenance mode'],
     ['client', 'Manage the MicroCeph clients'],
