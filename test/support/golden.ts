@@ -62,12 +62,10 @@ function sortRuns<T>(
 const HOST_PREFIX = /^\[([^\]]+)\] /;
 const TREE_HOST = /^([❯✔✖↓]) (micro\d+)\b/;
 
-/** TTY tree lines: hosts starting, their output lines (unnamed: grouped by text, first seen first), hosts ending. */
-function treeKey(line: string, firstSeen: (text: string) => number): string | undefined {
+/** TTY tree lines: hosts starting, then hosts ending, each by host. */
+function treeKey(line: string): string | undefined {
   const task = TREE_HOST.exec(line);
-  if (task !== null) return `${task[1] === '❯' ? 0 : 2} ${task[2]}`;
-  if (line.startsWith('› ')) return `1 ${String(firstSeen(line)).padStart(6, '0')}`;
-  return undefined;
+  return task === null ? undefined : `${task[1] === '❯' ? 0 : 2} ${task[2]}`;
 }
 
 /** The clock fields of an event, at any depth: when it was sent, and how long something took. */
@@ -83,8 +81,8 @@ function withoutClocks(value: unknown): unknown {
 
 /**
  * Plain: `[host] ...` lines of hosts working side by side are grouped by host. TTY (listr2's line renderer
- * without a terminal): in a run of host tasks, the tasks that start (by host), the output lines under them
- * (which do not name their host: equal lines together, in the order first seen), the tasks that end (by host).
+ * without a terminal): in a run of host tasks, the tasks that start (by host), then the tasks that end (by
+ * host); the live tail under them is left out (see below).
  * JSON: each event parsed, its clock fields dropped, events of hosts side by side grouped by host.
  */
 export function canonical(format: Format, stdout: string): string {
@@ -93,7 +91,12 @@ export function canonical(format: Format, stdout: string): string {
     case 'plain':
       return sortRuns(lines, (l) => HOST_PREFIX.exec(l)?.[1]).join('\n');
     case 'tty':
-      return sortRuns(lines, treeKey).join('\n');
+      // The live tail under a task (› lines) shows what was drawn before the task ended, which depends on
+      // timing (a run's last output line may or may not be drawn): the plain golden holds those lines.
+      return sortRuns(
+        lines.filter((l) => !l.startsWith('› ')),
+        treeKey,
+      ).join('\n');
     case 'json': {
       const events = lines
         .filter((l) => l !== '')
