@@ -56,6 +56,15 @@ export function formatPlan(plan: Plan): string {
   } else if (design.fan !== null) {
     lines.push(`  network: FAN bridge lxdfan0 on ${design.fan.underlaySubnet} (no OVN uplink configured)`);
   }
+  for (const [what, objects] of [
+    ['storage pool', design.lxd.storagePools],
+    ['network', design.lxd.networks],
+  ] as const) {
+    for (const own of objects) {
+      const config = Object.entries(own.config).map(([k, v]) => ` ${k}=${v}`);
+      lines.push(`  ${what}: ${own.name} (${own.kind})${config.join('')}, from cluster.lxd`);
+    }
+  }
   if (design.ceph !== null) {
     lines.push(
       `  Ceph: public ${design.ceph.publicNetwork}, internal ${design.ceph.internalNetwork}${design.ceph.cephfs ? ', CephFS' : ''}`,

@@ -25,6 +25,8 @@ export function formatProbeReport(probes: readonly HostProbe[]): string {
         : // Normal behind NAT, a forwarded port or in a lab: the cluster address then comes from the inventory.
           `  reached at ${p.reachedAt}, which is not one of its own addresses (NAT, a forwarded port or a lab)`,
     );
+    // Shown only when missing: every Ubuntu release has it, and MicroCloud's FAN fallback needs it.
+    if (f.fanMap === false) out.push('  no FAN: `ip` has no fan-map, LXD cannot create a FAN bridge here');
     out.push(
       ...table(
         ['DISK', 'SIZE', 'CEPH', 'LOCAL', 'WHY NOT'],

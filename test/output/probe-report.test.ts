@@ -153,6 +153,19 @@ describe('formatProbeReport', () => {
     );
   });
 
+  it('says where `ip` cannot set up a FAN bridge, and only there', () => {
+    const debian = reportOf('micro1', (o) => ({
+      ...o,
+      vxlanHelp: fixture('captured/ip-link-help-vxlan.txt'),
+    }));
+    assert.match(debian, /^ {2}no FAN: `ip` has no fan-map, LXD cannot create a FAN bridge here$/m);
+    const ubuntu = reportOf('micro1', (o) => ({
+      ...o,
+      vxlanHelp: 'Usage: ... vxlan id VNI\n\t\t[ fan-map OVERLAY:UNDERLAY ]\n',
+    }));
+    assert.doesNotMatch(ubuntu, /no FAN/);
+  });
+
   it('escapes what the host sent: a terminal escape in its OS name cannot retitle the terminal', () => {
     const text = reportOf('node1', (o) => ({
       ...o,

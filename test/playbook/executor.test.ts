@@ -289,6 +289,21 @@ describe('playbook executor: include_tasks with a loop', () => {
     assert.deepEqual(out.counts.h2, recap(9, 3, 0, 2));
   });
 
+  it('runs each host its own items when the lists differ per host, in the order 2.14 does', async () => {
+    const out = await run(
+      `
+    - include_tasks: tasks/show.yml
+      loop: "{{ ['h1', 'h1', 'shared'] if inventory_hostname == 'h1' else ['h2', 'shared'] }}"
+`,
+      { 'tasks/show.yml': '- name: show item\n  debug: {msg: "{{ item }}"}\n' },
+    );
+    assert.deepEqual(out.debug('h1'), ['h1', 'h1', 'shared']);
+    // As ansible-playbook 2.14 runs it: h2 joins h1's 'shared' run, which comes before its own 'h2'.
+    assert.deepEqual(out.debug('h2'), ['shared', 'h2']);
+    assert.deepEqual(out.counts.h1, recap(6, 0, 0, 0));
+    assert.deepEqual(out.counts.h2, recap(4, 0, 0, 0));
+  });
+
   it('refuses a loop on import_tasks, which is read before the run', () => {
     const dir = join(scratch.path, 'import-loop');
     mkdirSync(dir, { recursive: true });

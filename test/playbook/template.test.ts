@@ -128,6 +128,15 @@ const CASES: Case[] = [
   { template: 'yes_text | bool', condition: true },
   { template: 'nope', condition: true },
   { template: 'd.a == 1 and (n > 4 or t)', condition: true },
+  // Python's equality: lists and dicts by contents (dicts in any key order), bool as int, 1 == 1.0, and a
+  // string never equal to a number; `in` on a list by the same equality.
+  { template: '{{ [1] == [1] }} {{ [1] != [1] }} {{ l == [3, 1, 2] }} {{ l == [1, 2, 3] }}' },
+  { template: "{{ d == {'c': [1, 2], 'b': \"it's\", 'a': 1} }} {{ {'a': 1} == {'a': 1, 'b': 2} }}" },
+  { template: "{{ t == 1 }} {{ n == 5.0 }} {{ num_text == 42 }} {{ '5' == n }} {{ none == none }}" },
+  {
+    template: "{{ [1, 2] in [[1, 2], [3]] }} {{ {'a': 1} in [{'a': 1}] }} {{ 1 in [true] }} {{ '1' in [1] }}",
+  },
+  { template: "users[0] == {'uid': 1, 'admin': true, 'name': 'ann'}", condition: true },
 ];
 
 function oraclePython(): string {

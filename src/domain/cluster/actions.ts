@@ -68,6 +68,18 @@ export type Action =
       target?: string;
       resume?: true;
     }
+  /**
+   * Cluster-wide keys of an existing pool or network set to the inventory's values (`lxc storage|network
+   * set`), `stored` being what LXD holds: LXD keeps the global config of the first create, and an Errored
+   * object is resumed with it, so keys the inventory changed since are set afterwards.
+   */
+  | {
+      kind: 'lxd-object-set';
+      entity: 'storage' | 'network';
+      name: string;
+      config: Record<string, string>;
+      stored: Record<string, string>;
+    }
   /** A network's description, set once it exists cluster-wide (`lxc network create` reads no stdin). */
   | { kind: 'lxd-network-describe'; network: string; description: string }
   | { kind: 'lxd-profile-device'; device: string; config: Record<string, string> }
@@ -120,6 +132,12 @@ export function describeAction(action: Action): string {
       if (action.resume === true)
         return `resume creating network ${action.network} (${action.type}): an earlier create failed midway (Errored)`;
       return `${action.target === undefined ? 'create' : `define on ${action.target}`} network ${action.network} (${action.type})${kv(action.config)}`;
+    case 'lxd-object-set': {
+      const stored = Object.keys(action.config)
+        .map((key) => `${key}=${action.stored[key] ?? '(unset)'}`)
+        .join(' ');
+      return `set ${action.entity === 'storage' ? 'storage pool' : 'network'} ${action.name}${kv(action.config)} (LXD holds ${stored})`;
+    }
     case 'lxd-network-describe':
       return `describe network ${action.network}: ${action.description}`;
     case 'lxd-profile-device':

@@ -157,6 +157,28 @@ export function planLxdConfiguration(
         definedOn(network('UPLINK'), target),
       );
     }
+    // The inventory's own pools and networks (cluster.lxd), defined without config: none is per member.
+    for (const own of design.lxd.storagePools) {
+      add(
+        `pending:${own.name}:${target}`,
+        {
+          kind: 'lxd-storage-create',
+          pool: own.name,
+          driver: own.kind,
+          description: own.description,
+          config: {},
+          target,
+        },
+        definedOn(pool(own.name), target),
+      );
+    }
+    for (const own of design.lxd.networks) {
+      add(
+        `pending:${own.name}:${target}`,
+        { kind: 'lxd-network-create', network: own.name, type: own.kind, config: {}, target },
+        definedOn(network(own.name), target),
+      );
+    }
     if (fan !== null) {
       add(
         `pending:lxdfan0:${target}`,
@@ -274,6 +296,43 @@ export function planLxdConfiguration(
     nicNetwork = 'lxdfan0';
   }
 
+  // The inventory's own (cluster.lxd), after MicroCloud's. Keys it sets that LXD holds otherwise are set once
+  // the object exists: a changed inventory, or an Errored object resumed with the config of its first create.
+  const setDiffering = (
+    entity: 'storage' | 'network',
+    entry: { status: string; config: Record<string, string> } | undefined,
+    name: string,
+    wanted: Record<string, string>,
+  ): void => {
+    if (entry === undefined) return;
+    const config = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => entry.config[k] !== v));
+    if (Object.keys(config).length === 0) return;
+    const stored = Object.fromEntries(Object.keys(config).map((k) => [k, entry.config[k] ?? '']));
+    add(`${entity}:${name}:config`, { kind: 'lxd-object-set', entity, name, config, stored }, false);
+  };
+  for (const own of design.lxd.storagePools) {
+    addPool(own.name, {
+      kind: 'lxd-storage-create',
+      pool: own.name,
+      driver: own.kind,
+      description: own.description,
+      config: own.config,
+    });
+    setDiffering('storage', pool(own.name), own.name, own.config);
+  }
+  for (const own of design.lxd.networks) {
+    addNetwork(own.name, {
+      kind: 'lxd-network-create',
+      network: own.name,
+      type: own.kind,
+      config: own.config,
+    });
+    setDiffering('network', network(own.name), own.name, own.config);
+    if (own.description !== '') describe(own.name, own.description);
+  }
+  // As `lxd init` does: the first of them serve the default profile where MicroCloud's give nothing.
+  nicNetwork ??= design.lxd.networks[0]?.name ?? null;
+
   // Default profile (§3.4): add what is missing, keep what is there.
   if (nicNetwork !== null) {
     add(
@@ -286,7 +345,11 @@ export function planLxdConfiguration(
       lxd.profileDevices['eth0'] !== undefined,
     );
   }
-  const rootPool = ceph ? 'remote' : localMembers.length > 0 ? 'local' : null;
+  const rootPool = ceph
+    ? 'remote'
+    : localMembers.length > 0
+      ? 'local'
+      : (design.lxd.storagePools[0]?.name ?? null);
   if (rootPool !== null) {
     add(
       'profile:root',

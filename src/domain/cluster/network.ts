@@ -210,6 +210,8 @@ function defaultRouteInterface(facts: HostFacts): string | null {
  */
 export function designFan(ctx: DesignContext, uplink: UplinkDesign | null): ClusterDesign['fan'] {
   if (uplink !== null) return null;
+  // A network of the inventory's own (cluster.lxd.networks) takes the place of the fallback.
+  if (ctx.spec.lxd.networks.length > 0) return null;
   const initiator = ctx.host(ctx.spec.initiator);
   if (initiator === undefined) return null;
   const device = defaultRouteInterface(initiator.facts);
@@ -257,6 +259,25 @@ export function designFan(ctx: DesignContext, uplink: UplinkDesign | null): Clus
     }
   }
   return { underlaySubnet: underlay.text };
+}
+
+/**
+ * LXD sets up the FAN bridge on every member with `ip link add ... type vxlan ... fan-map` and checks nothing
+ * first (driver_bridge.go): where `ip` lacks the option, the create fails midway and leaves the network
+ * Errored. Refused here instead, before anything is touched. An unknown answer (an old `ip`) is let through.
+ */
+export function checkFanMap(ctx: DesignContext, fan: ClusterDesign['fan']): void {
+  if (fan === null) return;
+  for (const host of ctx.hosts) {
+    if (host.facts.fanMap !== false) continue;
+    ctx.issues.add(
+      `\`ip\` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on ${fan.underlaySubnet}`,
+      {
+        host: host.name,
+        hint: 'list a standard bridge under cluster.lxd.networks (type: bridge), or configure OVN networking with cluster.ovn; or install an iproute2 with fan-map on this host',
+      },
+    );
+  }
 }
 
 /**

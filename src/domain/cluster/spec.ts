@@ -21,6 +21,8 @@ import {
   type DeployIssue,
   type DiskFilterSpec,
   type DiskSpec,
+  type LxdObjectSpec,
+  type LxdObjectsSpec,
   type OptionalService,
   type OvnSpec,
   type SnapName,
@@ -123,6 +125,27 @@ const dnsServers = z.preprocess(
   z.array(text('an IP address'), { error: 'must be a comma-separated string or a list of IP addresses' }),
 );
 
+/** An LXD config value: a string, as LXD stores it (`ipv4.nat: "true"`, `ipv6.address: none`). */
+const lxdConfig = z.record(
+  z.string(),
+  z.string({
+    error: (issue) =>
+      `must be a string in quotes (LXD config values are strings; YAML reads ${describeValue(issue.input)})`,
+  }),
+  { error: 'must be a map of LXD config keys to string values' },
+);
+/** One `storage_pools:` or `networks:` entry of an LXD preseed. */
+const lxdObject = <K extends 'driver' | 'type'>(kindKey: K, what: string) =>
+  z.strictObject(
+    {
+      name: text('a name'),
+      ...({ [kindKey]: text(what) } as Record<K, ReturnType<typeof text>>),
+      description: text('a text').optional(),
+      config: lxdConfig.optional(),
+    },
+    { error: `must be a map of name, ${kindKey}, description and config` },
+  );
+
 const SECTIONS = {
   services: z
     .strictObject(
@@ -178,6 +201,21 @@ const SECTIONS = {
       { error: 'must be a map of ipv4_gateway, ipv4_range, ipv6_gateway and dns_servers' },
     )
     .nullable(),
+  lxd: z
+    .strictObject(
+      {
+        storage_pools: z
+          .array(lxdObject('driver', 'a storage driver such as dir'), {
+            error: 'must be a list of storage pools',
+          })
+          .optional(),
+        networks: z
+          .array(lxdObject('type', 'a network type such as bridge'), { error: 'must be a list of networks' })
+          .optional(),
+      },
+      { error: 'must be a map of storage_pools and networks' },
+    )
+    .nullable(),
 } as const;
 
 type SectionName = keyof typeof SECTIONS;
@@ -211,6 +249,9 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
       return ['cephfs', 'internal_network', 'public_network'];
     case 'ovn':
       return ['ipv4_gateway', 'ipv4_range', 'ipv6_gateway', 'dns_servers'];
+    case 'lxd':
+      if (path.length === 1) return ['storage_pools', 'networks'];
+      return ['name', path[1] === 'networks' ? 'type' : 'driver', 'description', 'config'];
     default:
       return [];
   }
@@ -832,6 +873,92 @@ function readOvn(reader: Reader, sections: Sections): OvnSpec | null {
   return ovn;
 }
 
+/** Names MicroCloud gives its own pools and networks (§3.2, §3.3): the inventory's must differ. */
+const MICROCLOUD_POOLS = ['local', 'remote', 'remote-fs'];
+const MICROCLOUD_NETWORKS = ['UPLINK', 'default', 'lxdfan0'];
+/**
+ * Keys LXD keeps per member (the create with --target takes them, the cluster-wide one refuses them:
+ * "Config key ... is cluster member specific"). mc defines the objects on each member without config.
+ */
+const MEMBER_KEYS = {
+  storage_pools: ['source', 'size', 'zfs.pool_name', 'lvm.thinpool_name', 'lvm.vg_name'],
+  networks: ['bridge.external_interfaces', 'parent', 'bgp.ipv4.nexthop', 'bgp.ipv6.nexthop'],
+} as const;
+
+/**
+ * `cluster.lxd`: pools and networks as in an LXD preseed, beside MicroCloud's. What LXD can build on any
+ * host without disks or an uplink: `dir` pools and `bridge` networks (standard mode; MicroCloud's own FAN
+ * fallback is lxdfan0).
+ */
+function readLxdObjects(reader: Reader, sections: Sections): LxdObjectsSpec {
+  const written = sections.lxd ?? {};
+  const read = (section: 'storage_pools' | 'networks'): LxdObjectSpec[] => {
+    const pools = section === 'storage_pools';
+    const kindKey = pools ? 'driver' : 'type';
+    const allowedKind = pools ? 'dir' : 'bridge';
+    const reserved = pools ? MICROCLOUD_POOLS : MICROCLOUD_NETWORKS;
+    const seen = new Set<string>();
+    const objects: LxdObjectSpec[] = [];
+    (written[section] ?? []).forEach((entry, index) => {
+      const path = `lxd.${section}.${index}`;
+      const kind = 'driver' in entry ? entry.driver : entry.type;
+      const before = reader.issues.size;
+      const nameRule = pools ? /^[A-Za-z0-9][A-Za-z0-9_.-]*$/ : /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+      if (!nameRule.test(entry.name)) {
+        reader.issues.add(`Invalid ${pools ? 'storage pool' : 'network'} name "${entry.name}"`, {
+          position: at(reader, `${path}.name`),
+          hint: pools
+            ? 'letters, digits, -, _ and ., starting with a letter or digit'
+            : 'an interface name: up to 15 letters, digits, -, _ and ., starting with a letter or digit',
+        });
+      } else if (reserved.includes(entry.name)) {
+        reader.issues.add(`${pools ? 'storage pool' : 'network'} "${entry.name}" is MicroCloud's own`, {
+          position: at(reader, `${path}.name`),
+          hint: `choose another name; MicroCloud names its own ${reserved.join(', ')}`,
+        });
+      } else if (seen.has(entry.name)) {
+        reader.issues.add(`${pools ? 'storage pool' : 'network'} "${entry.name}" is listed twice`, {
+          position: at(reader, `${path}.name`),
+        });
+      }
+      seen.add(entry.name);
+      if (kind !== allowedKind) {
+        reader.issues.add(
+          pools
+            ? `storage pool driver "${kind}": mc creates dir pools here`
+            : `network type "${kind}": mc creates bridge networks here`,
+          {
+            position: at(reader, `${path}.${kindKey}`),
+            hint: pools
+              ? 'write driver: dir; the ZFS pool local and the Ceph pools come from systems.<host>.storage and storage:'
+              : 'write type: bridge; OVN networking comes from cluster.ovn',
+          },
+        );
+      }
+      const config = entry.config ?? {};
+      for (const key of Object.keys(config)) {
+        if ((MEMBER_KEYS[section] as readonly string[]).includes(key)) {
+          reader.issues.add(`${key} is cluster member specific: mc sets no per-member config here`, {
+            position: atKey(reader, `${path}.config.${key}`),
+            hint: `remove ${key}; LXD then picks it on each member`,
+          });
+        }
+      }
+      if (!pools && config['bridge.mode'] === 'fan') {
+        reader.issues.add('bridge.mode "fan": MicroCloud makes its FAN bridge lxdfan0 itself', {
+          position: at(reader, `${path}.config.bridge.mode`),
+          hint: 'use bridge.mode: standard (the default) here, or list no network to get the FAN fallback',
+        });
+      }
+      if (reader.issues.size === before) {
+        objects.push({ name: entry.name, kind, description: entry.description ?? '', config: { ...config } });
+      }
+    });
+    return objects;
+  };
+  return { storagePools: read('storage_pools'), networks: read('networks') };
+}
+
 function checkRangeAgainstGateway(
   reader: Reader,
   rangeText: string,
@@ -1013,6 +1140,7 @@ export function parseClusterSpec(
   };
   const ceph = readCeph(reader, sections);
   const ovn = readOvn(reader, sections);
+  const lxd = readLxdObjects(reader, sections);
   // Rules across sections only make sense once every section could be read.
   if (SECTION_NAMES.every((name) => !(name in reader.data) || name in sections)) {
     checkAcross(reader, systems, services, storage, ceph, ovn);
@@ -1032,6 +1160,7 @@ export function parseClusterSpec(
       ovn,
       ceph,
       storage,
+      lxd,
       positions,
     },
   };

@@ -34,12 +34,12 @@ export function deploySummary(design: ClusterDesign, plan: Plan): DeploySummary 
   // created per member first).
   if (!devices.has('root')) {
     missing.push(
-      'a root disk: give the hosts a disk for the local pool (cluster.systems.<host>.storage.local, or a cluster.storage.local filter) or Ceph disks, then run mc deploy again',
+      'a root disk: give the hosts a disk for the local pool (cluster.systems.<host>.storage.local, or a cluster.storage.local filter) or Ceph disks, or list a dir pool under cluster.lxd.storage_pools, then run mc deploy again',
     );
   }
   if (!devices.has('eth0')) {
     missing.push(
-      'a network: set cluster.ovn (with MicroOVN), or give the initiator an IPv4 default route for the FAN network, then run mc deploy again',
+      'a network: set cluster.ovn (with MicroOVN), or give the initiator an IPv4 default route for the FAN network, or list a bridge under cluster.lxd.networks, then run mc deploy again',
     );
   }
   if (missing.length === 0) {

@@ -123,12 +123,32 @@ export interface ClusterSpec {
   ovn: OvnSpec | null;
   ceph: CephSpec;
   storage: { local: DiskFilterSpec[]; ceph: DiskFilterSpec[] };
+  /** LXD objects of the inventory's own, beside MicroCloud's (`cluster.lxd`). */
+  lxd: LxdObjectsSpec;
   /**
    * Positions of every key written in the section, by dotted path relative to `cluster` (e.g.
    * `ovn.ipv4_range`, `systems.micro1.storage.ceph.0.path`), so checks that need facts can still point
    * at the line. Use positionIn() to fall back to the nearest written ancestor.
    */
   positions: Record<string, SourcePosition>;
+}
+
+/**
+ * A storage pool or network the inventory adds beside MicroCloud's, written as in an LXD preseed
+ * (`storage_pools:` / `networks:` entries): created on every member, cluster-wide.
+ */
+export interface LxdObjectSpec {
+  name: string;
+  /** The pool's driver (`dir`) or the network's type (`bridge`). */
+  kind: string;
+  description: string;
+  /** Cluster-wide config, as LXD stores it. */
+  config: Record<string, string>;
+}
+
+export interface LxdObjectsSpec {
+  storagePools: LxdObjectSpec[];
+  networks: LxdObjectSpec[];
 }
 
 /** Why the design uses a value: shown in the plan so that no choice is silent. */
@@ -198,6 +218,8 @@ export interface ClusterDesign {
   uplink: UplinkDesign | null;
   /** The FAN fallback of §2.2/§3.3 when there is no OVN networking and the initiator has an IPv4 default route. */
   fan: { underlaySubnet: string } | null;
+  /** The inventory's own pools and networks (`cluster.lxd`), created after MicroCloud's. */
+  lxd: LxdObjectsSpec;
   /** Null without MicroCeph. */
   ceph: { cephfs: boolean; internalNetwork: string; publicNetwork: string } | null;
   /** Non-fatal findings (fewer than 3 OSD hosts, ...), shown before the plan. */

@@ -19,6 +19,7 @@ import {
   checkUnderlays,
   designCephNetworks,
   designFan,
+  checkFanMap,
   designUplinkNetwork,
   designUplinks,
 } from './network.js';
@@ -90,6 +91,7 @@ export function designCluster(
   checkUnderlays(ctx);
   checkRangeAgainstMembers(ctx, uplink, addresses);
   const fan = designFan(ctx, uplink);
+  checkFanMap(ctx, fan);
   const ceph = designCephNetworks(ctx, addresses);
   if (ctx.issues.size > 0) return { ok: false, issues: ctx.issues.list() };
 
@@ -119,6 +121,7 @@ export function designCluster(
       lxdMinVersion: spec.lxdMinVersion,
       uplink,
       fan,
+      lxd: spec.lxd,
       ceph,
       warnings: ctx.warnings,
     },

@@ -20,6 +20,8 @@ export type DriftKind =
   | 'storage pool'
   | 'network'
   | 'network description'
+  | 'storage pool config'
+  | 'network config'
   | 'profile device'
   | 'storage volume'
   | 'member not in inventory'
@@ -61,6 +63,8 @@ function kindOf(action: Action): DriftKind {
       return 'storage pool';
     case 'lxd-network-create':
       return 'network';
+    case 'lxd-object-set':
+      return action.entity === 'storage' ? 'storage pool config' : 'network config';
     case 'lxd-network-describe':
       return 'network description';
     case 'lxd-profile-device':

@@ -11,7 +11,9 @@ import {
   IP_ADDR_COMMAND,
   IP_ROUTE4_DEFAULT_COMMAND,
   IP_ROUTE6_DEFAULT_COMMAND,
+  IP_VXLAN_HELP_COMMAND,
   parseDefaultRoutes,
+  parseFanMapSupport,
   parseIpAddr,
   type NetworkFacts,
 } from './network.js';
@@ -54,6 +56,7 @@ export const FACT_COMMANDS = {
   interfaces: IP_ADDR_COMMAND,
   defaultRoutes4: IP_ROUTE4_DEFAULT_COMMAND,
   defaultRoutes6: IP_ROUTE6_DEFAULT_COMMAND,
+  vxlanHelp: IP_VXLAN_HELP_COMMAND,
   lxdResources: LXD_RESOURCES_COMMAND,
   hostname: HOSTNAME_COMMAND,
   listeningPorts: LISTENING_PORTS_COMMAND,
@@ -84,14 +87,15 @@ export const SERVICE_FACTS: readonly ServiceFactName[] = [
 
 /**
  * Facts a host may lack without failing the probe: LXD's view, the host name, the listening ports (a minimal
- * image may lack iproute2's `ss`) and the service commands.
+ * image may lack iproute2's `ss`), the vxlan usage (an old `ip` may print it elsewhere) and the service commands.
  */
-export type OptionalFactName = 'lxdResources' | 'hostname' | 'listeningPorts' | ServiceFactName;
+export type OptionalFactName = 'lxdResources' | 'hostname' | 'listeningPorts' | 'vxlanHelp' | ServiceFactName;
 
 export const OPTIONAL_FACTS: readonly OptionalFactName[] = [
   'lxdResources',
   'hostname',
   'listeningPorts',
+  'vxlanHelp',
   ...SERVICE_FACTS,
 ];
 
@@ -119,6 +123,7 @@ export type FactOutputs = Record<Exclude<FactName, OptionalFactName>, string> & 
   lxdResources?: string;
   hostname?: string;
   listeningPorts?: string;
+  vxlanHelp?: string;
 } & ServiceOutcomes;
 
 export interface HostFacts {
@@ -136,6 +141,8 @@ export interface HostFacts {
   hostname: string | null;
   /** The listening TCP sockets (`ss -Hltn`); null when `ss` could not be run. */
   listeningPorts: ListeningSocket[] | null;
+  /** Whether `ip` can set up the FAN tunnel LXD makes for `bridge.mode=fan`; null when its usage was not read. */
+  fanMap: boolean | null;
   services: ServiceStates;
   /**
    * Set only by deploy's second look at a host whose LXD cannot be asked: its join never finished
@@ -175,6 +182,7 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
   const lxdResources = lxdText === undefined ? null : attempt(() => parseLxdResources(lxdText));
   const hostnameText = outputs.hostname;
   const hostname = hostnameText === undefined ? null : attempt(() => parseHostname(hostnameText));
+  const fanMap = outputs.vxlanHelp === undefined ? null : parseFanMapSupport(outputs.vxlanHelp);
   const portsText = outputs.listeningPorts;
   const listeningPorts = portsText === undefined ? null : attempt(() => parseListeningPorts(portsText));
   // Each service on its own, so that every broken output is reported.
@@ -220,6 +228,7 @@ export function parseHostFacts(outputs: FactOutputs): HostFactsResult {
       lxdResources,
       hostname,
       listeningPorts,
+      fanMap,
       services: { lxd, microceph, microovn, microcloud },
     },
   };

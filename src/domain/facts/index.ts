@@ -37,6 +37,8 @@ export {
   IP_ADDR_COMMAND,
   IP_ROUTE4_DEFAULT_COMMAND,
   IP_ROUTE6_DEFAULT_COMMAND,
+  IP_VXLAN_HELP_COMMAND,
+  parseFanMapSupport,
   parseIpAddr,
   parseDefaultRoutes,
   findInterface,

@@ -7,6 +7,18 @@ import { FactsParseError } from './parse-error.js';
 export const IP_ADDR_COMMAND = 'ip -j -d addr show';
 export const IP_ROUTE4_DEFAULT_COMMAND = 'ip -j -4 route show default';
 export const IP_ROUTE6_DEFAULT_COMMAND = 'ip -j -6 route show default';
+/**
+ * The usage of `ip link add ... type vxlan`. LXD sets up a FAN bridge by running `ip link add NAME-fan type
+ * vxlan ... fan-map OVERLAY:UNDERLAY` (lxd/network/driver_bridge.go) and does not check first: an `ip` without
+ * Ubuntu's FAN patch (Debian's, upstream's) refuses `vxlan: unknown command "fan-map"?` midway through the
+ * create. Its usage lists `fan-map` only where the patch is in.
+ */
+export const IP_VXLAN_HELP_COMMAND = 'ip link help vxlan';
+
+/** Whether this host's `ip` can set up a FAN tunnel, from the vxlan usage it printed. */
+export function parseFanMapSupport(usage: string): boolean {
+  return /(^|[\s[])fan-map\b/m.test(usage);
+}
 
 /**
  * What a link is. `physical` is a NIC with a kernel driver and no rtnetlink kind (what LXD finds through

@@ -48,9 +48,31 @@ function compare(a: Value, b: Value): number {
   throw new TemplateError(`'<' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }
 
-function deepEqual(a: Value, b: Value): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Python's ==, which Jinja2 uses: lists and dicts by contents (dicts in any key order), a bool as the int it
+ * is (True == 1 == 1.0), and a string never equal to a number.
+ */
+export function pyEqual(a: Value, b: Value): boolean {
+  const number = (v: Value): number | undefined =>
+    typeof v === 'boolean' ? Number(v) : typeof v === 'number' ? v : undefined;
+  const x = number(a);
+  const y = number(b);
+  if (x !== undefined || y !== undefined) return x !== undefined && x === y;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => pyEqual(v, b[i]))
+    );
+  }
+  if (isMap(a) && isMap(b)) {
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && pyEqual(a[k], b[k]))
+    );
+  }
+  return a === b;
 }
+
+const deepEqual = pyEqual;
 
 function attribute(item: Value, path: string): Value {
   let v: Value = item;

@@ -4,7 +4,7 @@
 // rule that a rendered "[...]", "{...}", "True" or "False" becomes that value again.
 import * as jinja from '@huggingface/jinja';
 import { parsePythonLiteral } from '../inventory/python-literal.js';
-import { FILTERS, REFUSED_FUNCTIONS, TESTS, TemplateError, UNDEFINED } from './filters.js';
+import { FILTERS, pyEqual, REFUSED_FUNCTIONS, TESTS, TemplateError, UNDEFINED } from './filters.js';
 import type { Kwargs, Value } from './filters.js';
 import { pyStr, pyTruthy } from './python-repr.js';
 
@@ -40,6 +40,9 @@ interface Node {
   object?: Node;
   property?: Node;
   computed?: boolean;
+  operator?: Node;
+  left?: Node;
+  right?: Node;
 }
 interface RuntimeValue {
   type: string;
@@ -233,6 +236,23 @@ class AnsibleInterpreter extends BaseInterpreter {
           throw new TemplateError(undefinedMessage(operand));
         const result = test(toPlain(operand), []);
         return toRuntime(node.negate === true ? !result : result);
+      }
+      case 'BinaryExpression': {
+        // The library compares with JavaScript's == (1 == "1", [1] != [1]); Jinja2 uses Python's.
+        const operator = (node.operator as Node).value as string;
+        if (!['==', '!=', 'in', 'not in'].includes(operator)) return super.evaluate(statement, environment);
+        const left = this.evaluate(node.left, environment);
+        const right = this.evaluate(node.right, environment);
+        if (left.type === 'UndefinedValue' || right.type === 'UndefinedValue')
+          return super.evaluate(statement, environment);
+        if (operator === '==' || operator === '!=') {
+          const equal = pyEqual(toPlain(left), toPlain(right));
+          return toRuntime(operator === '==' ? equal : !equal);
+        }
+        if (right.type !== 'ArrayValue') return super.evaluate(statement, environment);
+        const item = toPlain(left);
+        const member = (toPlain(right) as Value[]).some((x) => pyEqual(item, x));
+        return toRuntime(operator === 'in' ? member : !member);
       }
       case 'CallExpression': {
         const name = nameOf(node.callee);

@@ -189,6 +189,11 @@ export interface Machine {
   /** `snap.app` -> unit state, for installed snaps' services. */
   services: Record<string, ServiceUnitState>;
   daemons: MachineDaemons;
+  /**
+   * Whether `ip` has Ubuntu's FAN patch (`fan-map`), as every Ubuntu release does; false models Debian's or
+   * upstream's iproute2, where LXD's FAN bridge cannot be set up.
+   */
+  fanMap?: boolean;
 }
 
 export const GiB = 1024 ** 3;

@@ -521,8 +521,8 @@ export class PlaybookRun {
    * include_tasks: a task that is "ok" where its when holds and "skipped" elsewhere; its tasks then run there
    * with the include's vars but neither its when nor its tags (Ansible does not pass them on).
    * With a loop, as ansible-core 2.14: `when` is checked per item; every item included counts "ok" once and
-   * the file's tasks run once per item, in order, with the loop variable (and index_var) set; a host with no
-   * item included (an empty list, or every item skipped) counts one "skipped".
+   * the file's tasks run once per item (in includeOrder's order) with the loop variable (and index_var) set;
+   * a host with no item included (an empty list, or every item skipped) counts one "skipped".
    */
   private async runInclude(
     block: Block,
@@ -555,27 +555,15 @@ export class PlaybookRun {
       }
     }
     const inner: Scope = { ...scope, when: outer.when, tags: outer.tags };
-    const longest = Math.max(0, ...[...included.values()].map((runs) => runs.length));
-    for (let position = 0; position < longest; position++) {
-      // Hosts with the same item at this position run the file together; others (lists differ per host)
-      // run it after them, one group at a time.
-      const groups = new Map<string, { hosts: string[]; vars: Record<string, unknown> }>();
-      for (const [host, runs] of included) {
-        const vars = runs[position];
-        if (vars === undefined || this.alive([host]).length === 0) continue;
-        const key = JSON.stringify(vars);
-        const group = groups.get(key) ?? { hosts: [], vars };
-        group.hosts.push(host);
-        groups.set(key, group);
-      }
-      for (const group of groups.values()) {
-        if (this.stopPlay) break;
-        const withItem: Scope =
-          block.loop === undefined
-            ? inner
-            : { ...inner, includeVars: [...(inner.includeVars ?? []), group.vars] };
-        failed.push(...(await this.runItems(block.block, group.hosts, withItem, playHosts, batch)));
-      }
+    for (const run of includeOrder(included)) {
+      if (this.stopPlay) break;
+      const hostsLeft = this.alive(run.hosts);
+      if (hostsLeft.length === 0) continue;
+      const withItem: Scope =
+        block.loop === undefined
+          ? inner
+          : { ...inner, includeVars: [...(inner.includeVars ?? []), run.vars] };
+      failed.push(...(await this.runItems(block.block, hostsLeft, withItem, playHosts, batch)));
     }
     return [...new Set(failed)];
   }
@@ -1153,6 +1141,38 @@ export class PlaybookRun {
     }
     for (const h of batch) this.hosts.get(h)?.notified.clear();
   }
+}
+
+/**
+ * The order include_tasks runs its items in, as ansible-core 2.14's IncludedFile.process_include_results
+ * builds it: host by host, each item joins the first equal one already listed that this host is not in yet,
+ * or is listed last. Hosts with the same items run each together; where the lists differ, a host may run an
+ * item it shares with an earlier host before its own earlier items, as in Ansible.
+ */
+function includeOrder(
+  included: Map<string, Record<string, unknown>[]>,
+): { vars: Record<string, unknown>; hosts: string[] }[] {
+  const runs: { key: string; vars: Record<string, unknown>; hosts: string[] }[] = [];
+  for (const [host, items] of included) {
+    for (const vars of items) {
+      const key = JSON.stringify(vars);
+      let from = 0;
+      for (;;) {
+        const at = runs.findIndex((run, i) => i >= from && run.key === key);
+        if (at < 0) {
+          runs.push({ key, vars, hosts: [host] });
+          break;
+        }
+        const run = runs[at] as (typeof runs)[number];
+        if (!run.hosts.includes(host)) {
+          run.hosts.push(host);
+          break;
+        }
+        from = at + 1;
+      }
+    }
+  }
+  return runs;
 }
 
 /** What Ansible registers for a task (or loop item) whose `when` is false (ansible-core 2.14). */

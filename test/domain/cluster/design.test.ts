@@ -115,6 +115,7 @@ describe('design: good clusters', () => {
         dnsServers: ['10.1.124.1', '8.8.8.8'],
       },
       fan: null,
+      lxd: { storagePools: [], networks: [] },
       ceph: { cephfs: true, publicNetwork: '10.1.123.0/24', internalNetwork: '10.1.123.0/24' },
       warnings: [],
     });
@@ -244,6 +245,21 @@ describe('design: good clusters', () => {
     assert.equal(result.uplink, null);
     assert.deepEqual(result.fan, { underlaySubnet: '10.1.0.0/16' });
     assert.deepEqual(result.warnings, []);
+  });
+
+  it('refuses a FAN network where `ip` lacks fan-map, naming each such host, before anything is touched', async () => {
+    // micro2 has Debian's iproute2: LXD's `ip link add ... fan-map` would fail there midway through the create.
+    const world = freshWorld(2);
+    machine(world, 'micro2').fanMap = false;
+    const facts = await simFacts(world);
+    assert.equal(facts.get('micro1')?.fanMap, true);
+    assert.equal(facts.get('micro2')?.fanMap, false);
+    const inventory = inventoryOf(
+      inventoryText(2, 'cluster:', '  services: {microceph: false, microovn: false, microcloud: false}'),
+    );
+    assert.deepEqual(designIssues(inventory, facts), [
+      "micro2: `ip` here has no fan-map (an iproute2 without Ubuntu's FAN patch): LXD cannot set up the FAN bridge lxdfan0 on 10.1.123.0/24 (list a standard bridge under cluster.lxd.networks (type: bridge), or configure OVN networking with cluster.ovn; or install an iproute2 with fan-map on this host)",
+    ]);
   });
 
   it('filters over LXD’s own view once LXD is installed', async () => {

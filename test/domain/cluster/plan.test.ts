@@ -819,6 +819,123 @@ describe('plan: a network or pool a create left Errored midway (issue 14, point 
   });
 });
 
+describe('plan: the inventory’s own pools and networks (cluster.lxd)', () => {
+  const OWN = [
+    '  lxd:',
+    '    storage_pools: [{name: data, driver: dir, description: Data}]',
+    '    networks:',
+    '      - {name: br1, type: bridge, config: {ipv4.address: 10.99.1.1/24, ipv6.address: none}}',
+  ];
+  it('defines each on every member, creates it cluster-wide with its config, then finds nothing to do; a changed or Errored one converges to the inventory', async () => {
+    const world = freshWorld(3);
+    await installStack(world, HOSTS);
+    await microcloudPreseed(
+      world,
+      'micro1',
+      ['micro2', 'micro3'],
+      lines(
+        'initiator_address: 10.1.123.11',
+        'session_passphrase: foo',
+        'systems:',
+        ...[1, 2, 3].flatMap((n) => preseedSystem(n, { uplink: false, ceph: false })),
+      ),
+    );
+    const inventory = inventoryOf(
+      inventoryText(
+        3,
+        'cluster:',
+        '  systems:',
+        ...HOSTS.map((host) => `    ${host}: {storage: {local: ${disk(1)}, ceph: []}}`),
+        ...OWN,
+      ),
+    );
+    const { plan } = await planOn(world, inventory);
+    assert.deepEqual(pendingIds(plan), [
+      ...HOSTS.flatMap((h) => [`configure:pending:data:${h}`, `configure:pending:br1:${h}`]),
+      'configure:pool:data',
+      'configure:network:br1',
+    ]);
+    assert.deepEqual(stepOf(plan, 'configure:network:br1').action, {
+      kind: 'lxd-network-create',
+      network: 'br1',
+      type: 'bridge',
+      config: { 'ipv4.address': '10.99.1.1/24', 'ipv6.address': 'none' },
+    });
+    // The commands configure-lxd.ts runs, on the simulated LXD: each member's definition, then the create.
+    for (const host of HOSTS) {
+      for (const line of [
+        `lxc storage create data dir --target ${host}`,
+        `lxc network create br1 --type=bridge --target ${host}`,
+      ]) {
+        const r = await runShell(world, 'micro1', line, 'description: Data\n');
+        assert.equal(r.exitCode, 0, `${line}: ${r.stderr}`);
+      }
+    }
+    for (const line of [
+      'lxc storage create data dir',
+      'lxc network create br1 --type=bridge ipv4.address=10.99.1.1/24 ipv6.address=none',
+    ]) {
+      const r = await runShell(world, 'micro1', line, 'description: Data\n');
+      assert.equal(r.exitCode, 0, `${line}: ${r.stderr}`);
+    }
+    assert.deepEqual(pendingIds((await planOn(world, inventory)).plan), []);
+
+    // The inventory changes the subnet: LXD holds the first create's; the plan sets it and says what LXD holds.
+    const changed = inventoryOf(
+      inventoryText(
+        3,
+        'cluster:',
+        '  systems:',
+        ...HOSTS.map((host) => `    ${host}: {storage: {local: ${disk(1)}, ceph: []}}`),
+        ...OWN.map((l) => l.replace('10.99.1.1/24', '10.99.2.1/24')),
+      ),
+    );
+    const again = (await planOn(world, changed)).plan;
+    assert.deepEqual(pendingIds(again), ['configure:network:br1:config']);
+    assert.equal(
+      describeAction(stepOf(again, 'configure:network:br1:config').action),
+      'set network br1 ipv4.address=10.99.2.1/24 (LXD holds ipv4.address=10.99.1.1/24)',
+    );
+
+    // Errored midway with the old subnet stored: resumed without config (as LXD requires), then set.
+    const br1 = lxdDatabase(world, machine(world, 'micro1')).networks.find((n) => n.name === 'br1');
+    assert.ok(br1 !== undefined);
+    br1.status = 'Errored';
+    br1.createdOn = ['micro1'];
+    const resumed = (await planOn(world, changed)).plan;
+    assert.deepEqual(pendingIds(resumed), ['configure:network:br1', 'configure:network:br1:config']);
+    assert.equal(
+      describeAction(stepOf(resumed, 'configure:network:br1').action),
+      'resume creating network br1 (bridge): an earlier create failed midway (Errored)',
+    );
+  });
+
+  it('a pool and a network of its own serve the default profile where MicroCloud gives none', async () => {
+    const world = freshWorld(2);
+    const inventory = inventoryOf(
+      inventoryText(
+        2,
+        'cluster:',
+        '  services: {microceph: false, microovn: false, microcloud: false}',
+        ...OWN,
+      ),
+    );
+    const { plan } = await planOn(world, inventory);
+    assert.deepEqual(stepOf(plan, 'configure:profile:root').action, {
+      kind: 'lxd-profile-device',
+      device: 'root',
+      config: { path: '/', pool: 'data', type: 'disk' },
+    });
+    assert.deepEqual(stepOf(plan, 'configure:profile:eth0').action, {
+      kind: 'lxd-profile-device',
+      device: 'eth0',
+      config: { name: 'eth0', network: 'br1', type: 'nic' },
+    });
+    // The network takes the place of MicroCloud's FAN fallback.
+    assert.ok(!allSteps(plan).some((step) => step.id.includes('lxdfan0')));
+  });
+});
+
 describe('plan: growing a cluster (§2.2, §3.7)', () => {
   it('1 deployed host, 2 new: no bootstrap, joins with member_config, replication raised', async () => {
     const world = freshWorld(3);

@@ -422,3 +422,63 @@ describe('cluster spec: static problems', () => {
     assert.equal(formatDeployIssue({ message: 'm', position: parsed.spec.origin }), 'hosts.ini: m');
   });
 });
+
+describe('cluster spec: cluster.lxd, pools and networks of the inventory’s own', () => {
+  it('reads dir pools and bridge networks as in an LXD preseed', () => {
+    const spec = specOf(
+      inventoryOf(
+        inventoryText(
+          3,
+          'cluster:',
+          '  lxd:',
+          '    storage_pools: [{name: data, driver: dir}]',
+          '    networks: [{name: br1, type: bridge, description: Lab, config: {ipv4.address: 10.99.1.1/24}}]',
+        ),
+      ),
+    );
+    assert.deepEqual(spec.lxd, {
+      storagePools: [{ name: 'data', kind: 'dir', description: '', config: {} }],
+      networks: [
+        { name: 'br1', kind: 'bridge', description: 'Lab', config: { 'ipv4.address': '10.99.1.1/24' } },
+      ],
+    });
+  });
+
+  it('refuses what mc does not create there, each at its value with the next step', () => {
+    assert.deepEqual(
+      issues(
+        '  lxd:',
+        '    storage_pools:',
+        '      - {name: local, driver: dir}',
+        '      - {name: data, driver: zfs, config: {source: /dev/sdb}}',
+        '    networks:',
+        '      - {name: a-very-long-bridge-name, type: bridge}',
+        '      - {name: br1, type: ovn}',
+        '      - {name: br2, type: bridge, config: {bridge.mode: fan}}',
+      ),
+      [
+        'hosts.yaml:8:16: storage pool "local" is MicroCloud\'s own (choose another name; MicroCloud names its own local, remote, remote-fs)',
+        'hosts.yaml:9:30: storage pool driver "zfs": mc creates dir pools here (write driver: dir; the ZFS pool local and the Ceph pools come from systems.<host>.storage and storage:)',
+        'hosts.yaml:9:44: source is cluster member specific: mc sets no per-member config here (remove source; LXD then picks it on each member)',
+        'hosts.yaml:11:16: Invalid network name "a-very-long-bridge-name" (an interface name: up to 15 letters, digits, -, _ and ., starting with a letter or digit)',
+        'hosts.yaml:12:27: network type "ovn": mc creates bridge networks here (write type: bridge; OVN networking comes from cluster.ovn)',
+        'hosts.yaml:13:57: bridge.mode "fan": MicroCloud makes its FAN bridge lxdfan0 itself (use bridge.mode: standard (the default) here, or list no network to get the FAN fallback)',
+      ],
+    );
+  });
+
+  it('refuses a config value YAML does not read as a string, and an unknown key', () => {
+    assert.deepEqual(
+      issues(
+        '  lxd:',
+        '    networks:',
+        '      - {name: br1, type: bridge, config: {ipv4.nat: true}}',
+        '      - {name: br2, type: bridge, colour: red}',
+      ),
+      [
+        'hosts.yaml:8:54: cluster.lxd.networks.0.config.ipv4.nat: must be a string in quotes (LXD config values are strings; YAML reads true), got true',
+        "hosts.yaml:9:35: unknown key 'colour' (allowed: name, type, description, config)",
+      ],
+    );
+  });
+});

@@ -46,6 +46,7 @@ describe('FACT_COMMANDS', () => {
       interfaces: 'ip -j -d addr show',
       defaultRoutes4: 'ip -j -4 route show default',
       defaultRoutes6: 'ip -j -6 route show default',
+      vxlanHelp: 'ip link help vxlan',
       lxdResources: 'lxc query /1.0/resources',
       hostname: 'hostname',
       listeningPorts: 'ss -Hltn',
@@ -63,6 +64,7 @@ describe('FACT_COMMANDS', () => {
       'lxdResources',
       'hostname',
       'listeningPorts',
+      'vxlanHelp',
       'lxdServer',
       'lxdStoragePools',
       'lxdMembers',
@@ -103,6 +105,24 @@ describe('parseHostFacts', () => {
     );
     assert.equal(facts.lxdResources?.disks.length, 7);
     assert.equal(facts.listeningPorts, null, 'not gathered');
+    assert.equal(facts.fanMap, null, 'not gathered');
+  });
+
+  it("reads whether `ip` can set up LXD's FAN tunnel from its vxlan usage", () => {
+    // Debian's iproute2 6.1 (this machine's, captured): no fan-map, so LXD's `ip link add ... fan-map` fails.
+    const debian = fixture('captured/ip-link-help-vxlan.txt');
+    const without = parseHostFacts({ ...serverOutputs(), vxlanHelp: debian });
+    assert.ok(without.ok);
+    assert.equal(without.facts.fanMap, false);
+    // Ubuntu's patched usage lists the option among the others.
+    const patched = debian.replace(
+      '\t\t[ [no]vnifilter ]\n',
+      '\t\t[ [no]vnifilter ]\n\t\t[ fan-map OVERLAY:UNDERLAY ]\n',
+    );
+    assert.notEqual(patched, debian);
+    const withFan = parseHostFacts({ ...serverOutputs(), vxlanHelp: patched });
+    assert.ok(withFan.ok);
+    assert.equal(withFan.facts.fanMap, true);
   });
 
   it('reads the listening ports when `ss` ran', () => {

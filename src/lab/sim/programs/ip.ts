@@ -4,7 +4,7 @@
 import { broadcastOf, familyOf, networkOf } from '../net.js';
 import type { AddressAssignment, Machine, Nic } from '../machine.js';
 import { goJson } from '../format.js';
-import { Output, type ProgramContext, type ProgramResult } from '../program.js';
+import { NotModelledError, Output, type ProgramContext, type ProgramResult } from '../program.js';
 
 const FOREVER = 4294967295;
 
@@ -225,6 +225,54 @@ const OBJECTS: Record<string, 'addr' | 'link' | 'route'> = {
   route: 'route',
 };
 
+/** iproute2 6.1's vxlan usage (Debian's, as printed on the lab machine), up to its options list. */
+const VXLAN_USAGE = [
+  'Usage: ... vxlan id VNI',
+  '\t\t[ { group | remote } IP_ADDRESS ]',
+  '\t\t[ local ADDR ]',
+  '\t\t[ ttl TTL ]',
+  '\t\t[ tos TOS ]',
+  '\t\t[ df DF ]',
+  '\t\t[ flowlabel LABEL ]',
+  '\t\t[ dev PHYS_DEV ]',
+  '\t\t[ dstport PORT ]',
+  '\t\t[ srcport MIN MAX ]',
+  '\t\t[ [no]learning ]',
+  '\t\t[ [no]proxy ]',
+  '\t\t[ [no]rsc ]',
+  '\t\t[ [no]l2miss ]',
+  '\t\t[ [no]l3miss ]',
+  '\t\t[ ageing SECONDS ]',
+  '\t\t[ maxaddress NUMBER ]',
+  '\t\t[ [no]udpcsum ]',
+  '\t\t[ [no]udp6zerocsumtx ]',
+  '\t\t[ [no]udp6zerocsumrx ]',
+  '\t\t[ [no]remcsumtx ] [ [no]remcsumrx ]',
+  '\t\t[ [no]external ] [ gbp ] [ gpe ]',
+  '\t\t[ [no]vnifilter ]',
+];
+
+/**
+ * `ip link help vxlan`: the usage on stdout, status 0 (iproute2 6.1). Ubuntu's iproute2 carries the FAN patch,
+ * which adds the fan-map option to it; `machine.fanMap === false` models an `ip` without it (Debian's).
+ */
+function linkHelp(ctx: ProgramContext, out: Output, type: string | undefined): ProgramResult {
+  if (type !== 'vxlan') throw new NotModelledError(`ip link help ${type ?? ''}`.trim());
+  const fan = ctx.machine.fanMap === false ? [] : ['\t\t[ fan-map OVERLAY:UNDERLAY ]'];
+  for (const line of [...VXLAN_USAGE, ...fan]) out.println(line);
+  out.println('');
+  for (const line of [
+    'Where:\tVNI\t:= 0-16777215',
+    '\tADDR\t:= { IP_ADDRESS | any }',
+    '\tTOS\t:= { NUMBER | inherit }',
+    '\tTTL\t:= { 1..255 | auto | inherit }',
+    '\tDF\t:= { unset | set | inherit }',
+    '\tLABEL := 0-1048575',
+  ])
+    out.println(line);
+  return out.done(0);
+}
+
 export async function ipProgram(ctx: ProgramContext): Promise<ProgramResult> {
   await Promise.resolve();
   const out = new Output();
@@ -256,6 +304,7 @@ export async function ipProgram(ctx: ProgramContext): Promise<ProgramResult> {
     out.eprintln(`Object "${objectWord}" is unknown, try "ip help".`);
     return out.done(255);
   }
+  if (object === 'link' && args[0] === 'help') return linkHelp(ctx, out, args[1]);
   if (args[0] === 'show' || args[0] === 'list' || args[0] === 'ls') args.shift();
   if (args[0] !== undefined && !['dev', 'default'].includes(args[0]) && object !== 'route') {
     // `ip addr show enp5s0` is shorthand for `dev enp5s0`.

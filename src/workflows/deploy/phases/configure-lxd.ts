@@ -10,6 +10,7 @@ const KINDS = [
   'lxd-storage-create',
   'lxd-network-create',
   'lxd-network-describe',
+  'lxd-object-set',
   'lxd-profile-device',
   'lxd-volume-create',
 ] as const;
@@ -41,6 +42,12 @@ export const configureLxd = definePhase({
         await remote.run(shellJoin(argv));
         return;
       }
+      case 'lxd-object-set':
+        // One key at a time: LXD 5.0's `set` takes a single key and value.
+        for (const [key, value] of Object.entries(action.config)) {
+          await remote.run(shellJoin(['lxc', action.entity, 'set', action.name, key, value]));
+        }
+        return;
       case 'lxd-network-describe': {
         // `lxc network create` reads nothing from stdin (LXD 5.21 lxc/network.go) and LXD 5.0's `network set`
         // has no --property: show the network and PUT it back with its description, as `lxc network edit`
