@@ -42,7 +42,7 @@ export type Action =
    * step's host, mc's leftover `lxd init` ends and LXD restarts without the half-made cluster state in
    * `lxdDir`; on `viewer`, the pending member `memberId` and the raft node at `address` go.
    */
-  | { kind: 'lxd-join-clear'; viewer: string; memberId: number; address: string; lxdDir: string }
+  | { kind: 'lxd-join-clear'; viewer: string; memberId: number | null; address: string; lxdDir: string }
   | { kind: 'ceph-disk-add'; disk: DiskChoice }
   /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
   | { kind: 'ceph-replication'; osds: number }
@@ -115,7 +115,9 @@ export function describeAction(action: Action): string {
     case 'lxd-join':
       return `join LXD as ${action.address} (token from ${action.anchor})${action.memberConfig.map((e) => ` ${e.name}.${e.key}=${e.value}`).join('')}`;
     case 'lxd-join-clear':
-      return `clear the LXD join that never finished: restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove pending member ${action.memberId} and raft node ${action.address} on ${action.viewer}`;
+      return action.memberId === null
+        ? `finish clearing the LXD join that never finished (an earlier run removed its pending member and was cut): restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove raft node ${action.address} on ${action.viewer}`
+        : `clear the LXD join that never finished: restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove pending member ${action.memberId} and raft node ${action.address} on ${action.viewer}`;
     case 'ceph-disk-add':
       return `add OSD ${action.disk.path}${action.disk.wipe ? ' (wipe)' : ''}${action.disk.encrypt ? ' (encrypt)' : ''}`;
     case 'ceph-replication':

@@ -159,7 +159,11 @@ export function checkServiceStates(ctx: DesignContext): void {
 
 /** What clears an unfinished LXD join by hand, on the host and on the member that lists it as pending. */
 export function clearUnfinishedLxdJoinByHand(host: string, join: UnfinishedLxdJoin): string {
-  return `on ${join.viewer}: sudo lxd cluster remove-raft-node -q ${join.address}; sudo lxd sql global "DELETE FROM nodes WHERE id = ${join.memberId} AND state = 1"; on ${host}: sudo snap remove --purge lxd`;
+  const deleteRow =
+    join.memberId === null
+      ? ''
+      : `; sudo lxd sql global "DELETE FROM nodes WHERE id = ${join.memberId} AND state = 1"`;
+  return `on ${join.viewer}: sudo lxd cluster remove-raft-node -q ${join.address}${deleteRow}; on ${host}: sudo snap remove --purge lxd`;
 }
 
 /**
@@ -172,7 +176,11 @@ function checkUnfinishedLxdJoin(ctx: DesignContext, host: string, join: Unfinish
     failure.state === 'not answering'
       ? `is not answering (\`${failure.command}\` ${failure.message})`
       : `cannot be asked (\`${failure.command}\`: ${failure.message})`;
-  const what = `LXD on ${host} never finished joining the cluster (${join.viewer} lists it as pending member ${join.memberId}) and ${why}`;
+  const seen =
+    join.memberId === null
+      ? 'an earlier mc deploy began clearing it and was cut before its LXD was back'
+      : `${join.viewer} lists it as pending member ${join.memberId}`;
+  const what = `LXD on ${host} never finished joining the cluster (${seen}) and ${why}`;
   if (join.contents === null) {
     ctx.issues.add(what, {
       hint: `mc found no LXD state directory on ${host} (/var/snap/lxd/common/lxd, /var/lib/lxd) to clear; to start it over: ${clearUnfinishedLxdJoinByHand(host, join)}; then run mc deploy again`,

@@ -160,6 +160,7 @@ export {
 } from './nic-rules.js';
 export {
   LXD_DIR_CONTENTS_COMMAND,
+  LXD_JOIN_CLEAR_MARKER,
   LXD_PENDING_MEMBERS_COMMAND,
   findUnfinishedLxdJoins,
   parseLxdDirContents,

@@ -17,13 +17,25 @@ export const LXD_PENDING_MEMBERS_COMMAND = `lxd sql global ${quoteArg(
 )}`;
 
 /**
- * LXD's state directory (the snap's, else Debian's), and whatever in it is more than an empty daemon's:
- * instances, storage pools, images. Shell globs only: no program between the directory and the answer.
+ * mc's marker on the joiner that a clear of its unfinished join began (`dir D` and `address A` lines): written
+ * before the clear stops or deletes anything, removed once the host's LXD is back clean. A run cut in
+ * between (the pending row gone already, LXD stopped, its database maybe removed) finds it and finishes the
+ * clear. On disk under mc's state directory (not tmpfs: a reboot in between must not lose it); nothing secret.
+ */
+export const LXD_JOIN_CLEAR_MARKER = '"${MC_STATE_DIR:-/var/lib/mc}/lxd-join-clear"';
+
+/**
+ * LXD's state directory (the snap's, else Debian's; the one a begun clear names even when its database is
+ * gone), whatever in it is more than an empty daemon's (instances, storage pools, images) and the address
+ * of a begun clear. Shell globs and sed only: no program between the directory and the answer.
  */
 export const LXD_DIR_CONTENTS_COMMAND = [
+  `m=${LXD_JOIN_CLEAR_MARKER}; md=; ma=`,
+  `if [ -f "$m" ]; then md=$(sed -n 's/^dir //p' "$m"); ma=$(sed -n 's/^address //p' "$m"); fi`,
   'for d in /var/snap/lxd/common/lxd /var/lib/lxd; do',
-  '  [ -d "$d/database" ] || continue',
+  '  [ -d "$d/database" ] || [ "$d" = "$md" ] || continue',
   '  echo "dir $d"',
+  '  if [ "$d" = "$md" ] && [ -n "$ma" ]; then echo "clearing $ma"; fi',
   '  for e in "$d"/containers/* "$d"/virtual-machines/* "$d"/storage-pools/* "$d"/images/*; do',
   '    [ -e "$e" ] && echo "holds $e"',
   '  done',
@@ -41,14 +53,19 @@ export interface PendingLxdMember {
 export interface LxdDirContents {
   dir: string;
   holds: string[];
+  /** The raft address of a clear an earlier run began here and did not finish (its marker); else null. */
+  clearing: string | null;
 }
 
 /** A host whose LXD join never finished, as the cluster and the host itself show it. */
 export interface UnfinishedLxdJoin {
   /** The working member whose database lists the host as pending. */
   viewer: string;
-  /** The pending row's id in the cluster's `nodes` table. */
-  memberId: number;
+  /**
+   * The pending row's id in the cluster's `nodes` table; null when there is none any more because a clear
+   * an earlier run began (its marker on the host) removed it and was cut before the host's LXD was back.
+   */
+  memberId: number | null;
   /** The address the join gave (raft may keep it as a spare). */
   address: string;
   /** Why the host's LXD could not be asked. */
@@ -88,14 +105,21 @@ export function parseLxdDirContents(text: string): LxdDirContents | null {
   const lines = text.split('\n').map((line) => line.trim());
   const dir = lines.find((line) => line.startsWith('dir '))?.slice(4);
   if (dir === undefined || dir === '') return null;
-  return { dir, holds: lines.filter((line) => line.startsWith('holds ')).map((line) => line.slice(6)) };
+  const clearing = lines.find((line) => line.startsWith('clearing '))?.slice(9) ?? '';
+  return {
+    dir,
+    holds: lines.filter((line) => line.startsWith('holds ')).map((line) => line.slice(6)),
+    clearing: clearing === '' ? null : clearing,
+  };
 }
 
 /**
  * The hosts whose LXD join never finished: the host's LXD cannot be asked, `viewer` (a working member) lists
  * it as pending, and no working member's `lxc cluster list` lists it. A pending row is a member that was never
  * ONLINE (LXD clears the flag when the join completes and never sets it again); the last condition guards
- * against anything else. A working member is never one: its LXD answers.
+ * against anything else. A working member is never one: its LXD answers. A host with no pending row left whose
+ * LXD directory carries the marker of a clear an earlier run began is one too (memberId null): that clear
+ * was cut after it removed the row, and the rest of it (each part idempotent) is still to do.
  */
 export function findUnfinishedLxdJoins(
   facts: ReadonlyMap<string, { services: { lxd: LxdState } }>,
@@ -113,13 +137,15 @@ export function findUnfinishedLxdJoins(
     const lxd = hostFacts.services.lxd;
     if (!isServiceFailure(lxd) || listed.has(host)) continue;
     const row = pending.find((member) => member.name === host);
-    if (row === undefined) continue;
+    const hostContents = contents.get(host) ?? null;
+    const begun = hostContents?.clearing ?? null;
+    if (row === undefined && begun === null) continue;
     found.set(host, {
       viewer,
-      memberId: row.id,
-      address: row.address,
+      memberId: row?.id ?? null,
+      address: row?.address ?? begun ?? '',
       failure: lxd,
-      contents: contents.get(host) ?? null,
+      contents: hostContents,
     });
   }
   return found;

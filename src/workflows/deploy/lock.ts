@@ -1,8 +1,8 @@
 // The deploy lock (after k0sctl's): a file on every host, created exclusively, kept fresh by a heartbeat
 // while the deploy runs, removed at the end. A lock whose heartbeat stopped (its deploy died) is stale and
-// is taken over with a warning; so is, at once, the lock of a deploy from this machine whose process is gone
-// (a host that went away mid-deploy keeps the lock its deploy could not remove). A live one stops the
-// deploy unless --force-unlock.
+// is taken over with a warning; so is, at once (however fresh its heartbeat), the lock of a deploy from this
+// machine whose process is gone (a host that went away mid-deploy keeps the lock its deploy could not
+// remove): either way the warning names that dead deploy. A live one stops the deploy unless --force-unlock.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
@@ -88,7 +88,7 @@ function acquireScript(owner: string, force: boolean, replacing?: string): strin
         : ':',
     `if ( set -C; printf '%s\\n' ${info} > "$f" ) 2>/dev/null; then echo ACQUIRED; exit 0; fi`,
     `age=$(( $(date +%s) - $(stat -c %Y "$f" 2>/dev/null || date +%s) ))`,
-    `if [ "$age" -gt ${STALE_AFTER_S} ]; then t="$f.$$"; printf '%s\\n' ${info} > "$t" && mv -f "$t" "$f"; echo "TAKEN $age"; head -n1 "$f.prev" 2>/dev/null; exit 0; fi`,
+    `if [ "$age" -gt ${STALE_AFTER_S} ]; then prev=$(head -n1 "$f" 2>/dev/null); t="$f.$$"; printf '%s\\n' ${info} > "$t" && mv -f "$t" "$f"; echo "TAKEN $age"; printf '%s\\n' "$prev"; exit 0; fi`,
     'echo "HELD $age"; head -n1 "$f"',
   ].join('\n');
 }
@@ -140,10 +140,14 @@ export async function acquireDeployLock(
       if (status === 'ACQUIRED') locked.push(host);
       else if (status.startsWith('TAKEN')) {
         locked.push(host);
+        // Stale by age (the script took it over itself); named as above when its deploy is known dead.
+        const age = status.split(' ')[1] ?? '?';
         session.bus.emit({
           type: 'warning',
           host,
-          message: `took over a stale deploy lock (no heartbeat for ${status.split(' ')[1] ?? '?'} s)`,
+          message: heldByDeadLocalDeploy(holder, boot)
+            ? `took over the deploy lock of a deploy that is no longer running (${holder.who})`
+            : `took over a stale deploy lock (${holder.who === '' ? 'holder unknown' : holder.who}, no heartbeat for ${age} s)`,
         });
       } else if (status.startsWith('HELD')) {
         problems.push({

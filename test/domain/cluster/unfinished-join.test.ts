@@ -47,7 +47,7 @@ const pendingRow = (name: string, id = 3, address = '10.1.123.13:8443'): string 
     '+----+--------+------------------+-------+',
   ].join('\n');
 
-const EMPTY_LXD: LxdDirContents = { dir: '/var/snap/lxd/common/lxd', holds: [] };
+const EMPTY_LXD: LxdDirContents = { dir: '/var/snap/lxd/common/lxd', holds: [], clearing: null };
 
 async function must(world: World, host: string, line: string, stdin = ''): Promise<string> {
   const result = await runShell(world, host, line, stdin);
@@ -134,6 +134,12 @@ describe('an LXD join that never finished (issue 14, point 1)', () => {
     assert.deepEqual(parseLxdDirContents('dir /var/lib/lxd\nholds /var/lib/lxd/containers/c1\n'), {
       dir: '/var/lib/lxd',
       holds: ['/var/lib/lxd/containers/c1'],
+      clearing: null,
+    });
+    assert.deepEqual(parseLxdDirContents('dir /var/lib/lxd\nclearing 10.77.16.13:8443\n'), {
+      dir: '/var/lib/lxd',
+      holds: [],
+      clearing: '10.77.16.13:8443',
     });
     assert.equal(parseLxdDirContents(''), null);
   });
@@ -223,11 +229,113 @@ describe('an LXD join that never finished (issue 14, point 1)', () => {
     const holding = withJoins(facts, pendingRow('micro3'), {
       dir: '/var/snap/lxd/common/lxd',
       holds: ['/var/snap/lxd/common/lxd/containers/c1'],
+      clearing: null,
     });
     assert.deepEqual(designIssues(INVENTORY, holding), [
       'LXD on micro3 never finished joining the cluster (micro1 lists it as pending member 3) and is not answering (`lxc query /1.0` timed out after 10 s) (micro3\'s LXD holds /var/snap/lxd/common/lxd/containers/c1, which mc does not clear; to start it over, losing them: on micro1: sudo lxd cluster remove-raft-node -q 10.1.123.13:8443; sudo lxd sql global "DELETE FROM nodes WHERE id = 3 AND state = 1"; on micro3: sudo snap remove --purge lxd; then run mc deploy again)',
     ]);
     const nowhere = withJoins(facts, pendingRow('micro3'), null);
     assert.match(designIssues(INVENTORY, nowhere)[0] ?? '', /mc found no LXD state directory on micro3/);
+  });
+});
+
+// The clear itself cut (the rule: a re-run after a failure at any point converges). The clear writes its
+// marker on the joiner before it stops or deletes anything (LXD_DIR_CONTENTS_COMMAND reads it back as
+// `clearing ADDRESS`) and removes it once LXD is back clean; each cut point leaves these facts.
+describe('a clear of an unfinished LXD join that was itself cut', () => {
+  const BEGUN: LxdDirContents = { ...EMPTY_LXD, clearing: '10.1.123.13:8443' };
+  const NO_PENDING = pendingRow('micro3').split('\n').slice(0, 3).join('\n');
+  const stopped = (facts: Map<string, HostFacts>): Map<string, HostFacts> => {
+    const micro3 = facts.get('micro3');
+    assert.ok(micro3 !== undefined);
+    return new Map(facts).set('micro3', {
+      ...micro3,
+      services: {
+        ...micro3.services,
+        lxd: { state: 'not running', command: 'lxc query /1.0', message: 'LXD unix socket not accessible' },
+      },
+    });
+  };
+  const clearAction = async (world: World, facts: Map<string, HostFacts>): Promise<unknown> => {
+    const plan = await planOf(world, facts);
+    assert.deepEqual(
+      plan.phases.find((p) => p.id === 'join')?.stages.map((s) => s.lanes.map((l) => l.map((st) => st.id))),
+      [[['join:micro3:lxd-clear', 'join:micro3:lxd']]],
+    );
+    return allSteps(plan).find((s) => s.id === 'join:micro3:lxd-clear')?.action;
+  };
+
+  it('cut before the pending row was deleted (LXD hung or stopped): the whole clear again', async () => {
+    const { world, facts } = await twoJoinedOneCut();
+    for (const view of [facts, stopped(facts)]) {
+      assert.deepEqual(await clearAction(world, withJoins(view, pendingRow('micro3'), BEGUN)), {
+        kind: 'lxd-join-clear',
+        viewer: 'micro1',
+        memberId: 3,
+        address: '10.1.123.13:8443',
+        lxdDir: '/var/snap/lxd/common/lxd',
+      });
+    }
+  });
+
+  it('cut after the row was deleted, before LXD was back (raft node, files, start): the rest of it', async () => {
+    const { world, facts } = await twoJoinedOneCut();
+    // Its LXD stopped (or, after the files went, its directory named by the marker alone): the same facts.
+    const view = withJoins(stopped(facts), NO_PENDING, BEGUN);
+    const action = await clearAction(world, view);
+    assert.deepEqual(action, {
+      kind: 'lxd-join-clear',
+      viewer: 'micro1',
+      memberId: null,
+      address: '10.1.123.13:8443',
+      lxdDir: '/var/snap/lxd/common/lxd',
+    });
+    assert.equal(
+      describeAction(action as Parameters<typeof describeAction>[0]),
+      'finish clearing the LXD join that never finished (an earlier run removed its pending member and was cut): restart LXD without its half-made cluster state (/var/snap/lxd/common/lxd/database, cluster.crt, cluster.key), remove raft node 10.1.123.13:8443 on micro1',
+    );
+    // Were its LXD to hold something by then, the user decides, told the commands (no DELETE: no row).
+    const holding = withJoins(stopped(facts), NO_PENDING, {
+      ...BEGUN,
+      holds: ['/var/snap/lxd/common/lxd/images/a'],
+    });
+    assert.deepEqual(designIssues(INVENTORY, holding), [
+      "LXD on micro3 never finished joining the cluster (an earlier mc deploy began clearing it and was cut before its LXD was back) and cannot be asked (`lxc query /1.0`: LXD unix socket not accessible) (micro3's LXD holds /var/snap/lxd/common/lxd/images/a, which mc does not clear; to start it over, losing them: on micro1: sudo lxd cluster remove-raft-node -q 10.1.123.13:8443; on micro3: sudo snap remove --purge lxd; then run mc deploy again)",
+    ]);
+  });
+
+  it('cut after LXD was back clean, before the marker went: a plain join (which removes the marker)', async () => {
+    const { world, facts } = await twoJoinedOneCut();
+    // micro3's LXD as the probe sees it answering and not initialised (before the hung join was faked).
+    const fresh = (await simFacts(world)).get('micro3');
+    assert.equal(fresh?.services.lxd.state, 'not initialised');
+    const answering = new Map(facts).set('micro3', fresh);
+    const view = withJoins(answering, NO_PENDING, BEGUN);
+    assert.equal(view.get('micro3')?.unfinishedLxdJoin, undefined);
+    const plan = await planOf(world, view);
+    assert.deepEqual(
+      plan.phases.find((p) => p.id === 'join')?.stages.map((s) => s.lanes.map((l) => l.map((st) => st.id))),
+      [[['join:micro3:lxd']]],
+    );
+  });
+
+  it('never for a member LXD lists, nor without the marker: a stopped LXD is only told to start', async () => {
+    const { facts } = await twoJoinedOneCut();
+    const micro2 = facts.get('micro2');
+    assert.ok(micro2 !== undefined);
+    const micro2Stopped = new Map(facts).set('micro2', {
+      ...micro2,
+      services: {
+        ...micro2.services,
+        lxd: { state: 'not running', command: 'lxc query /1.0', message: 'LXD unix socket not accessible' },
+      },
+    });
+    const listed = findUnfinishedLxdJoins(micro2Stopped, 'micro1', [], new Map([['micro2', BEGUN]]));
+    assert.deepEqual([...listed.keys()], []);
+    const unmarked = withJoins(stopped(facts), NO_PENDING, EMPTY_LXD);
+    assert.equal(unmarked.get('micro3')?.unfinishedLxdJoin, undefined);
+    assert.deepEqual(designIssues(INVENTORY, unmarked), [
+      'micro3: LXD is installed but its daemon is not running: LXD unix socket not accessible (sudo snap start --enable lxd)',
+    ]);
   });
 });

@@ -3,6 +3,7 @@
 import { stringify as toYaml } from 'yaml';
 import type { Action } from '../../../domain/cluster/actions.js';
 import { LXD_HTTPS_ANY } from '../../../domain/cluster/types.js';
+import { LXD_JOIN_CLEAR_MARKER } from '../../../domain/facts/index.js';
 import { quoteArg, shellJoin } from '../../../transport/quote.js';
 import { waitForMember } from '../members.js';
 import { endLeftover, recordedCommandLine, type RecordedCommand } from '../recorded-process.js';
@@ -24,14 +25,19 @@ const VIEWER_TIMEOUT_MS = 90_000;
  * On the host whose join never finished, first: stop LXD (a daemon hung in its join holds its database lock
  * and answers nothing, not even `lxd shutdown`: after a grace, the process that serves LXD's unix socket is
  * killed, which ends the stop). Once it is stopped, its join cannot complete behind mc's back. Refuses when
- * LXD holds instances, pools or images (the plan never gets here then).
+ * LXD holds instances, pools or images (the plan never gets here then). Before anything else, the marker that
+ * the clear began (LXD_JOIN_CLEAR_MARKER): a run cut from here on finishes the clear. A stopped LXD stays
+ * stopped (snap stop is idempotent).
  */
-export function stopJoinerScript(lxdDir: string): string {
+export function stopJoinerScript(lxdDir: string, address: string): string {
   return [
     `d=${quoteArg(lxdDir)}`,
     'for e in "$d"/containers/* "$d"/virtual-machines/* "$d"/storage-pools/* "$d"/images/*; do',
     '  if [ -e "$e" ]; then echo "LXD holds $e: mc clears only an LXD that holds nothing" >&2; exit 3; fi',
     'done',
+    `m=${LXD_JOIN_CLEAR_MARKER}`,
+    'mkdir -p "$(dirname "$m")"',
+    `printf 'dir %s\\naddress %s\\n' "$d" ${quoteArg(address)} > "$m.new" && mv -f "$m.new" "$m" || exit 1`,
     'snap stop lxd >/dev/null & stop=$!',
     'i=0',
     `while kill -0 "$stop" 2>/dev/null && [ $i -lt ${STOP_GRACE_S} ]; do sleep 1; i=$((i + 1)); done`,
@@ -56,27 +62,30 @@ export function stopJoinerScript(lxdDir: string): string {
 /**
  * Last, on that host: remove the cluster state the join made (the database, which the join replaced with the
  * cluster's, and the cluster certificate) and start LXD again: it comes up as before the join, not
- * initialised.
+ * initialised. Only then is the marker removed. Each part may run again (rm of absent files, start of a
+ * running LXD).
  */
 export function restartJoinerScript(lxdDir: string): string {
   return [
     `d=${quoteArg(lxdDir)}`,
-    'rm -rf "$d/database" "$d/cluster.crt" "$d/cluster.key"',
-    'snap start lxd >/dev/null',
-    'lxd waitready --timeout 60',
+    'rm -rf "$d/database" "$d/cluster.crt" "$d/cluster.key" || exit 1',
+    'snap start lxd >/dev/null || exit 1',
+    'lxd waitready --timeout 60 || exit 1',
+    `rm -f ${LXD_JOIN_CLEAR_MARKER}`,
   ].join('\n');
 }
 
 /**
  * On the member that lists the host as pending, once the host's LXD is stopped: the pending row, by id and
  * only while it is still pending (prints LXD's `Rows affected: N`; a member that ever joined is never
- * pending), then the raft node the join may have added (gone already is fine).
+ * pending; none when an earlier clear removed it), then the raft node the join may have added (gone already
+ * is fine).
  */
-export function clearViewerScript(host: string, memberId: number, address: string): string {
+export function clearViewerScript(host: string, memberId: number | null, address: string): string {
   const sqlName = `'${host.replaceAll("'", "''")}'`;
   const remove = `DELETE FROM nodes WHERE id = ${memberId} AND name = ${sqlName} AND state = 1`;
   return [
-    `lxd sql global ${quoteArg(remove)} || exit 1`,
+    ...(memberId === null ? [] : [`lxd sql global ${quoteArg(remove)} || exit 1`]),
     `if ! out=$(lxd cluster remove-raft-node -q ${quoteArg(address)} 2>&1); then`,
     '  case "$out" in',
     '    *"No raft node with address"*) ;;',
@@ -90,7 +99,7 @@ async function clearUnfinishedJoin(action: LxdJoinClearAction, context: StepCont
   const { remote } = context;
   const viewer = await context.on(action.viewer);
   await endLeftover(remote, LXD_INIT_COMMAND);
-  const stopped = await remote.run(`sh -c ${quoteArg(stopJoinerScript(action.lxdDir))}`, {
+  const stopped = await remote.run(`sh -c ${quoteArg(stopJoinerScript(action.lxdDir, action.address))}`, {
     shownAs: 'snap stop lxd',
     quiet: true,
     timeoutMs: STOP_TIMEOUT_MS,
@@ -105,11 +114,22 @@ async function clearUnfinishedJoin(action: LxdJoinClearAction, context: StepCont
   }
   const cleared = await viewer.run(
     `sh -c ${quoteArg(clearViewerScript(remote.host, action.memberId, action.address))}`,
-    { shownAs: `remove pending member ${action.memberId} of LXD`, quiet: true, timeoutMs: VIEWER_TIMEOUT_MS },
+    {
+      shownAs:
+        action.memberId === null
+          ? `remove raft node ${action.address} of LXD`
+          : `remove pending member ${action.memberId} of LXD`,
+      quiet: true,
+      timeoutMs: VIEWER_TIMEOUT_MS,
+    },
   );
-  if (!/^Rows affected: 1$/m.test(cleared.stdout)) {
+  // No row to delete when an earlier clear removed it (its marker): then the host never joined either.
+  if (action.memberId !== null && !/^Rows affected: 1$/m.test(cleared.stdout)) {
     // The join completed after mc looked and before LXD stopped: the member is in the cluster, keep its state.
-    await remote.run('snap start lxd', { timeoutMs: START_TIMEOUT_MS });
+    await remote.run(`sh -c ${quoteArg(`snap start lxd && rm -f ${LXD_JOIN_CLEAR_MARKER}`)}`, {
+      shownAs: 'snap start lxd',
+      timeoutMs: START_TIMEOUT_MS,
+    });
     throw new StepError(
       `${remote.host} finished its LXD join before mc stopped its LXD (${action.viewer} no longer lists it as pending): nothing was cleared, its LXD was started again`,
       'run mc deploy again',
@@ -166,6 +186,8 @@ export const joinLxd = definePhase({
       }),
     });
     await remote.run(shellJoin(['lxc', 'config', 'set', 'core.https_address', LXD_HTTPS_ANY]));
+    // A clear cut after LXD was back clean but before it removed its marker: the join has made it moot.
+    await remote.run(`sh -c ${quoteArg(`rm -f ${LXD_JOIN_CLEAR_MARKER}`)}`, { quiet: true });
   },
   async verify(action, context) {
     if (action.kind === 'lxd-join-clear') return;
