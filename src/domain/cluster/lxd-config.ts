@@ -300,13 +300,15 @@ export function planLxdConfiguration(
 
   // The inventory's own (cluster.lxd), after MicroCloud's. Keys it sets that LXD holds otherwise are set once
   // the object exists: a changed inventory, or an Errored object resumed with the config of its first create.
+  // A Pending one (defined on the members, never created: a deploy stopped before the create) gets its config
+  // from the create.
   const setDiffering = (
     entity: 'storage' | 'network',
     entry: { status: string; config: Record<string, string> } | undefined,
     name: string,
     wanted: Record<string, string>,
   ): void => {
-    if (entry === undefined) return;
+    if (entry === undefined || entry.status === 'Pending') return;
     const config = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => entry.config[k] !== v));
     if (Object.keys(config).length === 0) return;
     const stored = Object.fromEntries(Object.keys(config).map((k) => [k, entry.config[k] ?? '']));

@@ -871,6 +871,12 @@ describe('plan: the inventory’s own pools and networks (cluster.lxd)', () => {
         assert.equal(r.exitCode, 0, `${line}: ${r.stderr}`);
       }
     }
+    // Defined on every member, never created (a deploy cut before the create): the create carries the config,
+    // nothing is set besides.
+    assert.deepEqual(pendingIds((await planOn(world, inventory)).plan), [
+      'configure:pool:data',
+      'configure:network:br1',
+    ]);
     for (const line of [
       'lxc storage create data dir',
       'lxc network create br1 --type=bridge ipv4.address=10.99.1.1/24 ipv6.address=none',
