@@ -23,12 +23,46 @@ import { tempDir, uniqueSuffix } from './system.js';
  * one-minute wait for raft: the join never finishes (issue 14 point 1; docs/reliability.md).
  */
 export type LxdFault = 'command-fails' | 'long-network-cut' | RealFault;
-export type LxdPhase = 'bootstrap' | 'join';
+export type LxdPhase = 'bootstrap' | 'join' | 'configure';
 
-const PHASES: Record<LxdPhase, { title: string; step: RegExp; host: number }> = {
+interface PhaseFaults {
+  title: string;
+  step: RegExp;
+  host: number;
+  /** The command whose process, once it shows up in the host's namespace, is when the fault strikes. */
+  strikesAt: (cmdline: string) => boolean;
+  /** The inventory's `cluster.lxd` section for the run (a name unique to it), if the phase needs one. */
+  lxd?: (suffix: string) => string[];
+}
+
+const LXD_INIT = (cmdline: string): boolean => cmdline.startsWith('lxd init --preseed');
+/** The bridge of the configure phase's inventory (as lxd-configure-netns: a dir pool, a standard bridge). */
+const bridgeOf = (suffix: string): string => `mcbr${suffix}`;
+const subnetOf = (suffix: string): string => `10.79.${(parseInt(suffix, 16) % 200) + 20}`;
+
+const PHASES: Record<LxdPhase, PhaseFaults> = {
   // The first member bootstraps the LXD cluster; the last one joins it last.
-  bootstrap: { title: 'Bootstrap the first member', step: /bootstrap the LXD cluster/, host: 0 },
-  join: { title: 'Join the other members, one at a time', step: /join LXD as/, host: 2 },
+  bootstrap: {
+    title: 'Bootstrap the first member',
+    step: /bootstrap the LXD cluster/,
+    host: 0,
+    strikesAt: LXD_INIT,
+  },
+  join: { title: 'Join the other members, one at a time', step: /join LXD as/, host: 2, strikesAt: LXD_INIT },
+  // The first member runs the configure steps; the fault strikes at the cluster-wide create of the bridge,
+  // which LXD carries out on every member (it notifies the others over the network).
+  configure: {
+    title: 'Configure LXD',
+    step: /create network mcbr\w+ \(bridge\)/,
+    host: 0,
+    strikesAt: (cmdline) => cmdline.startsWith('lxc network create mcbr') && !cmdline.includes('--target'),
+    lxd: (suffix) => [
+      '  lxd:',
+      '    storage_pools: [{name: data, driver: dir, description: Data}]',
+      '    networks:',
+      `      - {name: ${bridgeOf(suffix)}, type: bridge, description: Lab bridge, config: {ipv4.address: ${subnetOf(suffix)}.1/24, ipv6.address: none}}`,
+    ],
+  },
 };
 
 /** Keepalives every second, three unanswered end the connection; short handshakes (as deploy-netns-faults). */
@@ -47,8 +81,8 @@ export function cmdline(pid: number): string {
   }
 }
 
-/** Processes inside the host's network namespace whose command line starts with `prefix`. */
-export function running(host: NamespaceHost, prefix: string): number[] {
+/** Processes inside the host's network namespace whose command line `matches`. */
+function running(host: NamespaceHost, matches: (cmdline: string) => boolean): number[] {
   // Read /proc directly, not through `ip netns pids`: a bootstrap's lxd init lasts a fraction of a second.
   const netns = `net:[${statSync(`/run/netns/${host.netns}`).ino}]`;
   return readdirSync('/proc')
@@ -61,23 +95,24 @@ export function running(host: NamespaceHost, prefix: string): number[] {
       }
     })
     .map(Number)
-    .filter((pid) => cmdline(pid).startsWith(prefix));
+    .filter((pid) => matches(cmdline(pid)));
 }
 
 /**
- * Strikes once, as soon as `lxd init --preseed` runs on the host: polls the host's processes (a real
- * command cannot call back). Resolves with whether it struck.
+ * Strikes once, as soon as the phase's command (`lxd init --preseed`, `lxc network create`) runs on the host:
+ * polls the host's processes (a real command cannot call back). Resolves with whether it struck.
  */
 function strikeDuring(
   lab: NamespaceLab,
   host: NamespaceHost,
   fault: RealFault | 'long-network-cut',
+  strikesAt: (cmdline: string) => boolean,
 ): { stop(): Promise<boolean>; struckAt(): number } {
   let stopped = false;
   let struckAt = 0;
   const watching = (async (): Promise<boolean> => {
     while (!stopped) {
-      if (running(host, 'lxd init --preseed').length > 0) {
+      if (running(host, strikesAt).length > 0) {
         if (fault === 'long-network-cut') await sleep(LONG_CUT_DELAY_MS);
         struckAt = Date.now();
         if (fault !== 'sshd-killed') await lab.setLink(host.name, 'down');
@@ -124,7 +159,7 @@ async function listening(listener: PortHolder): Promise<void> {
 }
 
 export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
-  const { title, step, host: index } = PHASES[phase];
+  const { title, step, host: index, strikesAt, lxd } = PHASES[phase];
   describe(`real LXD: ${fault} during ${phase}`, { concurrency: false }, () => {
     let scratch: ReturnType<typeof tempDir>;
     before(() => {
@@ -139,24 +174,26 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
       const target = lab.hosts[index] as NamespaceHost;
       let holder: PortHolder | undefined;
       try {
-        writeInventory(lab, [...LXD_ONLY, FLOOR_50], KEEPALIVE);
+        writeInventory(lab, [...LXD_ONLY, FLOOR_50, ...(lxd?.(suffix) ?? [])], KEEPALIVE);
         let strike: ReturnType<typeof strikeDuring> | undefined;
         if (fault === 'command-fails') {
           holder = holdLxdPort(target);
           await listening(holder);
         } else {
-          strike = strikeDuring(lab, target, fault);
+          strike = strikeDuring(lab, target, fault, strikesAt);
         }
         const failed = await mcOnLab(lab, ['deploy', ...FLAGS]);
+        let failedLine = '';
         const struck = (await strike?.stop()) ?? true;
         const output = `${failed.stdout}\n${failed.stderr}`;
         try {
-          assert.ok(struck, `the fault never struck: no lxd init ran on ${target.name}\n${output}`);
+          assert.ok(struck, `the fault never struck: no ${phase} command ran on ${target.name}\n${output}`);
           assert.equal(failed.code, 1, output);
           const lines = failed.stdout.split('\n');
           const at = lines.findIndex((l) => l.startsWith(`[${target.name}] FAILED: `) && step.test(l));
           assert.ok(at >= 0, `no FAILED line for ${target.name} matching ${String(step)}\n${output}`);
           const line = lines[at] ?? '';
+          failedLine = line;
           assert.equal(
             lines.slice(0, at).findLast((l) => l.startsWith('== ')),
             `== ${title}`,
@@ -187,7 +224,7 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           holder = undefined;
         }
 
-        let planned: string | undefined;
+        const planned: string[] = [];
         if (fault === 'long-network-cut') {
           // The join never finished: the members' database keeps the joiner pending; the plan clears it.
           const pending = await mcOnLab(lab, [
@@ -199,15 +236,33 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           ]);
           assert.match(pending.stdout, new RegExp(`\\| ${target.name} \\| 1 `), pending.stdout);
           const plan = await mcOnLab(lab, ['plan']);
-          planned = plan.stdout.split('\n').find((l) => l.includes('clear the LXD join that never finished'));
-          assert.ok(planned !== undefined, plan.stdout + plan.stderr);
+          const clear = plan.stdout
+            .split('\n')
+            .find((l) => l.includes('clear the LXD join that never finished'));
+          assert.ok(clear !== undefined, plan.stdout + plan.stderr);
+          planned.push(clear);
+        }
+        if (lxd !== undefined) {
+          // Where the fault left LXD's create is a race: done on every member before the fault landed, never
+          // started (Pending: the plan creates it), or Errored midway (the plan resumes it, rather than repeating
+          // a create LXD refuses). Whichever, what the plan shows is what the deploy does.
+          const plan = await mcOnLab(lab, ['plan']);
+          assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+          const bridge = bridgeOf(suffix);
+          const configure = plan.stdout
+            .split('\n')
+            .filter((l) => l.includes(bridge) && / {2}\S+ {2}/.test(l));
+          t.diagnostic(
+            `planned after the fault: ${configure.map((l) => l.trim()).join(' | ') || 'nothing for the bridge'}`,
+          );
+          planned.push(...configure);
         }
         const converged = await mcOnLab(lab, ['deploy', ...FLAGS], CONVERGE_WITHIN_MS);
         const again = `${converged.stdout}\n${converged.stderr}`;
-        if (planned !== undefined) {
+        for (const line of planned) {
           // What the plan showed is what deploy did.
-          const step = planned.trim().replace(/^\S+\s+/, '');
-          assert.ok(again.includes(`[${target.name}] changed: ${step}`), `${planned}\n${again}`);
+          const [, host, step] = /^(\S+)\s+(.*)$/.exec(line.trim()) ?? [];
+          assert.ok(again.includes(`[${host}] changed: ${step}`), `${line}\n${again}`);
         }
         assert.equal(converged.code, 0, again);
         assert.ok(converged.ms < CONVERGE_WITHIN_MS, `converged in ${converged.ms} ms\n${again}`);
@@ -224,6 +279,32 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           names.map((n) => [n, true]),
           list.stdout,
         );
+        if (lxd !== undefined) {
+          // The inventory's pool and bridge, created (not Pending, not Errored), the bridge with its address on every member.
+          const bridge = bridgeOf(suffix);
+          const objects = await mcOnLab(lab, [
+            'run',
+            '--',
+            `lxc network list -f csv | grep ^${bridge}, ; lxc storage list -f csv | grep ^data, ; ip -br addr show ${bridge}`,
+          ]);
+          assert.equal(objects.code, 0, objects.stdout + objects.stderr);
+          for (const name of names) {
+            const shown = linesOf(name, objects.stdout);
+            const report = `${name}:\n${objects.stdout}`;
+            assert.ok(
+              shown.some((l) => l.startsWith(`${bridge},bridge,YES,`) && l.endsWith(',CREATED')),
+              report,
+            );
+            assert.ok(
+              shown.some((l) => l.startsWith('data,dir,') && l.endsWith(',CREATED')),
+              report,
+            );
+            assert.ok(
+              shown.some((l) => l.startsWith(`${bridge} `) && l.includes(`${subnetOf(suffix)}.1/24`)),
+              report,
+            );
+          }
+        }
         // Nothing mc started is left running, and no host keeps a deploy lock.
         const left = (await labProcesses(lab))
           .map((p) => ({ ...p, cmdline: cmdline(p.pid) }))
@@ -240,6 +321,13 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
         }
         for (const h of lab.hosts)
           assert.equal(existsSync(join(h.dir, 'lock', 'mc-deploy.lock')), false, h.name);
+        t.diagnostic(`failed: ${failedLine}`);
+        t.diagnostic(
+          `converging: ${converged.stdout
+            .split('\n')
+            .filter((l) => / changed: /.test(l))
+            .join(' | ')}`,
+        );
         t.diagnostic(`failed deploy ${failed.ms} ms, converging deploy ${converged.ms} ms`);
       } finally {
         holder?.kill();
