@@ -48,6 +48,7 @@ async function clear(action: ClearAction, viewerSays: string) {
       },
       dmCryptReady: new Set(),
       formation: undefined as never,
+      members: [],
     })
     .then(
       () => null,
