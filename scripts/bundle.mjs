@@ -1,18 +1,24 @@
 // Bundles the mc CLI (src/cli.ts) into dist/bundle/, which an installed mc runs (bin/mc.js). Start-up
 // is most of a short run's time, and much of it was Node resolving, reading and compiling files: some 135
-// for `mc run` (mc's modules, yaml's, commander's). The bundle is one entry file, plus the chunks that
-// commands and inventory formats load on use (esbuild splits at every dynamic import(), so what was lazy
-// stays lazy: zod, listr2, the lab); `mc run` reads 17 of them.
+// for `mc run` (mc's modules, yaml's, commander's). The bundle is one CommonJS file, mc.cjs, that the
+// entry dist/bundle/mc.js (scripts/bundle-entry.mjs) compiles with a V8 code cache made here: Node 20
+// has no compile cache of its own (module.enableCompileCache is 22.1+) and caches nothing for ES
+// modules, so the bundle is CommonJS, whose compile vm.Script can feed from a cache. What was lazy stays
+// lazy: esbuild runs a dynamically imported module's top level (zod, listr2, the lab) only on its import.
 // ssh2 stays outside: its native crypto binding is found relative to its own files.
 // Usage: node scripts/bundle.mjs [OUTDIR]   (default dist/bundle; run by `npm run build`)
-import { readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
-/** Where the bundle is in a package: bin/mc.js imports dist/bundle/mc.js. */
+/** Where the bundle is in a package: bin/mc.js imports dist/bundle/mc.js, which loads mc.cjs. */
 const bundleDir = join(root, 'dist', 'bundle');
 const outdir = resolve(process.argv[2] ?? bundleDir);
 
@@ -57,17 +63,81 @@ await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { mc: join(src, 'cli.ts') },
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['ssh2'],
-  // Bundled CommonJS packages (commander, yaml...) require Node's built-in modules.
-  banner: {
-    js: "import { createRequire as __mcRequire } from 'node:module'; const require = __mcRequire(import.meta.url);",
-  },
+  // import.meta is ESM's: in the CommonJS bundle its url is the bundle file's (the plugin above has
+  // already pointed every new URL(..., import.meta.url) from there).
+  define: { 'import.meta.url': '__mcBundleUrl' },
+  banner: { js: "const __mcBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: true,
   logLevel: 'warning',
   plugins: [relocateModuleUrls],
 });
+await copyFile(join(root, 'scripts', 'bundle-entry.mjs'), join(outdir, 'mc.js'));
+await writeCodeCache();
+
+/**
+ * The code cache: V8's compiled code of the bundle after a run, written by the entry at exit. V8
+ * compiles a function only when it is first called, so the cache holds what that run called: here
+ * `mc run` against one host whose SSH port closes every connection at once, with a key of its own,
+ * no ssh_config and no retry. That loads and runs what a real `mc run` does up to the handshake
+ * (the inventory, its YAML, the targets, key and known_hosts, the transport, the renderer, the
+ * recap), and touches nothing of the builder's (~/.ssh, logs). V8 rejects a cache made by another
+ * Node version or with other V8 flags, and the entry then compiles as usual.
+ */
+async function writeCodeCache() {
+  const scratch = await mkdtemp(join(tmpdir(), 'mc-bundle-'));
+  const server = createServer((socket) => socket.destroy());
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address();
+    const { utils } = createRequire(import.meta.url)('ssh2');
+    await writeFile(join(scratch, 'id_ed25519'), utils.generateKeyPairSync('ed25519').private, {
+      mode: 0o600,
+    });
+    await writeFile(join(scratch, 'known_hosts'), '');
+    await writeFile(
+      join(scratch, 'inventory.yaml'),
+      `hosts:\n  cache: { address: 127.0.0.1, port: ${port}, user: mc, key: ${join(scratch, 'id_ed25519')} }\n`,
+    );
+    const run = await new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          join(outdir, 'mc.js'),
+          'run',
+          '-i',
+          join(scratch, 'inventory.yaml'),
+          '--connect-retries',
+          '1',
+          '--ssh-config',
+          'none',
+          '--known-hosts',
+          join(scratch, 'known_hosts'),
+          '--log-file',
+          join(scratch, 'run.log'),
+          '-o',
+          'plain',
+          '--',
+          'true',
+        ],
+        { cwd: scratch, env: { ...process.env, MC_WRITE_CODE_CACHE: '1' }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }),
+      );
+    });
+    // The one host is unreachable (exit 1); anything else is a bundle that does not run.
+    if (run.code !== 1 || !/UNREACHABLE/.test(run.stdout)) {
+      throw new Error(`the bundle's training run failed (exit ${run.code}):\n${run.stdout}${run.stderr}`);
+    }
+  } finally {
+    server.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
