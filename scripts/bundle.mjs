@@ -5,14 +5,14 @@
 // has no compile cache of its own (module.enableCompileCache is 22.1+) and caches nothing for ES
 // modules, so the bundle is CommonJS, whose compile vm.Script can feed from a cache. What was lazy stays
 // lazy: esbuild runs a dynamically imported module's top level (zod, listr2, the lab) only on its import.
-// ssh2 stays outside: its native crypto binding is found relative to its own files.
+// ssh2 is in the bundle, and so in the cache; its native crypto binding is loaded from node_modules.
 // Usage: node scripts/bundle.mjs [OUTDIR]   (default dist/bundle; run by `npm run build`)
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -23,12 +23,39 @@ const bundleDir = join(root, 'dist', 'bundle');
 const outdir = resolve(process.argv[2] ?? bundleDir);
 
 /**
+ * A native addon (ssh2's crypto binding, cpu-features) cannot be bundled, and its package loads it by
+ * a path relative to its own files: it is required from the package in node_modules instead
+ * (`ssh2/lib/protocol/crypto/build/Release/sshcrypto.node`), where `npm install` built it. Where it
+ * was not built the package's own fallback runs, as it did unbundled.
+ */
+const nativeAddonsFromPackages = {
+  name: 'native-addons-from-packages',
+  setup(bundler) {
+    bundler.onResolve({ filter: /\.node$/ }, (args) => {
+      const file = resolve(args.resolveDir, args.path);
+      const packages = `${sep}node_modules${sep}`;
+      const at = file.lastIndexOf(packages);
+      if (at < 0) throw new Error(`${file}: a native addon outside node_modules`);
+      return {
+        path: file
+          .slice(at + packages.length)
+          .split(sep)
+          .join('/'),
+        external: true,
+      };
+    });
+  },
+};
+
+/**
  * A module that finds a file beside its own code (`new URL('../package.json', import.meta.url)`) is
  * no longer where it was once bundled: every output file is in dist/bundle/. Such URLs are rewritten
  * to point from there to the same file in the package: outside src/ (package.json, bin/) the file
  * itself, under src/ tsc's copy in dist/ (the lab's shim.py). OUTDIR is the dist/bundle/ of another
- * package layout (a test's). createRequire(import.meta.url) is kept as it is; any other use of
- * import.meta.url stops the build.
+ * package layout (a test's). A package that a module loads through `const NAME =
+ * createRequire(import.meta.url)` and `NAME('path')` (ssh2's client, to spare the ESM loader's
+ * named-export scan) is bundled: the calls become plain require('path'), which esbuild follows. Any
+ * other use of import.meta.url stops the build.
  */
 const relocateModuleUrls = {
   name: 'relocate-module-urls',
@@ -36,7 +63,7 @@ const relocateModuleUrls = {
     bundler.onLoad({ filter: /\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
-      const contents = text.replace(
+      let contents = text.replace(
         /new URL\((['"])([^'"]+)\1, import\.meta\.url\)/g,
         (_match, _quote, path) => {
           const target = resolve(dirname(args.path), path);
@@ -46,10 +73,13 @@ const relocateModuleUrls = {
           return `new URL(${JSON.stringify(relative(bundleDir, installed))}, import.meta.url)`;
         },
       );
-      // createRequire(import.meta.url) resolves packages, which node_modules serves from anywhere in mc.
-      const checked = contents
-        .replace(/new URL\("[^"]*", import\.meta\.url\)/g, '')
-        .replace(/createRequire\(import\.meta\.url\)/g, '');
+      const requireName = /const (\w+) = createRequire\(import\.meta\.url\);/.exec(contents)?.[1];
+      if (requireName !== undefined) {
+        contents = contents
+          .replace(`const ${requireName} = createRequire(import.meta.url);`, '')
+          .replace(new RegExp(`\\b${requireName}\\((['"][^'"]+['"])\\)`, 'g'), 'require($1)');
+      }
+      const checked = contents.replace(/new URL\("[^"]*", import\.meta\.url\)/g, '');
       if (checked.includes('import.meta.url')) {
         throw new Error(`${args.path}: import.meta.url other than new URL('<literal>', import.meta.url)`);
       }
@@ -68,14 +98,13 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['ssh2'],
   // import.meta is ESM's: in the CommonJS bundle its url is the bundle file's (the plugin above has
   // already pointed every new URL(..., import.meta.url) from there).
   define: { 'import.meta.url': '__mcBundleUrl' },
   banner: { js: "const __mcBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [relocateModuleUrls],
+  plugins: [relocateModuleUrls, nativeAddonsFromPackages],
 });
 await copyFile(join(root, 'scripts', 'bundle-entry.mjs'), join(outdir, 'mc.js'));
 await writeCodeCache();
