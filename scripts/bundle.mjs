@@ -106,8 +106,23 @@ await build({
   logLevel: 'warning',
   plugins: [relocateModuleUrls, nativeAddonsFromPackages],
 });
+await asciiOnly(join(outdir, 'mc.cjs'));
 await copyFile(join(root, 'scripts', 'bundle-entry.mjs'), join(outdir, 'mc.js'));
 await writeCodeCache();
+
+/**
+ * One non-ASCII character makes V8 hold the whole source in two bytes a character (8 MB instead of 4,
+ * and a slower read). esbuild escapes strings and templates, not regular expressions (mc's `⨯`, `µ`)
+ * or comments; there `\uXXXX` means the same character.
+ */
+async function asciiOnly(file) {
+  const text = await readFile(file, 'utf8');
+  if (/\\[^\x00-\x7f]/.test(text)) throw new Error(`${file}: a backslash before a non-ASCII character`);
+  await writeFile(
+    file,
+    text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+}
 
 /**
  * The code cache: V8's compiled code of the bundle after a run, written by the entry at exit. V8

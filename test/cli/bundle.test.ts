@@ -62,6 +62,8 @@ describe('the bundled mc (installed package)', { concurrency: false }, () => {
     const cache = `${bundle}.v8-cache`;
     // As scripts/bundle-entry.mjs compiles it: V8 takes the cache only for the same source and flags.
     const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8').replace(/^#!/, '//')}\n})`;
+    // ASCII only: one other character would make V8 keep the whole source in two bytes a character.
+    assert.equal(Buffer.byteLength(source), source.length);
     const script = new Script(source, { filename: bundle, cachedData: readFileSync(cache) });
     assert.equal(script.cachedDataRejected, false);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
