@@ -20,7 +20,7 @@ const outdir = resolve(process.argv[2] ?? bundleDir);
  * A module that finds a file beside its own code (`new URL('../package.json', import.meta.url)`) is
  * no longer where it was once bundled: every output file is in dist/bundle/. Such URLs are rewritten
  * to point from there to the same file in the package: outside src/ (package.json, bin/) the file
- * itself, under src/ tsc's copy in dist/ (the lab's shim.py). OUTDIR is the dist/bundle/ of another
+ * itself, under src/ tsc's copy in dist/ (the lab's shim.pl). OUTDIR is the dist/bundle/ of another
  * package layout (a test's). createRequire(import.meta.url) is kept as it is; any other use of
  * import.meta.url stops the build.
  */

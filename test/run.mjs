@@ -48,8 +48,8 @@ function buildPackage() {
   copyFileSync(join(root, 'bin', 'mc.js'), join(pkg, 'bin', 'mc.js'));
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   copyFileSync(
-    join(root, 'src', 'lab', 'embedded', 'shim.py'),
-    join(pkg, 'dist', 'lab', 'embedded', 'shim.py'),
+    join(root, 'src', 'lab', 'embedded', 'shim.pl'),
+    join(pkg, 'dist', 'lab', 'embedded', 'shim.pl'),
   );
   // ssh2 stays outside the bundle (scripts/bundle.mjs): it is found through node_modules.
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
