@@ -3,6 +3,8 @@
 // daemon inside its host's namespaces. The deploy must converge and verify, find nothing to do the second
 // time, and `mc status` must read the result; the lab leaves nothing on the machine, LXD daemons included.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NamespaceLab } from '../../src/lab/netns.js';
 import { startSimNamespaceLab } from '../../src/lab/sim-netns.js';
@@ -17,6 +19,8 @@ import {
   type McResult,
 } from '../support/netns-lxd.js';
 import { tempDir, uniqueSuffix } from '../support/system.js';
+
+const PLAYBOOK = new URL('../../playbooks/access-control.yml', import.meta.url).pathname;
 
 const mc = (lab: NamespaceLab, args: string[]): Promise<McResult> => mcOnLab(lab, args);
 
@@ -106,6 +110,26 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
         );
       }
 
+      // access-control.yml needs LXD's fine-grained authorization (5.21): the real lxc 5.0.2 has no `lxc auth`,
+      // and the playbook refuses on every member before anything changes.
+      const access = join(scratch.path, 'access.yaml');
+      writeFileSync(access, 'access_projects: [{name: tenant-a}]\n');
+      const refused = await mc(lab, ['playbook', PLAYBOOK, '-e', `@${access}`]);
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      for (const name of names) {
+        assert.match(
+          refused.stdout,
+          new RegExp(
+            `LXD on ${name} has no fine-grained authorization \\(Error: unknown command "auth" for "lxc"\\)`,
+          ),
+        );
+      }
+      const projects = await mc(lab, ['run', '-l', last, '--', 'lxc project list -f csv']);
+      assert.equal(projects.code, 0, projects.stdout + projects.stderr);
+      const projectNames = linesOf(last, projects.stdout).map((l) => l.split(',')[0]);
+      assert.ok(projectNames.includes('default (current)'), projectNames.join('\n'));
+      assert.ok(!projectNames.includes('tenant-a'), projectNames.join('\n'));
+
       // The floor is checked against the daemon's own version, not the simulated snap's: at 5.21 mc refuses.
       writeInventory(lab, LXD_ONLY);
       const floor = await mc(lab, ['deploy', '--yes']);
@@ -116,7 +140,7 @@ describe('mc deploy on the namespace lab with real LXD 5.0: LXD only', { concurr
       assert.match(floor.stderr, /nothing was changed on any host/);
 
       t.diagnostic(
-        `refused install ${unfit.ms} ms, deploy ${first.ms} ms, again ${again.ms} ms, status ${status.ms} ms, floor ${floor.ms} ms`,
+        `refused install ${unfit.ms} ms, deploy ${first.ms} ms, again ${again.ms} ms, status ${status.ms} ms, floor ${floor.ms} ms, access-control refused ${refused.ms} ms`,
       );
       inside = await labProcesses(lab);
       assert.ok(inside.filter((p) => p.comm === 'lxd').length === names.length, JSON.stringify(inside));

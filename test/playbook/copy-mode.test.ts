@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
-import type { Templar } from '../../src/domain/playbook/template.js';
 import { copy, lineinfile } from '../../src/workflows/playbook/modules/files.js';
 import type { ModuleContext } from '../../src/workflows/playbook/modules/types.js';
+import { localModuleContext } from '../support/local-module-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-copy-mode-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,31 +26,7 @@ writeFileSync(
 chmodSync(join(shims, 'mv'), 0o755);
 
 function context(): ModuleContext {
-  return {
-    host: 'local',
-    check: false,
-    diff: false,
-    async run(command, options) {
-      const started = Date.now();
-      const r = await execa('sh', ['-c', `umask 022; ${command}`], {
-        reject: false,
-        input: options?.stdin ?? '',
-        env: { PATH: `${shims}:${process.env.PATH ?? ''}` },
-      });
-      return {
-        command,
-        code: r.exitCode ?? null,
-        signal: r.signal ?? null,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        durationMs: Date.now() - started,
-      };
-    },
-    readController: () => Buffer.alloc(0),
-    writeController: () => undefined,
-    templar: {} as Templar,
-    sleep: () => Promise.resolve(),
-  };
+  return localModuleContext({ prefix: 'umask 022; ', env: { PATH: `${shims}:${process.env.PATH ?? ''}` } });
 }
 
 describe('copy and lineinfile: the mode is set before the rename', () => {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
-import type { Templar } from '../../src/domain/playbook/template.js';
 import { file } from '../../src/workflows/playbook/modules/files.js';
 import type { ModuleContext } from '../../src/workflows/playbook/modules/types.js';
+import { localModuleContext } from '../support/local-module-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-file-race-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,31 +29,9 @@ writeFileSync(
 chmodSync(join(shims, 'mkdir'), 0o755);
 
 function context(raceName: string, raceAs: 'dir' | 'file'): ModuleContext {
-  return {
-    host: 'local',
-    check: false,
-    diff: false,
-    async run(command, options) {
-      const started = Date.now();
-      const r = await execa('sh', ['-c', command], {
-        reject: false,
-        input: options?.stdin ?? '',
-        env: { PATH: `${shims}:${process.env.PATH ?? ''}`, RACE_NAME: raceName, RACE_AS: raceAs },
-      });
-      return {
-        command,
-        code: r.exitCode ?? null,
-        signal: r.signal ?? null,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        durationMs: Date.now() - started,
-      };
-    },
-    readController: () => Buffer.alloc(0),
-    writeController: () => undefined,
-    templar: {} as Templar,
-    sleep: () => Promise.resolve(),
-  };
+  return localModuleContext({
+    env: { PATH: `${shims}:${process.env.PATH ?? ''}`, RACE_NAME: raceName, RACE_AS: raceAs },
+  });
 }
 
 describe('file state=directory when another task creates the same parent meanwhile', () => {

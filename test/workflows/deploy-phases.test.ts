@@ -9,6 +9,7 @@ import { EMPTY_CLUSTER_STATE } from '../../src/domain/cluster/state.js';
 import type { ClusterDesign } from '../../src/domain/cluster/types.js';
 import { LXD_521_EXTENSIONS } from '../../src/workflows/deploy/index.js';
 import { DEPLOY_PHASES, phaseOf } from '../../src/workflows/deploy/phases/index.js';
+import { StepError } from '../../src/workflows/deploy/remote.js';
 import { designOf, freshWorld, inventoryOf, simFacts } from '../domain/cluster/support.js';
 
 const FULL = readFileSync(new URL('../fixtures/cluster/full.yaml', import.meta.url), 'utf8');
@@ -71,8 +72,43 @@ describe('deploy phases', () => {
         on: () => assert.fail(),
         dmCryptReady: new Set(),
         formation: undefined as never,
+        members: [],
       }),
       /join LXD: not one of its steps: snap-hold/,
+    );
+  });
+
+  it('a cluster-wide create that fails on a peer names that peer in the next action', async () => {
+    const plan = await freshPlan();
+    const configure = DEPLOY_PHASES.find((p) => p.title === 'configure LXD')!;
+    const network = { kind: 'lxd-network-create', network: 'br1', type: 'bridge', config: {} } as const;
+    const failing = (said: string) => ({
+      host: 'micro1',
+      run: () =>
+        Promise.reject(
+          new StepError(`\`lxc network create br1 --type=bridge\` failed (exit 1): Error: ${said}`),
+        ),
+    });
+    const context = (said: string) => ({
+      remote: failing(said) as never,
+      on: () => assert.fail(),
+      dmCryptReady: new Set<string>(),
+      formation: undefined as never,
+      members: plan.design.members,
+    });
+    const peer = plan.design.members[2]!;
+    await assert.rejects(
+      configure.run(network, context(`failed to notify peer ${peer.address.value}:8443: busy`)),
+      (err: unknown) =>
+        err instanceof StepError &&
+        /failed to notify peer/.test(err.message) &&
+        err.hint ===
+          `fix the cause on ${peer.host} (LXD could not create network br1 there), then run mc deploy again: it resumes the create`,
+    );
+    // An error that names no peer keeps the default next action (on the host that ran it).
+    await assert.rejects(
+      configure.run(network, context('Network interface "br1" already exists')),
+      (err: unknown) => err instanceof StepError && err.hint === undefined,
     );
   });
 });

@@ -15,6 +15,7 @@ import {
   lxdDatabase,
   lxdIsLts521,
   memberMachine,
+  peerNotifyError,
   resolveTarget,
 } from './lxd.js';
 import {
@@ -454,7 +455,7 @@ function createNetworkOnCluster(
       createNetworkLocally(world, host, database, network, member.name, member.name === local);
     } catch (error) {
       if (member.name === local || !(error instanceof LxdError)) throw error;
-      throw new LxdError(`Failed to notify peer ${member.name} at ${member.address}: ${error.message}`);
+      throw peerNotifyError(world, machine, member, error.message);
     }
   }
   network.status = 'Created';

@@ -15,6 +15,7 @@ import {
   lxdCluster,
   lxdDatabase,
   memberMachine,
+  peerNotifyError,
   resolveTarget,
 } from './lxd.js';
 import { NotModelledError } from './program.js';
@@ -297,7 +298,7 @@ function createPoolOnCluster(
       }
     } catch (error) {
       if (member.name === local || !(error instanceof LxdError)) throw error;
-      throw new LxdError(`Failed to notify peer ${member.name} at ${member.address}: ${error.message}`);
+      throw peerNotifyError(world, machine, member, error.message);
     }
   }
   pool.status = 'Created';

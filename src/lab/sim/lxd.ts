@@ -67,6 +67,24 @@ export function lxdIsLts521(version: string): boolean {
   return /^5\.21(\.|$)/.test(version);
 }
 
+/**
+ * A cluster-wide create that failed on another member, as the daemon that ran it reports it
+ * (lxd/cluster/notify.go): 5.21 names the peer and its address, 6.x words it anew.
+ */
+export function peerNotifyError(
+  world: World,
+  machine: Machine,
+  peer: { name: string; address: string },
+  cause: string,
+): LxdError {
+  const version = daemonVersionOf(world, machine, 'lxd') ?? '';
+  return new LxdError(
+    lxdIsLts521(version)
+      ? `Failed to notify peer ${peer.name} at ${peer.address}: ${cause}`
+      : `Failed notifying cluster member ${JSON.stringify(peer.name)} at ${JSON.stringify(peer.address)}: ${cause}`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Daemon and database.
 

@@ -140,7 +140,7 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
   const lock = await takeDeployLock(session, all, options.forceUnlock);
   if (lock === undefined) return { kind: 'failed', plan };
   let changed = 0;
-  const run = { dmCryptReady: new Set<string>(), formation: new Formation(bus) };
+  const run = { dmCryptReady: new Set<string>(), formation: new Formation(bus), members: design.members };
   /** The plan was read again after the last phase that changed anything; from this state. */
   let replanned = false;
   let lastState: ClusterSnapshot | undefined;

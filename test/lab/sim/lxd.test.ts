@@ -44,7 +44,7 @@ function tokenOf(text: string): LxdJoinToken {
 }
 
 async function lxdHosts(
-  options: { clock?: VirtualClock; seed?: string; hosts?: string[] } = {},
+  options: { clock?: VirtualClock; seed?: string; hosts?: string[]; channel?: string } = {},
 ): Promise<World> {
   const hosts = options.hosts ?? [...HOSTS];
   const world = createSimLab({
@@ -57,7 +57,8 @@ async function lxdHosts(
       : {}),
     ...(options.seed ? { seed: options.seed } : {}),
   });
-  for (const host of hosts) await ok(world, host, 'snap install lxd --channel=5.21/stable');
+  for (const host of hosts)
+    await ok(world, host, `snap install lxd --channel=${options.channel ?? '5.21/stable'}`);
   return world;
 }
 
@@ -544,6 +545,25 @@ describe('lxc storage, network and profile (§3.2-§3.5, §10.6)', () => {
     assert.equal(
       rerun.stderr,
       'Error: Network already partially created. Please do not specify any global config when re-running create\n',
+    );
+  });
+
+  it('LXD 6.x words a failing peer anew (lxd/cluster/notify.go at lxd-6.9)', async () => {
+    const world = await lxdHosts({ channel: '6/stable' });
+    await formCluster(world);
+    for (const [host, parent] of [
+      ['micro1', 'enp6s0'],
+      ['micro2', 'enp6s0'],
+      ['micro3', 'enp9s0'],
+    ] as const)
+      await ok(
+        world,
+        'micro1',
+        `lxc network create UPLINK --type=physical parent=${parent} --target ${host}`,
+      );
+    assert.equal(
+      (await sh(world, 'micro1', 'lxc network create UPLINK --type=physical')).stderr,
+      'Error: Failed notifying cluster member "micro3" at "10.1.123.13:8443": Parent interface "enp9s0" not found\n',
     );
   });
 

@@ -2,7 +2,10 @@
 // (defined per member, then created), the default profile's devices, per-member volumes.
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Action } from '../../../domain/cluster/actions.js';
+import { failingPeer } from '../../../domain/cluster/lxd-peer-error.js';
+import type { MemberDesign } from '../../../domain/cluster/types.js';
 import { shellJoin } from '../../../transport/quote.js';
+import { StepError } from '../remote.js';
 import { definePhase } from './phase.js';
 
 const KINDS = [
@@ -19,7 +22,7 @@ type ConfigureAction = Extract<Action, { kind: (typeof KINDS)[number] }>;
 export const configureLxd = definePhase({
   title: 'configure LXD',
   owns: (action): action is ConfigureAction => (KINDS as readonly string[]).includes(action.kind),
-  async run(action, { remote }) {
+  async run(action, { remote, members }) {
     switch (action.kind) {
       case 'lxd-config': {
         const argv = ['lxc', 'config', 'set', action.key, action.value];
@@ -32,14 +35,16 @@ export const configureLxd = definePhase({
         argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
         if (action.target !== undefined) argv.push('--target', action.target);
         // lxc reads a description (and config) as YAML from a stdin that is not a terminal.
-        await remote.run(shellJoin(argv), { stdin: toYaml({ description: action.description }) });
+        await remote
+          .run(shellJoin(argv), { stdin: toYaml({ description: action.description }) })
+          .catch(onPeer(remote.host, members, `storage pool ${action.pool}`));
         return;
       }
       case 'lxd-network-create': {
         const argv = ['lxc', 'network', 'create', action.network, `--type=${action.type}`];
         argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
         if (action.target !== undefined) argv.push('--target', action.target);
-        await remote.run(shellJoin(argv));
+        await remote.run(shellJoin(argv)).catch(onPeer(remote.host, members, `network ${action.network}`));
         return;
       }
       case 'lxd-object-set':
@@ -85,3 +90,19 @@ export const configureLxd = definePhase({
     }
   },
 });
+
+/**
+ * A cluster-wide create that failed on another member: the cause is on that member, so the next action names
+ * it instead of the host that ran the command.
+ */
+function onPeer(host: string, members: readonly MemberDesign[], object: string): (err: unknown) => never {
+  return (err: unknown) => {
+    if (!(err instanceof StepError) || err.hint !== undefined) throw err;
+    const peer = failingPeer(err.message, members);
+    if (peer === undefined || peer === host) throw err;
+    throw new StepError(
+      err.message,
+      `fix the cause on ${peer} (LXD could not create ${object} there), then run mc deploy again: it resumes the create`,
+    );
+  };
+}

@@ -3,6 +3,7 @@
 // a later step relies on it. The plan (domain/cluster/plan.ts) decides what to do; run-plan.ts runs it.
 import type { Action } from '../../../domain/cluster/actions.js';
 import { allSteps, type Plan, type PlanStep } from '../../../domain/cluster/plan.js';
+import type { MemberDesign } from '../../../domain/cluster/types.js';
 import type { Formation } from '../formation.js';
 import type { Remote } from '../remote.js';
 
@@ -15,10 +16,12 @@ export interface StepContext {
   dmCryptReady: Set<string>;
   /** The run's MicroCloud formation: passphrase, initiator, stop signal. */
   formation: Formation;
+  /** Every member with its cluster address: LXD names a failing peer by address. */
+  members: readonly MemberDesign[];
 }
 
 /** What the steps of one deploy run share. */
-export type RunState = Pick<StepContext, 'dmCryptReady' | 'formation'>;
+export type RunState = Pick<StepContext, 'dmCryptReady' | 'formation' | 'members'>;
 
 export interface DeployPhase {
   /** What the phase does, in a few words. */
