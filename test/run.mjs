@@ -174,3 +174,5 @@ if (process.env.MC_TEST_RECORD) {
   const record = { ...durations, seconds: Object.fromEntries(measured), cpu: Object.fromEntries(cpu) };
   writeFileSync(process.env.MC_TEST_RECORD, `${JSON.stringify(record, null, 2)}\n`);
 }
+for (const f of failedFiles) console.log(`# FAILED: ${f}`);
+process.exit(failedFiles.length === 0 ? 0 : 1);
