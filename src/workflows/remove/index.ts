@@ -18,8 +18,8 @@ import {
 } from '../../domain/cluster/state.js';
 import type { FramedCommand } from '../../domain/framed.js';
 import type { HostFacts } from '../../domain/facts/index.js';
-import { probe } from '../probe.js';
 import { readFramed } from '../read-framed.js';
+import { factsPhase, gatherFacts } from '../facts-phase.js';
 import type { Session } from '../session.js';
 import { hostNamedBy, reportFailure, takeDeployLock } from '../deploy/run-plan.js';
 import { StepError } from '../deploy/remote.js';
@@ -111,25 +111,13 @@ export async function readRemovalState(
   return state;
 }
 
-export async function gatherFacts(session: Session, allowVeth: boolean): Promise<Map<string, HostFacts>> {
-  const probes = await probe(session, { allowVeth });
-  return new Map([...probes].map(([host, p]) => [host, p.facts]));
-}
 
 export async function removeMembers(session: Session, options: RemoveOptions): Promise<RemoveOutcome> {
   const { bus } = session;
   const removing = new Set(options.members);
   // The members that stay come first: they anchor each service and answer for it.
   const order = [...session.hosts.filter((h) => !removing.has(h)), ...options.members];
-  bus.emit({
-    type: 'phase-start',
-    phase: 'facts',
-    title: 'Connect and gather facts',
-    hosts: [...session.hosts],
-  });
-  const facts = await gatherFacts(session, options.allowVeth);
-  const lost = session.hosts.filter((h) => !facts.has(h));
-  bus.emit({ type: 'phase-done', phase: 'facts', ok: lost.length === 0, changed: 0, ms: 0 });
+  const { facts, lost } = await factsPhase(session, options.allowVeth);
   const lostStaying = lost.filter((h) => !removing.has(h));
   if (lostStaying.length > 0) {
     return {

@@ -18,7 +18,8 @@ import { FORGET_RECORD_COMMAND, READ_RECORD_COMMAND } from '../deploy/install-re
 import { StepError } from '../deploy/remote.js';
 import { hostNamedBy, reportFailure, runSteps, takeDeployLock } from '../deploy/run-plan.js';
 import { readFramed } from '../read-framed.js';
-import { gatherFacts, readRemovalState } from '../remove/index.js';
+import { factsPhase, gatherFacts } from '../facts-phase.js';
+import { readRemovalState } from '../remove/index.js';
 import { runRemovalPhase } from '../remove/execute.js';
 import type { Session } from '../session.js';
 
@@ -103,15 +104,7 @@ function planFor(
 
 export async function resetHosts(session: Session, options: ResetOptions): Promise<ResetOutcome> {
   const { bus } = session;
-  bus.emit({
-    type: 'phase-start',
-    phase: 'facts',
-    title: 'Connect and gather facts',
-    hosts: [...session.hosts],
-  });
-  const facts = await gatherFacts(session, options.allowVeth);
-  const lost = session.hosts.filter((h) => !facts.has(h));
-  bus.emit({ type: 'phase-done', phase: 'facts', ok: lost.length === 0, changed: 0, ms: 0 });
+  const { facts, lost } = await factsPhase(session, options.allowVeth);
   if (lost.length > 0) {
     return {
       kind: 'unreachable',

@@ -15,7 +15,7 @@ import { quoteArg, shellJoin } from '../../transport/quote.js';
 import { StepError, waitFor, type Remote } from '../deploy/remote.js';
 import { hostNamedBy, reportFailure, runSteps, takeDeployLock } from '../deploy/run-plan.js';
 import { readFramed } from '../read-framed.js';
-import { gatherFacts } from '../remove/index.js';
+import { factsPhase } from '../facts-phase.js';
 import type { Session } from '../session.js';
 
 export const NEXT_STEP = 'then run mc upgrade again: it skips what is already upgraded';
@@ -190,16 +190,7 @@ async function storeRevisions(
 }
 
 export async function upgradeCluster(session: Session, options: UpgradeOptions): Promise<UpgradeOutcome> {
-  const { bus } = session;
-  bus.emit({
-    type: 'phase-start',
-    phase: 'facts',
-    title: 'Connect and gather facts',
-    hosts: [...session.hosts],
-  });
-  const facts = await gatherFacts(session, options.allowVeth);
-  const lost = session.hosts.filter((h) => !facts.has(h));
-  bus.emit({ type: 'phase-done', phase: 'facts', ok: lost.length === 0, changed: 0, ms: 0 });
+  const { facts, lost } = await factsPhase(session, options.allowVeth);
   if (lost.length > 0) {
     return {
       kind: 'unreachable',
