@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // In a checkout (src/ present) mc runs the TypeScript sources through tsx, so it never runs a stale
 // build; an installed package ships only dist/ and runs the bundle `npm run build` makes there
-// (scripts/bundle.mjs: a few files to load instead of some 130, for a faster start-up).
+// (scripts/bundle.mjs: one file and its V8 code cache instead of some 130 modules, for a faster start-up).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

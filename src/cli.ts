@@ -24,5 +24,7 @@ process.once('SIGINT', () => {
     process.exit(EXIT_INTERRUPTED),
   );
 });
-const code = await main(process.argv.slice(2), io);
-process.exitCode = interrupted ? EXIT_INTERRUPTED : code;
+// No top-level await: the installed package runs this as a CommonJS bundle (scripts/bundle.mjs).
+void main(process.argv.slice(2), io).then((code) => {
+  process.exitCode = interrupted ? EXIT_INTERRUPTED : code;
+});

@@ -75,7 +75,7 @@ export function serviceLines(services: ServiceStates, host: string): string[] {
   ];
   const lines = [`  services: ${entries.map(([name, , text]) => `${name} ${text}`).join(', ')}`];
   for (const [name, state] of entries) {
-    if (state.state === 'not answering') {
+    if (state.state === 'not answering' || state.state === 'no member name') {
       lines.push(`  ${name}: ${describeServiceFailure(SERVICE_LABELS[name], host, state)}`);
     } else if (state.state === 'error' || state.state === 'not running') {
       lines.push(`  ${name}: \`${state.command}\`: ${state.message}`);

@@ -1,9 +1,18 @@
 // The installed package: bin/mc.js with no src/ beside it runs the bundle `npm run build` makes
 // (scripts/bundle.mjs). Built into a package layout of its own: bin/, dist/ and package.json.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Script } from 'node:vm';
 import { execa } from 'execa';
 import { tempDir } from '../support/system.js';
 
@@ -46,6 +55,27 @@ describe('the bundled mc (installed package)', { concurrency: false }, () => {
       .version;
     const result = await mc(['--version']);
     assert.deepEqual(result, { code: 0, stdout: version, stderr: '' });
+  });
+
+  it('compiles from the code cache the build made, and runs without it or with a bad one', async () => {
+    const bundle = join(pkg, 'dist', 'bundle', 'mc.cjs');
+    const cache = `${bundle}.v8-cache`;
+    // As scripts/bundle-entry.mjs compiles it: V8 takes the cache only for the same source and flags.
+    const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8').replace(/^#!/, '//')}\n})`;
+    // ASCII only: one other character would make V8 keep the whole source in two bytes a character.
+    assert.equal(Buffer.byteLength(source), source.length);
+    const script = new Script(source, { filename: bundle, cachedData: readFileSync(cache) });
+    assert.equal(script.cachedDataRejected, false);
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    renameSync(cache, `${cache}.kept`);
+    try {
+      assert.deepEqual(await mc(['--version']), { code: 0, stdout: version, stderr: '' });
+      writeFileSync(cache, Buffer.alloc(4096, 7));
+      assert.deepEqual(await mc(['--version']), { code: 0, stdout: version, stderr: '' });
+    } finally {
+      renameSync(`${cache}.kept`, cache);
+    }
   });
 
   it('loads each inventory format’s reader on use', async () => {

@@ -19,10 +19,27 @@ import { FLOOR_50, LXD_ONLY, labProcesses, linesOf, mcOnLab, writeInventory } fr
 import { tempDir, uniqueSuffix } from './system.js';
 
 /**
- * `long-network-cut`: the link goes down 1.2 s into the join and stays down LONG_CUT_MS, longer than LXD's own
- * one-minute wait for raft: the join never finishes (issue 14 point 1; docs/reliability.md).
+ * A long cut: the link goes down at a point of the join (JoinPoint) and stays down LONG_CUT_MS, longer than
+ * LXD's own one-minute waits for raft: the join never finishes (issue 14 point 1; docs/reliability.md).
  */
-export type LxdFault = 'command-fails' | 'long-network-cut' | RealFault;
+export type LxdFault = 'command-fails' | `long-cut-${JoinPoint}` | RealFault;
+
+/**
+ * Points of LXD 5.0.2's join (lxd/cluster/membership.go Join) as the joiner's LXD directory shows them, each
+ * after the leader accepted the joiner (its pending row), each held by a cut longer than the join's own
+ * one-minute waits (docs/reliability.md has the states):
+ * - `raft-reset`: the joiner replaced its database directory with a fresh raft node's (under the database
+ *   lock, which a failed Join never gives back), before it finds the leader;
+ * - `raft-added`: the leader replicates to it (raft segments appear in the fresh directory: raft added it as
+ *   a voter); the join's last transaction, which clears the pending flag, is next and never completes.
+ * Either way the leader keeps the pending row and the joiner's LXD answers nothing that needs the cluster's
+ * database (measured: after `raft-added`, `/1.0` still answers, with its name).
+ */
+export type JoinPoint = 'raft-reset' | 'raft-added';
+
+function longCutPoint(fault: LxdFault): JoinPoint | null {
+  return fault.startsWith('long-cut-') ? (fault.slice('long-cut-'.length) as JoinPoint) : null;
+}
 export type LxdPhase = 'bootstrap' | 'join' | 'configure';
 
 interface PhaseFaults {
@@ -69,8 +86,7 @@ const PHASES: Record<LxdPhase, PhaseFaults> = {
 const KEEPALIVE = ['ServerAliveInterval: 1', 'ServerAliveCountMax: 3'];
 const FLAGS = ['--yes', '--connect-timeout', '3', '--connect-retries', '1', '--timeout', '60'];
 const CONVERGE_WITHIN_MS = 180_000;
-/** Into the join when the long cut strikes (after the leader accepted the joiner), and how long it lasts. */
-const LONG_CUT_DELAY_MS = 1_200;
+/** How long a long cut lasts. */
 const LONG_CUT_MS = 65_000;
 
 export function cmdline(pid: number): string {
@@ -98,22 +114,62 @@ function running(host: NamespaceHost, matches: (cmdline: string) => boolean): nu
     .filter((pid) => matches(cmdline(pid)));
 }
 
+/** The raft files in the joiner's database directory; null while it is missing. */
+function raftFiles(host: NamespaceHost): string[] | null {
+  try {
+    return readdirSync(join(host.dir, 'lxd', 'database', 'global'));
+  } catch {
+    return null;
+  }
+}
+
+/** A closed raft segment (`FIRST-LAST`), as a node that has a log keeps. */
+const CLOSED_SEGMENT = /^\d{16}-\d{16}$/;
+
 /**
- * Strikes once, as soon as the phase's command (`lxd init --preseed`, `lxc network create`) runs on the host:
- * polls the host's processes (a real command cannot call back). Resolves with whether it struck.
+ * Waits, polling the joiner's LXD directory, until its join reaches `point` (JoinPoint); false when stopped
+ * first. `before`: the raft files as the join began. The reset is seen by its effect, not by an inode (a
+ * directory removed and made again may get the same one): the node's closed segments are gone (or the
+ * directory is, for a moment); a fresh node has none, and gets open segments once the leader sends it entries.
+ */
+async function joinReaches(
+  host: NamespaceHost,
+  point: JoinPoint,
+  before: readonly string[],
+  stopped: () => boolean,
+): Promise<boolean> {
+  const closed = before.filter((f) => CLOSED_SEGMENT.test(f));
+  if (closed.length === 0) throw new Error(`${host.name}: no raft segment in LXD's database before the join`);
+  let reset = false;
+  while (!stopped()) {
+    const files = raftFiles(host);
+    if (files === null || !closed.some((f) => files.includes(f))) reset = true;
+    if (reset && (point === 'raft-reset' || (files ?? []).some((f) => f.startsWith('open-')))) return true;
+    await sleep(5);
+  }
+  return false;
+}
+
+/**
+ * Strikes once, as soon as the phase's command (`lxd init --preseed`, `lxc network create`) runs on the host
+ * (a long cut: once its join reaches the cut's point): polls the host's processes and files (a real command
+ * cannot call back). Resolves with whether it struck.
  */
 function strikeDuring(
   lab: NamespaceLab,
   host: NamespaceHost,
-  fault: RealFault | 'long-network-cut',
+  fault: Exclude<LxdFault, 'command-fails'>,
   strikesAt: (cmdline: string) => boolean,
 ): { stop(): Promise<boolean>; struckAt(): number } {
   let stopped = false;
   let struckAt = 0;
+  const point = longCutPoint(fault);
   const watching = (async (): Promise<boolean> => {
     while (!stopped) {
       if (running(host, strikesAt).length > 0) {
-        if (fault === 'long-network-cut') await sleep(LONG_CUT_DELAY_MS);
+        // The database directory the join will replace: LXD's as the join starts.
+        const before = raftFiles(host) ?? [];
+        if (point !== null && !(await joinReaches(host, point, before, () => stopped))) return false;
         struckAt = Date.now();
         if (fault !== 'sshd-killed') await lab.setLink(host.name, 'down');
         else await lab.killSshd(host.name);
@@ -160,6 +216,7 @@ async function listening(listener: PortHolder): Promise<void> {
 
 export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
   const { title, step, host: index, strikesAt, lxd } = PHASES[phase];
+  const cutAt = longCutPoint(fault);
   describe(`real LXD: ${fault} during ${phase}`, { concurrency: false }, () => {
     let scratch: ReturnType<typeof tempDir>;
     before(() => {
@@ -201,7 +258,9 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           );
           assert.match(line, /run mc deploy again/, output);
           assert.match(failed.stderr, /deploy stopped; .*run mc deploy again/, output);
-          if (fault.endsWith('network-cut')) assert.match(line, /no answer to keepalives/, output);
+          if (fault.endsWith('network-cut') || cutAt !== null) {
+            assert.match(line, /no answer to keepalives/, output);
+          }
           if (fault === 'sshd-killed') assert.match(line, /connection closed by the remote host/, output);
           // LXD's own error, not the script mc ran.
           if (fault === 'command-fails') {
@@ -214,10 +273,10 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           assert.doesNotMatch(output, /MC_LOCK_DIR|echo \$\$/, output);
         } finally {
           // The fault clears.
-          if (fault === 'long-network-cut') {
+          if (cutAt !== null) {
             await sleep(Math.max(0, (strike?.struckAt() ?? 0) + LONG_CUT_MS - Date.now()));
           }
-          if (fault.endsWith('network-cut')) await lab.setLink(target.name, 'up');
+          if (fault.endsWith('network-cut') || cutAt !== null) await lab.setLink(target.name, 'up');
           if (fault === 'sshd-killed') await lab.restartSshd(target.name);
           holder?.kill();
           await holder;
@@ -225,16 +284,20 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
         }
 
         const planned: string[] = [];
-        if (fault === 'long-network-cut') {
-          // The join never finished: the members' database keeps the joiner pending; the plan clears it.
-          const pending = await mcOnLab(lab, [
+        if (cutAt !== null) {
+          // The join never finished: the leader keeps the joiner pending. Its LXD, holding its database lock,
+          // answers no call that needs the cluster's database; `/1.0` needs none (JoinPoint).
+          const left = await mcOnLab(lab, [
             'run',
-            '-l',
-            names[0] ?? '',
             '--',
-            "lxd sql global 'SELECT id, name, state FROM nodes WHERE state = 1'",
+            `lxd sql global 'SELECT id, name, state FROM nodes' ; timeout 10 lxc query /1.0 | grep -o '"server_name": *"[^"]*"'`,
           ]);
-          assert.match(pending.stdout, new RegExp(`\\| ${target.name} \\| 1 `), pending.stdout);
+          const leader = linesOf(names[0] ?? '', left.stdout).join('\n');
+          assert.match(leader, new RegExp(`\\| ${target.name} \\| 1 `), left.stdout);
+          const joiner = linesOf(target.name, left.stdout).join('\n');
+          t.diagnostic(
+            `after the cut, ${target.name}'s /1.0: ${/"server_name": *"[^"]*"/.exec(joiner)?.[0] ?? 'no answer'}`,
+          );
           const plan = await mcOnLab(lab, ['plan']);
           const clear = plan.stdout
             .split('\n')
@@ -310,7 +373,15 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
           .map((p) => ({ ...p, cmdline: cmdline(p.pid) }))
           .filter((p) => /^(lxd init|lxc )/.test(p.cmdline));
         assert.deepEqual(left, []);
-        if (fault === 'long-network-cut') {
+        if (cutAt !== null) {
+          // Converged means converged: the next deploy has nothing to do.
+          const rerun = await mcOnLab(lab, ['deploy', ...FLAGS]);
+          assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
+          assert.match(
+            rerun.stdout,
+            /^No changes: the cluster already matches the inventory\.$/m,
+            rerun.stdout,
+          );
           const pending = await mcOnLab(lab, [
             'run',
             '--',

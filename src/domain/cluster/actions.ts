@@ -40,9 +40,18 @@ export type Action =
   /**
    * Clears a join that never finished (facts/lxd-unfinished-join.ts) before the host joins again: on the
    * step's host, mc's leftover `lxd init` ends and LXD restarts without the half-made cluster state in
-   * `lxdDir`; on `viewer`, the pending member `memberId` and the raft node at `address` go.
+   * `lxdDir`; on `viewer`, the pending member `memberId` and the raft node at `address` go. `memberId` is
+   * null when no pending row is left: an earlier clear removed it, or (`unnamed`: the host's LXD answers with
+   * no member name) the join failed after raft added it and its row is gone.
    */
-  | { kind: 'lxd-join-clear'; viewer: string; memberId: number | null; address: string; lxdDir: string }
+  | {
+      kind: 'lxd-join-clear';
+      viewer: string;
+      memberId: number | null;
+      address: string;
+      lxdDir: string;
+      unnamed?: true;
+    }
   | { kind: 'ceph-disk-add'; disk: DiskChoice }
   /** §3.6: n = min(OSDs, 3), decided when it runs from the OSDs then present. */
   | { kind: 'ceph-replication'; osds: number }
@@ -115,6 +124,8 @@ export function describeAction(action: Action): string {
     case 'lxd-join':
       return `join LXD as ${action.address} (token from ${action.anchor})${action.memberConfig.map((e) => ` ${e.name}.${e.key}=${e.value}`).join('')}`;
     case 'lxd-join-clear':
+      if (action.memberId === null && action.unnamed === true)
+        return `clear the LXD join that never finished (its LXD answers with no member name; no member lists it): restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove raft node ${action.address} on ${action.viewer}`;
       return action.memberId === null
         ? `finish clearing the LXD join that never finished (an earlier run removed its pending member and was cut): restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove raft node ${action.address} on ${action.viewer}`
         : `clear the LXD join that never finished: restart LXD without its half-made cluster state (${action.lxdDir}/database, cluster.crt, cluster.key), remove pending member ${action.memberId} and raft node ${action.address} on ${action.viewer}`;

@@ -309,8 +309,11 @@ function joinPhase(
                 kind: 'lxd-join-clear',
                 viewer: unfinished.viewer,
                 memberId: unfinished.memberId,
-                address: unfinished.address,
+                // No row nor marker names the address an unnamed LXD joined with: the join's own.
+                address:
+                  unfinished.address !== '' ? unfinished.address : `${urlHost(member)}:${SERVICE_PORT.lxd}`,
                 lxdDir: unfinished.contents.dir,
+                ...(unfinished.failure.state === 'no member name' ? { unnamed: true as const } : {}),
               },
               done: false,
             },

@@ -132,6 +132,12 @@ export function checkServiceStates(ctx: DesignContext): void {
         ctx.issues.add(describeServiceFailure(label, host.name, state), {
           hint: `its daemon is hung or stopped: look at \`sudo snap logs ${snap}\` on ${host.name}, restart it (sudo snap restart ${snap}), then run again`,
         });
+      } else if (state.state === 'no member name') {
+        // Listed by a working member (else the second look would have found it as an unfinished join): the
+        // cluster's database holds it as a member, only its daemon lost the name; a restart reads it again.
+        ctx.issues.add(describeServiceFailure(label, host.name, state), {
+          hint: `a working member lists ${host.name}, so mc does not clear it; restart its LXD (sudo snap restart lxd on ${host.name}: LXD reads its name from the cluster's database), then run again`,
+        });
       } else if (state.state === 'not running') {
         ctx.issues.add(`${label} is installed but its daemon is not running: ${state.message}`, {
           host: host.name,
@@ -163,7 +169,9 @@ export function clearUnfinishedLxdJoinByHand(host: string, join: UnfinishedLxdJo
     join.memberId === null
       ? ''
       : `; sudo lxd sql global "DELETE FROM nodes WHERE id = ${join.memberId} AND state = 1"`;
-  return `on ${join.viewer}: sudo lxd cluster remove-raft-node -q ${join.address}${deleteRow}; on ${host}: sudo snap remove --purge lxd`;
+  const address =
+    join.address !== '' ? join.address : `"$(sudo lxc config get cluster.https_address)" (${host}'s)`;
+  return `on ${join.viewer}: sudo lxd cluster remove-raft-node -q ${address}${deleteRow}; on ${host}: sudo snap remove --purge lxd`;
 }
 
 /**
@@ -175,11 +183,15 @@ function checkUnfinishedLxdJoin(ctx: DesignContext, host: string, join: Unfinish
   const why =
     failure.state === 'not answering'
       ? `is not answering (\`${failure.command}\` ${failure.message})`
-      : `cannot be asked (\`${failure.command}\`: ${failure.message})`;
+      : failure.state === 'no member name'
+        ? `answers but has no member name (\`${failure.command}\`: ${failure.message})`
+        : `cannot be asked (\`${failure.command}\`: ${failure.message})`;
   const seen =
-    join.memberId === null
-      ? 'an earlier mc deploy began clearing it and was cut before its LXD was back'
-      : `${join.viewer} lists it as pending member ${join.memberId}`;
+    join.memberId !== null
+      ? `${join.viewer} lists it as pending member ${join.memberId}`
+      : join.contents?.clearing != null
+        ? 'an earlier mc deploy began clearing it and was cut before its LXD was back'
+        : `no working member lists it`;
   const what = `LXD on ${host} never finished joining the cluster (${seen}) and ${why}`;
   if (join.contents === null) {
     ctx.issues.add(what, {

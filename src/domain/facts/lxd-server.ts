@@ -20,7 +20,11 @@ export interface LxdServerInfo {
   apiExtensions: string[];
   /** environment.server_clustered. */
   clustered: boolean;
-  /** environment.server_name: the member name once clustered, the host name before. */
+  /**
+   * environment.server_name: the member name once clustered, the host name before; `''` on a clustered LXD
+   * whose join never finished (the join's revert empties the name it set in memory, after the join already
+   * stored the cluster's raft nodes: lxd/api_cluster.go clusterPutJoin), until the daemon restarts.
+   */
   serverName: string;
 }
 
@@ -36,12 +40,14 @@ export function parseLxdServer(text: string): LxdServerInfo {
   if (root.optionalString('auth') !== 'trusted') root.fail('auth', '"trusted" (run `lxc` as root)');
   if (!root.has('api_extensions')) root.fail('api_extensions', 'an array of API extension names');
   const environment = root.object('environment');
+  const clustered = environment.boolean('server_clustered');
   return {
     version: environment.string('server_version'),
     lts: environment.optionalBoolean('server_lts'),
     apiExtensions: root.stringArray('api_extensions'),
-    clustered: environment.boolean('server_clustered'),
-    serverName: environment.string('server_name'),
+    clustered,
+    // Only a clustered LXD may have no name (see serverName); a standalone one answers with its host name.
+    serverName: clustered && environment.raw('server_name') === '' ? '' : environment.string('server_name'),
   };
 }
 

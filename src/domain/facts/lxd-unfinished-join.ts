@@ -4,7 +4,10 @@
 // `lxc cluster remove --force` cannot find (LXD 5.0 lxd/db/node.go reads only non-pending members); raft may
 // keep the joiner's address as a spare; and the joiner's daemon holds its database lock forever (Join takes
 // it with EnterExclusive and a failed join never gives it back), so it answers no request. These facts are
-// asked only when a host's LXD cannot be asked (deploy's second look), never in a plain probe.
+// asked only when a host's LXD cannot be asked (deploy's second look), never in a plain probe. A join that
+// failed later (its link cut after it joined raft, before it finished: lxd/cluster/membership.go Join) gives the
+// lock back but leaves a daemon that answers, clustered, with no member name (facts/services.ts 'no member
+// name'), and the pending row only if the join's last transaction never committed: the same clear applies.
 import { quoteArg } from '../../transport/quote.js';
 import { isServiceFailure, type LxdState, type ServiceFailure } from './services.js';
 
@@ -66,7 +69,10 @@ export interface UnfinishedLxdJoin {
    * an earlier run began (its marker on the host) removed it and was cut before the host's LXD was back.
    */
   memberId: number | null;
-  /** The address the join gave (raft may keep it as a spare). */
+  /**
+   * The address the join gave (raft may keep it as a spare); `''` when neither a pending row nor a begun
+   * clear names it (an unnamed LXD whose row is gone): then it is the join's address from the inventory.
+   */
   address: string;
   /** Why the host's LXD could not be asked. */
   failure: ServiceFailure;
@@ -114,8 +120,9 @@ export function parseLxdDirContents(text: string): LxdDirContents | null {
 }
 
 /**
- * The hosts whose LXD join never finished: the host's LXD cannot be asked, `viewer` (a working member) lists
- * it as pending, and no working member's `lxc cluster list` lists it. A pending row is a member that was never
+ * The hosts whose LXD join never finished: no working member's `lxc cluster list` lists it, and either its
+ * LXD cannot be asked while `viewer` (a working member) lists it as pending, or its LXD answers with no member
+ * name (a failed join's revert; with or without a pending row left). A pending row is a member that was never
  * ONLINE (LXD clears the flag when the join completes and never sets it again); the last condition guards
  * against anything else. A working member is never one: its LXD answers. A host with no pending row left whose
  * LXD directory carries the marker of a clear an earlier run began is one too (memberId null): that clear
@@ -139,7 +146,10 @@ export function findUnfinishedLxdJoins(
     const row = pending.find((member) => member.name === host);
     const hostContents = contents.get(host) ?? null;
     const begun = hostContents?.clearing ?? null;
-    if (row === undefined && begun === null) continue;
+    // Answering with no member name, listed by no working member: its join failed after it stored the
+    // cluster's raft nodes, whether or not the leader's pending row is still there.
+    const unnamed = lxd.state === 'no member name';
+    if (row === undefined && begun === null && !unnamed) continue;
     found.set(host, {
       viewer,
       memberId: row?.id ?? null,

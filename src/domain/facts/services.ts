@@ -47,7 +47,12 @@ export type ServiceFailure =
   | { state: 'not running'; command: string; message: string }
   /** The command ran out of its time: the daemon accepts connections but does not answer (hung, stopped). */
   | { state: 'not answering'; command: string; message: string }
-  | { state: 'error'; command: string; message: string };
+  | { state: 'error'; command: string; message: string }
+  /**
+   * LXD only: it answers, clustered, but has no member name: a join that never finished (lxd-server.ts
+   * serverName). Not a member to use; deploy's second look decides whether it is a join to clear.
+   */
+  | { state: 'no member name'; command: string; message: string };
 
 export type LxdState =
   | { state: 'not installed' }
@@ -128,14 +133,24 @@ export function describeServiceFailure(label: string, host: string, failure: Ser
       return `${label} on ${host} is not answering (\`${failure.command}\` ${failure.message})`;
     case 'not running':
       return `${label} on ${host} is installed but its daemon is not running: ${failure.message}`;
+    case 'no member name':
+      return `${label} on ${host} answers but has no member name (\`${failure.command}\`: ${failure.message})`;
     default:
       return `${label} on ${host}: \`${failure.command}\` failed: ${failure.message}`;
   }
 }
 
 export function isServiceFailure(state: LxdState | MicroclusterState): state is ServiceFailure {
-  return state.state === 'not running' || state.state === 'not answering' || state.state === 'error';
+  return (
+    state.state === 'not running' ||
+    state.state === 'not answering' ||
+    state.state === 'error' ||
+    state.state === 'no member name'
+  );
 }
+
+/** The fact, in words (LxdState 'no member name'). */
+export const LXD_NO_MEMBER_NAME = 'clustered, server_name ""; a join that never finished';
 
 /** The stdout of a command that succeeded, or null. */
 function stdoutOf(outcome: CommandOutcome | undefined): string | null {
@@ -155,6 +170,9 @@ export function readLxdState(snaps: InstalledSnap[], outcomes: ServiceOutcomes):
   const poolsText = stdoutOf(outcomes.lxdStoragePools);
   if (poolsText === null) return failure(LXD_STORAGE_POOLS_COMMAND, outcomes.lxdStoragePools);
   const storagePools = parseLxdStoragePools(poolsText);
+  if (server.clustered && server.serverName === '') {
+    return { state: 'no member name', command: LXD_SERVER_COMMAND, message: LXD_NO_MEMBER_NAME };
+  }
   if (server.clustered) {
     const membersText = stdoutOf(outcomes.lxdMembers);
     if (membersText === null) return failure(LXD_CLUSTER_MEMBERS_COMMAND, outcomes.lxdMembers);

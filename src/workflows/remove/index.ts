@@ -111,7 +111,6 @@ export async function readRemovalState(
   return state;
 }
 
-
 export async function removeMembers(session: Session, options: RemoveOptions): Promise<RemoveOutcome> {
   const { bus } = session;
   const removing = new Set(options.members);

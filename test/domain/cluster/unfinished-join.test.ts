@@ -339,3 +339,112 @@ describe('a clear of an unfinished LXD join that was itself cut', () => {
     ]);
   });
 });
+
+// A join cut once raft had added the joiner (LXD 5.0.2's Join: its last transaction fails, the database lock
+// is given back, and the join's revert empties the member name it had set): the joiner's LXD answers,
+// clustered, with server_name "", and the leader keeps its pending row unless that transaction committed.
+describe('an LXD join that failed after raft added it: the LXD answers with no member name', () => {
+  const unnamed = (facts: Map<string, HostFacts>, host = 'micro3'): Map<string, HostFacts> => {
+    const own = facts.get(host);
+    assert.ok(own !== undefined);
+    return new Map(facts).set(host, {
+      ...own,
+      services: {
+        ...own.services,
+        lxd: {
+          state: 'no member name',
+          command: 'lxc query /1.0',
+          message: 'clustered, server_name ""; a join that never finished',
+        },
+      },
+    });
+  };
+  const NO_PENDING = pendingRow('micro3').split('\n').slice(0, 3).join('\n');
+
+  it('is found with its pending row or without one, never when a working member lists it', async () => {
+    const { facts } = await twoJoinedOneCut();
+    const view = unnamed(facts);
+    const contents = new Map([['micro3', EMPTY_LXD]]);
+    const withRow = findUnfinishedLxdJoins(
+      view,
+      'micro1',
+      parsePendingLxdMembers(pendingRow('micro3')),
+      contents,
+    );
+    assert.equal(withRow.get('micro3')?.memberId, 3);
+    assert.equal(withRow.get('micro3')?.address, '10.1.123.13:8443');
+    const rowless = findUnfinishedLxdJoins(view, 'micro1', parsePendingLxdMembers(NO_PENDING), contents);
+    assert.deepEqual(
+      { memberId: rowless.get('micro3')?.memberId, address: rowless.get('micro3')?.address },
+      { memberId: null, address: '' },
+    );
+    // micro2 answering with no name, but micro1 lists it (its join's last transaction committed): not one.
+    const listed = findUnfinishedLxdJoins(
+      unnamed(facts, 'micro2'),
+      'micro1',
+      [],
+      new Map([['micro2', EMPTY_LXD]]),
+    );
+    assert.deepEqual([...listed.keys()], []);
+  });
+
+  it('with its pending row: the same clear as a hung join, the row deleted by id', async () => {
+    const { world, facts } = await twoJoinedOneCut();
+    const plan = await planOf(world, withJoins(unnamed(facts), pendingRow('micro3')));
+    const clear = allSteps(plan).find((s) => s.id === 'join:micro3:lxd-clear');
+    assert.deepEqual(clear?.action, {
+      kind: 'lxd-join-clear',
+      viewer: 'micro1',
+      memberId: 3,
+      address: '10.1.123.13:8443',
+      lxdDir: '/var/snap/lxd/common/lxd',
+      unnamed: true,
+    });
+    assert.match(
+      describeAction(clear.action),
+      /^clear the LXD join that never finished: .* remove pending member 3 and raft node 10\.1\.123\.13:8443 on micro1$/,
+    );
+  });
+
+  it('without a row: the raft node at the join address from the inventory, no delete, then the join', async () => {
+    const { world, facts } = await twoJoinedOneCut();
+    const plan = await planOf(world, withJoins(unnamed(facts), NO_PENDING));
+    assert.deepEqual(
+      plan.phases.find((p) => p.id === 'join')?.stages.map((s) => s.lanes.map((l) => l.map((st) => st.id))),
+      [[['join:micro3:lxd-clear', 'join:micro3:lxd']]],
+    );
+    const clear = allSteps(plan).find((s) => s.id === 'join:micro3:lxd-clear');
+    assert.deepEqual(clear?.action, {
+      kind: 'lxd-join-clear',
+      viewer: 'micro1',
+      memberId: null,
+      address: '10.1.123.13:8443',
+      lxdDir: '/var/snap/lxd/common/lxd',
+      unnamed: true,
+    });
+    assert.equal(
+      describeAction(clear.action),
+      'clear the LXD join that never finished (its LXD answers with no member name; no member lists it): restart LXD without its half-made cluster state (/var/snap/lxd/common/lxd/database, cluster.crt, cluster.key), remove raft node 10.1.123.13:8443 on micro1',
+    );
+    // Holding something, it is refused with the commands to run (its address as LXD stores it: no row says).
+    const holding = withJoins(unnamed(facts), NO_PENDING, {
+      ...EMPTY_LXD,
+      holds: ['/var/snap/lxd/common/lxd/images/a'],
+    });
+    assert.deepEqual(designIssues(INVENTORY, holding), [
+      `LXD on micro3 never finished joining the cluster (no working member lists it) and answers but has no member name (\`lxc query /1.0\`: clustered, server_name ""; a join that never finished) (micro3's LXD holds /var/snap/lxd/common/lxd/images/a, which mc does not clear; to start it over, losing them: on micro1: sudo lxd cluster remove-raft-node -q "$(sudo lxc config get cluster.https_address)" (micro3's); on micro3: sudo snap remove --purge lxd; then run mc deploy again)`,
+    ]);
+  });
+
+  it('listed by a working member: never cleared; validate says to restart its LXD', async () => {
+    const { facts } = await twoJoinedOneCut();
+    // micro1 lists micro2: its join's last transaction committed; only its daemon lost the name.
+    const view = unnamed(facts, 'micro2');
+    assert.deepEqual(
+      designIssues(INVENTORY, view).filter((i) => i.includes('micro2')),
+      [
+        'LXD on micro2 answers but has no member name (`lxc query /1.0`: clustered, server_name ""; a join that never finished) (a working member lists micro2, so mc does not clear it; restart its LXD (sudo snap restart lxd on micro2: LXD reads its name from the cluster\'s database), then run again)',
+      ],
+    );
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+  describeServiceFailure,
   failureMessage,
   FactsParseError,
   parseSnapList,
@@ -166,6 +167,40 @@ describe('readLxdState', () => {
       command: 'lxc query /1.0',
       message: 'its output was not gathered',
     });
+  });
+
+  it('reads a clustered LXD that answers with no member name as a join that never finished', () => {
+    // LXD 5.0.2 after a join that failed once raft had added it (issue 14): clustered, server_name "".
+    const deployed = simOutcomes('deployed');
+    const withName = (clustered: boolean, name: string): CommandOutcome => {
+      const server = JSON.parse(deployed['lxdServer']?.stdout ?? '{}') as {
+        environment: Record<string, unknown>;
+      };
+      server.environment['server_clustered'] = clustered;
+      server.environment['server_name'] = name;
+      return succeeded(JSON.stringify(server));
+    };
+    const unnamed = readLxdState(allSnaps(), { ...deployed, lxdServer: withName(true, '') });
+    assert.deepEqual(unnamed, {
+      state: 'no member name',
+      command: 'lxc query /1.0',
+      message: 'clustered, server_name ""; a join that never finished',
+    });
+    assert.ok(unnamed.state === 'no member name');
+    assert.equal(
+      describeServiceFailure('LXD', 'micro3', unnamed),
+      'LXD on micro3 answers but has no member name (`lxc query /1.0`: clustered, server_name ""; a join that never finished)',
+    );
+    // A standalone LXD always answers with its host name: an empty one is still refused.
+    assert.throws(
+      () => readLxdState(allSnaps(), { ...deployed, lxdServer: withName(false, '') }),
+      (error: unknown) =>
+        error instanceof FactsParseError && error.message.includes('$.environment.server_name'),
+    );
+    assert.equal(
+      readLxdState(allSnaps(), { ...deployed, lxdServer: withName(true, 'micro1') }).state,
+      'clustered',
+    );
   });
 
   it('parses a successful output strictly', () => {
