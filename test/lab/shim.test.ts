@@ -2,6 +2,7 @@
 // what a call sends and gets back byte for byte, stdin only when asked, exit statuses, and each way a call
 // can end without an answer. The embedded lab's tests cover the shim through a real shell over SSH.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -130,6 +131,25 @@ describe('the lab program shim', { concurrency: false }, () => {
     const result = await hanging;
     assert.equal(result.signal, 'SIGTERM');
     await abortSeen;
+  });
+
+  it('dies of SIGPIPE when its reader has gone, as a real program does (`snap list | head -1`)', async () => {
+    let readerGone: () => void = () => undefined;
+    const gone = new Promise<void>((resolve) => (readerGone = resolve));
+    runner.answer = async () => {
+      await gone;
+      return { stdout: 'line\n'.repeat(100_000), stderr: '', exitCode: 0 };
+    };
+    const child = spawn(tool, ['list'], {
+      env: { MC_LAB_HOST: 'n1', MC_LAB_SOCKET: socketPath },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const ended = new Promise<[number | null, string | null]>((resolve) =>
+      child.on('close', (code, signal) => resolve([code, signal])),
+    );
+    child.stdout.destroy();
+    readerGone();
+    assert.deepEqual(await ended, [null, 'SIGPIPE']);
   });
 
   it('says why when there is no lab to call (status 127)', async () => {
