@@ -71,7 +71,8 @@ function buildPackage() {
     join(root, 'src', 'lab', 'embedded', 'shim.pl'),
     join(pkg, 'dist', 'lab', 'embedded', 'shim.pl'),
   );
-  // ssh2 stays outside the bundle (scripts/bundle.mjs): it is found through node_modules.
+  // The bundle requires ssh2's native crypto binding and cpu-features (and the lazily loaded packages) from
+  // node_modules.
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
   try {
     execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')], {
