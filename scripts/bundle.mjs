@@ -50,7 +50,7 @@ const nativeAddonsFromPackages = {
  * A module that finds a file beside its own code (`new URL('../package.json', import.meta.url)`) is
  * no longer where it was once bundled: every output file is in dist/bundle/. Such URLs are rewritten
  * to point from there to the same file in the package: outside src/ (package.json, bin/) the file
- * itself, under src/ tsc's copy in dist/ (the lab's shim.py). OUTDIR is the dist/bundle/ of another
+ * itself, under src/ tsc's copy in dist/ (the lab's shim.pl). OUTDIR is the dist/bundle/ of another
  * package layout (a test's). A package that a module loads through `const NAME =
  * createRequire(import.meta.url)` and `NAME('path')` (ssh2's client, to spare the ESM loader's
  * named-export scan) is bundled: the calls become plain require('path'), which esbuild follows. Any

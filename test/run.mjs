@@ -1,7 +1,10 @@
-// Runs the test files, each in its own `node --test`, MC_TEST_CONCURRENCY at a time (default 2), the slow ones
-// (labs, the playbook compatibility pairs) first so that the workers finish together. Node 20's --test neither
+// Runs the test files, each in its own `node --test`, MC_TEST_CONCURRENCY at a time (default 2), longest first
+// (test/durations.json: each file's seconds in a measured run) so that the workers finish together. Files
+// that mostly wait (a cut link held for a minute, a hung command's timeouts) run in MC_TEST_WAIT_SLOTS more
+// workers (default 1) beside them: they would hold a CPU worker while the CPU idles. Node 20's --test neither
 // expands globs nor keeps the order it is given (it sorts the files), hence this scheduler. Each file's report
 // is printed whole when the file ends, so reports of files running side by side do not interleave.
+// MC_TEST_RECORD=PATH writes this run's seconds per file, in test/durations.json's form, to PATH.
 // The tests start mc as a child process hundreds of times. Through tsx (the checkout's bin/mc.js) each
 // start compiles the sources' module graph again; so the runner first bundles this tree once into an
 // installed-package layout unique to the run (bin/, dist/, package.json, as `npm run build` and npm
@@ -9,7 +12,17 @@
 // it at the end. MC_TEST_BUNDLE=0 skips it: the tests then run the sources through tsx.
 // Usage: node test/run.mjs [substring ...]  (only files whose path contains one of the substrings)
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -21,21 +34,28 @@ function collect(dir) {
     return name.endsWith('.test.ts') ? [relative(root, path)] : [];
   });
 }
-function isSlow(file) {
-  return file.startsWith('test/lab/') || file.startsWith('test/playbook/compat-');
+const durations = JSON.parse(readFileSync(join(root, 'test', 'durations.json'), 'utf8'));
+/** A file not measured yet: as long as a typical lab or compatibility file, or a unit test file. */
+function expectedSeconds(file) {
+  const measured = durations.seconds[file];
+  if (measured !== undefined) return measured;
+  return file.startsWith('test/lab/') || file.startsWith('test/playbook/compat-') ? 30 : 2;
 }
 const filters = process.argv.slice(2);
 const files = collect(join(root, 'test'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort()
-  .sort((a, b) => Number(isSlow(b)) - Number(isSlow(a)));
+  .sort((a, b) => expectedSeconds(b) - expectedSeconds(a));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
 const concurrency = Math.max(1, Number(process.env.MC_TEST_CONCURRENCY ?? 2) || 2);
+const waitSlots = Math.max(0, Number(process.env.MC_TEST_WAIT_SLOTS ?? 1) || 0);
 const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
 const totals = { pass: 0, fail: 0, cancelled: 0 };
+const seconds = new Map();
+const cpuSeconds = new Map();
 const failedFiles = [];
 const started = Date.now();
 
@@ -48,10 +68,11 @@ function buildPackage() {
   copyFileSync(join(root, 'bin', 'mc.js'), join(pkg, 'bin', 'mc.js'));
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   copyFileSync(
-    join(root, 'src', 'lab', 'embedded', 'shim.py'),
-    join(pkg, 'dist', 'lab', 'embedded', 'shim.py'),
+    join(root, 'src', 'lab', 'embedded', 'shim.pl'),
+    join(pkg, 'dist', 'lab', 'embedded', 'shim.pl'),
   );
-  // ssh2 stays outside the bundle (scripts/bundle.mjs): it is found through node_modules.
+  // The bundle requires ssh2's native crypto binding and cpu-features (and the lazily loaded packages) from
+  // node_modules.
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
   try {
     execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')], {
@@ -79,18 +100,36 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const env = pkg === undefined ? process.env : { ...process.env, MC_TEST_BIN: join(pkg, 'bin', 'mc.js') };
 
 function runFile(file) {
+  const fileStarted = Date.now();
   return new Promise((resolve) => {
+    // Through bash for its `times`: the CPU the file's processes used (its mc runs, sshd, LXD...), on fd 3.
     const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-timeout=300000', ...reporter, file],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      'bash',
+      [
+        '-c',
+        '"$@"; status=$?; times >&3; exit $status',
+        'bash',
+        process.execPath,
+        ...['--import', 'tsx', '--test', '--test-timeout=300000', ...reporter, file],
+      ],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
     );
     const chunks = [];
+    let times = '';
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
+    child.stdio[3].on('data', (c) => (times += c));
     child.on('close', (code, signal) => {
       const report = Buffer.concat(chunks).toString('utf8');
-      process.stdout.write(`# file: ${file}\n${report}`);
+      seconds.set(file, (Date.now() - fileStarted) / 1000);
+      // The second line: the children's user and system time, as "0m12.345s 0m1.234s".
+      const cpu = [...(times.split('\n')[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+        (sum, m) => sum + Number(m[1]) * 60 + Number(m[2]),
+        0,
+      );
+      cpuSeconds.set(file, cpu);
+      const took = `${seconds.get(file).toFixed(1)} s, CPU ${cpu.toFixed(1)} s`;
+      process.stdout.write(`# file: ${file} (${took})\n${report}`);
       for (const key of Object.keys(totals)) {
         const m = new RegExp(`^(?:# |ℹ )${key} (\\d+)$`, 'm').exec(report);
         if (m !== null) totals[key] += Number(m[1]);
@@ -101,16 +140,40 @@ function runFile(file) {
   });
 }
 
-const queue = [...files];
-await Promise.all(
-  Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runFile(file);
-  }),
-);
+// The CPU workers take the waiting files too once their own queue is empty; the wait workers take only those.
+const waitBound = new Set(durations.waitBound);
+const waiting = files.filter((f) => waitBound.has(f) && waitSlots > 0);
+const working = files.filter((f) => !waiting.includes(f));
+const worker = async (queues) => {
+  for (let file = queues.find((q) => q.length > 0)?.shift(); file !== undefined;) {
+    await runFile(file);
+    file = queues.find((q) => q.length > 0)?.shift();
+  }
+};
+await Promise.all([
+  ...Array.from({ length: Math.min(concurrency, files.length) }, () => worker([working, waiting])),
+  ...Array.from({ length: Math.min(waitSlots, waiting.length) }, () => worker([waiting])),
+]);
 removePackage();
-const seconds = ((Date.now() - started) / 1000).toFixed(1);
+const total = ((Date.now() - started) / 1000).toFixed(1);
+const slowest = [...seconds].sort((a, b) => b[1] - a[1]).slice(0, 15);
+const cpuTotal = [...cpuSeconds.values()].reduce((a, b) => a + b, 0);
+console.log(`# slowest: ${slowest.map(([f, s]) => `${f} ${s.toFixed(1)} s`).join(', ')}`);
+console.log(`# CPU of the files' processes: ${cpuTotal.toFixed(0)} s`);
 console.log(
-  `# files ${files.length}, pass ${totals.pass}, fail ${totals.fail}, cancelled ${totals.cancelled}, ${seconds} s`,
+  `# files ${files.length}, pass ${totals.pass}, fail ${totals.fail}, cancelled ${totals.cancelled}, ${total} s`,
 );
+if (process.env.MC_TEST_RECORD) {
+  // This run's files measured now, every other file as before; files gone from test/ dropped.
+  const all = collect(join(root, 'test')).sort();
+  const measured = all
+    .map((f) => [f, seconds.has(f) ? Math.round(seconds.get(f)) : durations.seconds[f]])
+    .filter(([, s]) => s !== undefined);
+  const cpu = all
+    .map((f) => [f, cpuSeconds.has(f) ? Math.round(cpuSeconds.get(f)) : durations.cpu?.[f]])
+    .filter(([, s]) => s !== undefined);
+  const record = { ...durations, seconds: Object.fromEntries(measured), cpu: Object.fromEntries(cpu) };
+  writeFileSync(process.env.MC_TEST_RECORD, `${JSON.stringify(record, null, 2)}\n`);
+}
 for (const f of failedFiles) console.log(`# FAILED: ${f}`);
 process.exit(failedFiles.length === 0 ? 0 : 1);

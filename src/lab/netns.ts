@@ -236,7 +236,7 @@ export async function startNamespaceLab(options: NamespaceLabOptions): Promise<N
         join(hostDir, 'hosts'),
         ['127.0.0.1 localhost', ...[...addresses].map(([n, a]) => `${a} ${n}`), ''].join('\n'),
       );
-      writeFileSync(join(hostDir, 'run', 'host.json'), JSON.stringify({ host: name, socket: socketPath }));
+      writeFileSync(join(hostDir, 'run', 'host'), `${name}\n${socketPath}\n`);
       writeFileSync(join(hostDir, 'root', '.ssh', 'authorized_keys'), `${client.publicKey}\n`, {
         mode: 0o600,
       });

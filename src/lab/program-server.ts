@@ -43,11 +43,10 @@ export async function startProgramServer(
   };
 }
 
-/** One shim call: a request line, maybe a stdin line, then the result line. */
+/** One shim call (the protocol is in shim.pl): a request frame, maybe a stdin frame, then the result. */
 function serveCall(socket: Socket, runner: ProgramRunner, hooks: ProgramServerHooks): void {
-  let buffer = '';
+  let buffer = Buffer.alloc(0);
   let request: ProgramRequest | undefined;
-  socket.setEncoding('utf8');
   // The shim dies with its shell; a simulated call still waiting (a hang fault) must end with it.
   const abort = new AbortController();
   socket.on('close', () => abort.abort());
@@ -71,23 +70,35 @@ function serveCall(socket: Socket, runner: ProgramRunner, hooks: ProgramServerHo
       socket.destroy();
       return;
     }
-    socket.end(`${JSON.stringify({ type: 'result', ...outcome })}\n`);
+    socket.end(resultFrame(outcome));
   };
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
+  socket.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32BE(0)) {
+      const end = 4 + buffer.readUInt32BE(0);
+      const frame = buffer.subarray(4, end).toString('utf8');
+      buffer = buffer.subarray(end);
       if (request === undefined) {
-        request = JSON.parse(line) as ProgramRequest;
-        if (runner.readsStdin(request.host, request.argv))
-          socket.write(`${JSON.stringify({ type: 'need-stdin' })}\n`);
+        const [uid = '', host = '', ...argv] = frame.split('\0');
+        request = { host, argv, uid: Number(uid) };
+        if (runner.readsStdin(request.host, request.argv)) socket.write('S');
         else void run(request, '');
       } else {
-        void run(request, (JSON.parse(line) as { stdin: string }).stdin);
+        void run(request, frame);
       }
     }
   });
   socket.on('error', () => socket.destroy());
+}
+
+/** 'R', the exit status, the two lengths, then stdout and stderr. */
+function resultFrame(outcome: ProgramOutcome): Buffer {
+  const stdout = Buffer.from(outcome.stdout, 'utf8');
+  const stderr = Buffer.from(outcome.stderr, 'utf8');
+  const head = Buffer.alloc(13);
+  head.write('R', 0, 'latin1');
+  head.writeUInt32BE(outcome.exitCode >>> 0, 1);
+  head.writeUInt32BE(stdout.length, 5);
+  head.writeUInt32BE(stderr.length, 9);
+  return Buffer.concat([head, stdout, stderr]);
 }

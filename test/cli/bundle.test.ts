@@ -40,8 +40,8 @@ describe('the bundled mc (installed package)', { concurrency: false }, () => {
     copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
     // What `npm run build` copies beside tsc's output, and the lab's hosts run.
     copyFileSync(
-      join(ROOT, 'src', 'lab', 'embedded', 'shim.py'),
-      join(pkg, 'dist', 'lab', 'embedded', 'shim.py'),
+      join(ROOT, 'src', 'lab', 'embedded', 'shim.pl'),
+      join(pkg, 'dist', 'lab', 'embedded', 'shim.pl'),
     );
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
     await execa('node', [join(ROOT, 'scripts', 'bundle.mjs'), join(pkg, 'dist', 'bundle')]);
