@@ -62,6 +62,8 @@ export interface ExecOptions {
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   /** Stops the command (its process group, as a timeout does) and rejects with CommandStoppedError. */
   signal?: AbortSignal;
+  /** How errors name the command when its line is a wrapper around it (a recorded pid): never the wrapper. */
+  shownAs?: string;
 }
 
 export interface ExecResult {
@@ -229,7 +231,9 @@ export class Connection {
     if (this.lost !== undefined) return Promise.reject(this.lost);
     if (options.signal?.aborted === true) {
       return Promise.reject(
-        new CommandStoppedError(`${this.target.label}: stopped before it ran: ${command}`),
+        new CommandStoppedError(
+          `${this.target.label}: stopped before it ran: ${briefCommand(options.shownAs ?? command)}`,
+        ),
       );
     }
     const becomeWanted = options.become === true && this.target.user !== 'root';
@@ -265,7 +269,11 @@ export class Connection {
       const onAbort = (): void => {
         if (group !== undefined) this.stopTimedOut(group, becomeWanted, channel);
         else channel?.close();
-        finish(new CommandStoppedError(`${this.target.label}: stopped: ${command}`));
+        finish(
+          new CommandStoppedError(
+            `${this.target.label}: stopped: ${briefCommand(options.shownAs ?? command)}`,
+          ),
+        );
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -274,7 +282,7 @@ export class Connection {
         else channel?.close();
         finish(
           new CommandTimeoutError(
-            `${this.target.label}: command timed out after ${formatSeconds(options.timeoutMs)}: ${briefCommand(command)}`,
+            `${this.target.label}: command timed out after ${formatSeconds(options.timeoutMs)}: ${briefCommand(options.shownAs ?? command)}`,
             'raise the timeout, or check why the command hangs on that host',
           ),
         );

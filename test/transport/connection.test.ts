@@ -15,6 +15,7 @@ import type { SecretPrompter } from '../../src/transport/credentials.js';
 import {
   AuthenticationError,
   BecomeError,
+  CommandStoppedError,
   CommandTimeoutError,
   ConfigurationError,
   ConnectionLostError,
@@ -309,6 +310,31 @@ describe('Connection over real sshd', { concurrency: false }, () => {
     conn.close();
     assert.equal(remaining, '');
     assert.equal(after.stdout, 'still-here\n');
+  });
+
+  it('names a wrapped command as shownAs when it times out or is stopped, never the wrapper', async () => {
+    const conn = await Connection.open(withKey(lab.hosts[2]!), verifier, credentials());
+    const wrapper = `sh -c 'echo $$ > /dev/null && exec sleep 7.${process.pid}'`;
+    await assert.rejects(
+      conn.exec(wrapper, { timeoutMs: 300, shownAs: 'lxd init --preseed' }),
+      (err: unknown) =>
+        err instanceof CommandTimeoutError &&
+        err.message.endsWith('timed out after 0.3s: lxd init --preseed') &&
+        !err.message.includes('echo'),
+    );
+    const stop = new AbortController();
+    const stopped = conn.exec(wrapper, {
+      timeoutMs: 5000,
+      shownAs: 'microcloud preseed',
+      signal: stop.signal,
+    });
+    setTimeout(() => stop.abort(), 200);
+    await assert.rejects(
+      stopped,
+      (err: unknown) =>
+        err instanceof CommandStoppedError && err.message.endsWith('stopped: microcloud preseed'),
+    );
+    conn.close();
   });
 
   it('escalates to KILL when the command ignores TERM', async () => {

@@ -45,6 +45,7 @@ export class Remote {
         timeoutMs: options.timeoutMs ?? this.session.options.commandTimeoutMs,
         become: options.unprivileged !== true,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.shownAs === undefined ? {} : { shownAs: options.shownAs }),
         ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
         ...(options.quiet === true
           ? {}

@@ -51,6 +51,7 @@ async function runPreseed(action: PreseedAction, context: StepContext): Promise<
   await endLeftover(remote, PRESEED);
   const result = await remote.run(recordedCommandLine(PRESEED), {
     stdin,
+    shownAs: PRESEED.argv.join(' '),
     allowFailure: true,
     timeoutMs: preseedTimeoutMs(remote, action.preseed),
     ...(action.role === 'joiner' ? { signal: formation.signal } : {}),
