@@ -573,3 +573,14 @@ export function allSteps(plan: Plan): PlanStep[] {
 export function pendingSteps(plan: Plan): PlanStep[] {
   return allSteps(plan).filter((s) => !s.done);
 }
+
+/**
+ * The steps a phase had pending that a plan read again no longer has: the cluster got there meanwhile (an
+ * earlier run's command that finished after its connection was cut).
+ */
+export function stepsDoneMeanwhile(before: PlanPhase, after: PlanPhase | undefined): PlanStep[] {
+  const pending = (phase: PlanPhase | undefined): PlanStep[] =>
+    (phase?.stages ?? []).flatMap((stage) => stage.lanes.flat()).filter((step) => !step.done);
+  const still = new Set(pending(after).map((step) => step.id));
+  return pending(before).filter((step) => !still.has(step.id));
+}

@@ -3,7 +3,14 @@
 // deploy does to a host (install-snaps.ts, join-microceph.ts, add-osds.ts, ...). Every phase emits events;
 // nothing here formats output. Nothing changes on any host before validate passes, and a dry run never
 // reaches the phases that change anything.
-import { planDeploy, pendingSteps, type Plan, type PlanPhase } from '../../domain/cluster/plan.js';
+import {
+  pendingSteps,
+  planDeploy,
+  stepsDoneMeanwhile,
+  type Plan,
+  type PlanPhase,
+} from '../../domain/cluster/plan.js';
+import { describeAction } from '../../domain/cluster/actions.js';
 import type { ClusterDesign, ClusterSpec, DeployIssue } from '../../domain/cluster/types.js';
 import type { HostFacts } from '../../domain/facts/index.js';
 import type { Inventory } from '../../domain/inventory/types.js';
@@ -156,6 +163,16 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
         if (again === undefined) return { kind: 'failed', plan };
         plan = again.plan;
         const configure = plan.phases.find((p) => p.id === 'configure');
+        // What the plan showed and LXD has since done itself is said, not silently dropped.
+        for (const step of stepsDoneMeanwhile(phase, configure)) {
+          bus.emit({
+            type: 'step-done',
+            host: step.host,
+            step: step.id,
+            summary: `${describeAction(step.action)}: already done (LXD got there after the plan was read: an earlier run's command finished meanwhile)`,
+            ms: 0,
+          });
+        }
         if (configure === undefined) break;
         phase = configure;
       }
