@@ -307,8 +307,9 @@ export function describeLxdFault(phase: LxdPhase, fault: LxdFault): void {
         }
         if (lxd !== undefined) {
           // The faulted run's `lxc network create` may still be running on the host (its session was cut, the
-          // command was not): LXD finishes it once the link is back. Plan once it has ended, as an operator
-          // would after the fault, so that what the plan shows is the state the deploy starts from.
+          // command was not): LXD finishes it once the link is back. `mc plan` does not wait for it (deploy does,
+          // before it reads LXD's state for the configure steps): plan once it has ended, as an operator would
+          // after the fault, so that what the plan shows is the state the deploy starts from.
           const waited = Date.now();
           const running = async (): Promise<string[]> =>
             (await labProcesses(lab)).map((p) => cmdline(p.pid)).filter((line) => line.startsWith('lxc '));

@@ -579,8 +579,11 @@ export function pendingSteps(plan: Plan): PlanStep[] {
  * earlier run's command that finished after its connection was cut).
  */
 export function stepsDoneMeanwhile(before: PlanPhase, after: PlanPhase | undefined): PlanStep[] {
-  const pending = (phase: PlanPhase | undefined): PlanStep[] =>
-    (phase?.stages ?? []).flatMap((stage) => stage.lanes.flat()).filter((step) => !step.done);
-  const still = new Set(pending(after).map((step) => step.id));
-  return pending(before).filter((step) => !still.has(step.id));
+  const still = new Set(pendingInPhase(after).map((step) => step.id));
+  return pendingInPhase(before).filter((step) => !still.has(step.id));
+}
+
+/** A phase's steps still to do. */
+export function pendingInPhase(phase: PlanPhase | undefined): PlanStep[] {
+  return (phase?.stages ?? []).flatMap((stage) => stage.lanes.flat()).filter((step) => !step.done);
 }

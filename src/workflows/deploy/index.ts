@@ -4,6 +4,7 @@
 // nothing here formats output. Nothing changes on any host before validate passes, and a dry run never
 // reaches the phases that change anything.
 import {
+  pendingInPhase,
   pendingSteps,
   planDeploy,
   stepsDoneMeanwhile,
@@ -16,6 +17,7 @@ import type { HostFacts } from '../../domain/facts/index.js';
 import type { Inventory } from '../../domain/inventory/types.js';
 import { probe, type HostProbe } from '../probe.js';
 import type { Session } from '../session.js';
+import { awaitEarlierCreates } from './earlier-lxc-create.js';
 import { Formation } from './formation.js';
 import { gatherClusterState, type ClusterSnapshot } from './gather.js';
 import { hostNamedBy, reportFailure, runPhase, takeDeployLock } from './run-plan.js';
@@ -157,6 +159,12 @@ export async function deploy(session: Session, options: DeployOptions): Promise<
     for (let index = 0; index < plan.phases.length; index += 1) {
       let phase = plan.phases[index] as PlanPhase;
       if (phase.id === 'configure' && !replanned) {
+        const stuck = await awaitEarlierCreates(session, [
+          ...new Set(pendingInPhase(phase).map((s) => s.host)),
+        ]);
+        for (const { host, error } of stuck)
+          reportFailure(session, host, "wait for an earlier run's lxc create", error);
+        if (stuck.length > 0) return { kind: 'failed', plan };
         facts = (await gatherFacts(session, options.allowVeth)) ?? facts;
         if (!session.ok) return { kind: 'failed', plan };
         const again = await readPlan(session, design, facts);

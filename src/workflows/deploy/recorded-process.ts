@@ -83,3 +83,28 @@ export async function endLeftover(remote: Remote, command: RecordedCommand): Pro
     });
   }
 }
+
+/**
+ * The script that waits, up to `seconds`, for a leftover whose command line starts with `prefix` to end by
+ * itself; prints `waited PID` when it ended meanwhile, `alive PID` when it still runs, or nothing.
+ */
+export function awaitLeftoverScript(pidFile: string, prefix: readonly string[], seconds: number): string {
+  const args = `${prefix.join(' ')} `;
+  return [
+    `f=${pidPath({ pidFile, argv: prefix })}`,
+    '[ -f "$f" ] || exit 0',
+    'pid=',
+    'read -r pid < "$f"',
+    'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
+    `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
+    'case "$args" in',
+    `  ${quoteArg(args)}*|*/${quoteArg(args)}*|*' '${quoteArg(args)}*) ;;`,
+    '  *) rm -f "$f"; exit 0 ;;',
+    'esac',
+    'i=0',
+    `while kill -0 "$pid" 2>/dev/null && [ $i -lt ${seconds * 2} ]; do sleep 0.5; i=$((i + 1)); done`,
+    'if kill -0 "$pid" 2>/dev/null; then echo "alive $pid"; exit 0; fi',
+    'rm -f "$f"',
+    'echo "waited $pid"',
+  ].join('\n');
+}

@@ -5,6 +5,7 @@ import type { Action } from '../../../domain/cluster/actions.js';
 import { failingPeer } from '../../../domain/cluster/lxd-peer-error.js';
 import type { MemberDesign } from '../../../domain/cluster/types.js';
 import { shellJoin } from '../../../transport/quote.js';
+import { clusterCreateLine } from '../earlier-lxc-create.js';
 import { StepError } from '../remote.js';
 import { definePhase } from './phase.js';
 
@@ -36,7 +37,10 @@ export const configureLxd = definePhase({
         if (action.target !== undefined) argv.push('--target', action.target);
         // lxc reads a description (and config) as YAML from a stdin that is not a terminal.
         await remote
-          .run(shellJoin(argv), { stdin: toYaml({ description: action.description }) })
+          .run(clusterCreateLine(argv, action.target), {
+            stdin: toYaml({ description: action.description }),
+            shownAs: shellJoin(argv),
+          })
           .catch(onPeer(remote.host, members, `storage pool ${action.pool}`));
         return;
       }
@@ -44,7 +48,9 @@ export const configureLxd = definePhase({
         const argv = ['lxc', 'network', 'create', action.network, `--type=${action.type}`];
         argv.push(...Object.entries(action.config).map(([k, v]) => `${k}=${v}`));
         if (action.target !== undefined) argv.push('--target', action.target);
-        await remote.run(shellJoin(argv)).catch(onPeer(remote.host, members, `network ${action.network}`));
+        await remote
+          .run(clusterCreateLine(argv, action.target), { shownAs: shellJoin(argv) })
+          .catch(onPeer(remote.host, members, `network ${action.network}`));
         return;
       }
       case 'lxd-object-set':
