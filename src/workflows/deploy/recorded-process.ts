@@ -17,7 +17,8 @@ export interface RecordedCommand {
 const GRACE_S = 5;
 const END_TIMEOUT_MS = 30_000;
 
-const pidPath = (command: RecordedCommand): string => `"\${MC_LOCK_DIR:-/run/lock}/${command.pidFile}"`;
+const pidPath = (command: Pick<RecordedCommand, 'pidFile'>): string =>
+  `"\${MC_LOCK_DIR:-/run/lock}/${command.pidFile}"`;
 
 /**
  * The command line that runs `command` with its pid recorded: its shell writes its own pid and then execs the
@@ -27,13 +28,21 @@ export function recordedCommandLine(command: RecordedCommand): string {
   return `sh -c ${quoteArg(`echo $$ > ${pidPath(command)} && exec ${shellJoin([...command.argv])}`)}`;
 }
 
-/** The script that ends a leftover; prints `ended PID`, `alive PID` (it survived KILL), or nothing. */
-export function endLeftoverScript(command: RecordedCommand): string {
+/**
+ * Script lines that read the recorded pid into `$pid` and go on only while that process still runs `argv`
+ * (`exactly`, or `as a prefix` of a longer command line); otherwise they drop the stale record and exit 0.
+ */
+function recordedPidStillRuns(
+  pidFile: string,
+  argv: readonly string[],
+  match: 'exactly' | 'as a prefix',
+): string[] {
   // /proc/PID/cmdline with NULs as spaces ends with one; a path before the program name is allowed, and an
   // interpreter before it (a program that is a script run as `python3 PATH ARGS`, as in the embedded lab).
-  const args = `${command.argv.join(' ')} `;
+  const args = quoteArg(`${argv.join(' ')} `);
+  const rest = match === 'exactly' ? '' : '*';
   return [
-    `f=${pidPath(command)}`,
+    `f=${pidPath({ pidFile })}`,
     '[ -f "$f" ] || exit 0',
     // The shell's own read: no program between the file and the check.
     'pid=',
@@ -41,9 +50,16 @@ export function endLeftoverScript(command: RecordedCommand): string {
     'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
     `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
     'case "$args" in',
-    `  ${quoteArg(args)}|*/${quoteArg(args)}|*' '${quoteArg(args)}) ;;`,
+    `  ${args}${rest}|*/${args}${rest}|*' '${args}${rest}) ;;`,
     '  *) rm -f "$f"; exit 0 ;;',
     'esac',
+  ];
+}
+
+/** The script that ends a leftover; prints `ended PID`, `alive PID` (it survived KILL), or nothing. */
+export function endLeftoverScript(command: RecordedCommand): string {
+  return [
+    ...recordedPidStillRuns(command.pidFile, command.argv, 'exactly'),
     `pgid=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f3)`,
     'case "$pgid" in ""|*[!0-9]*|0|1) target=$pid ;; *) target=-$pgid ;; esac',
     // dash's kill takes no `--`: a negative number is the group.
@@ -89,18 +105,8 @@ export async function endLeftover(remote: Remote, command: RecordedCommand): Pro
  * itself; prints `waited PID` when it ended meanwhile, `alive PID` when it still runs, or nothing.
  */
 export function awaitLeftoverScript(pidFile: string, prefix: readonly string[], seconds: number): string {
-  const args = `${prefix.join(' ')} `;
   return [
-    `f=${pidPath({ pidFile, argv: prefix })}`,
-    '[ -f "$f" ] || exit 0',
-    'pid=',
-    'read -r pid < "$f"',
-    'case "$pid" in ""|*[!0-9]*) rm -f "$f"; exit 0 ;; esac',
-    `args=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || args=`,
-    'case "$args" in',
-    `  ${quoteArg(args)}*|*/${quoteArg(args)}*|*' '${quoteArg(args)}*) ;;`,
-    '  *) rm -f "$f"; exit 0 ;;',
-    'esac',
+    ...recordedPidStillRuns(pidFile, prefix, 'as a prefix'),
     'i=0',
     `while kill -0 "$pid" 2>/dev/null && [ $i -lt ${seconds * 2} ]; do sleep 0.5; i=$((i + 1)); done`,
     'if kill -0 "$pid" 2>/dev/null; then echo "alive $pid"; exit 0; fi',
